@@ -1,0 +1,36 @@
+# Tickwire: `make run` serves on ./data at :8080; `make test` runs every check.
+GO          ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BIN         := bin/tickwire
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -X github.com/tickwire/tickwire/server.Version=$(VERSION)
+
+.PHONY: all build run test lint gotest bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+run: build
+	./$(BIN) serve
+
+test: lint gotest
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+gotest:
+	$(GO) test -race -count=1 -timeout 10m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./server/wire
+
+clean:
+	rm -rf bin

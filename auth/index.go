@@ -1,0 +1,96 @@
+package auth
+
+import (
+	"sync"
+	"time"
+)
+
+// Index answers "is this jti or sid revoked, is this account disabled" from memory, so that the
+// hot path of a token check never touches disk. It is filled from the store at start and
+// written only after the store commits. Entries drop out once the tokens they guard have expired.
+type Index struct {
+	mu       sync.RWMutex
+	sessions map[string]time.Time
+	tokens   map[string]time.Time
+	disabled map[string]bool
+}
+
+// NewIndex returns an index holding r.
+func NewIndex(r Revoked) *Index {
+	x := &Index{sessions: r.Sessions, tokens: r.Tokens, disabled: r.Disabled}
+	if x.sessions == nil {
+		x.sessions = map[string]time.Time{}
+	}
+	if x.tokens == nil {
+		x.tokens = map[string]time.Time{}
+	}
+	if x.disabled == nil {
+		x.disabled = map[string]bool{}
+	}
+	return x
+}
+
+// SessionEnded reports whether sid was ended.
+func (x *Index) SessionEnded(sid string) bool {
+	x.mu.RLock()
+	_, ok := x.sessions[sid]
+	x.mu.RUnlock()
+	return ok
+}
+
+// TokenRevoked reports whether jti was revoked.
+func (x *Index) TokenRevoked(jti string) bool {
+	x.mu.RLock()
+	_, ok := x.tokens[jti]
+	x.mu.RUnlock()
+	return ok
+}
+
+// Disabled reports whether the account is disabled.
+func (x *Index) Disabled(accountID string) bool {
+	x.mu.RLock()
+	d := x.disabled[accountID]
+	x.mu.RUnlock()
+	return d
+}
+
+// EndSession records sid as ended until until.
+func (x *Index) EndSession(sid string, until time.Time) {
+	x.mu.Lock()
+	x.sessions[sid] = until
+	x.mu.Unlock()
+}
+
+// RevokeToken records jti as revoked until exp.
+func (x *Index) RevokeToken(jti string, exp time.Time) {
+	x.mu.Lock()
+	x.tokens[jti] = exp
+	x.mu.Unlock()
+}
+
+// SetDisabled records an account's standing.
+func (x *Index) SetDisabled(accountID string, disabled bool) {
+	x.mu.Lock()
+	if disabled {
+		x.disabled[accountID] = true
+	} else {
+		delete(x.disabled, accountID)
+	}
+	x.mu.Unlock()
+}
+
+// Purge drops entries whose tokens have all expired by now.
+func (x *Index) Purge(now time.Time) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for k, t := range x.sessions {
+		if now.After(t.Add(Leeway)) {
+			delete(x.sessions, k)
+		}
+	}
+	for k, t := range x.tokens {
+		if now.After(t.Add(Leeway)) {
+			delete(x.tokens, k)
+		}
+	}
+}

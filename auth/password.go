@@ -1,0 +1,124 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are argon2id's cost parameters. They are stored in each hash, so raising them later
+// leaves old hashes verifiable.
+type Params struct {
+	Memory  uint32 // KiB
+	Time    uint32
+	Threads uint8
+	SaltLen uint32
+	KeyLen  uint32
+}
+
+// DefaultParams meet OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
+var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// Hasher hashes and verifies passwords with argon2id, with at most a fixed number of hashes in
+// flight so that a flood of logins costs bounded memory (Memory KiB each) rather than all of it.
+type Hasher struct {
+	Params Params
+	slots  chan struct{}
+	dummy  string
+}
+
+// NewHasher returns a Hasher allowing concurrency hashes at once (at least one).
+func NewHasher(p Params, concurrency int) *Hasher {
+	h := &Hasher{Params: p, slots: make(chan struct{}, max(concurrency, 1))}
+	// An unknown username is checked against this hash, so it costs what a wrong password costs.
+	d, err := h.hash([]byte(rand.Text()))
+	if err != nil {
+		panic(err)
+	}
+	h.dummy = d
+	return h
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return errorf(CodeRateLimited, "the server is busy checking passwords; try again")
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// Hash returns the PHC-format argon2id hash of password.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	return h.hash([]byte(password))
+}
+
+func (h *Hasher) hash(password []byte) (string, error) {
+	p := h.Params
+	salt := make([]byte, p.SaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+// Verify reports whether password matches encoded. An empty encoded (an unknown account, or
+// one without a password) is checked against a dummy hash and never matches, in the same time.
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
+	if err := h.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer h.release()
+	real := encoded != ""
+	if !real {
+		encoded = h.dummy
+	}
+	p, salt, key, err := decodeHash(encoded)
+	if err != nil {
+		return false, err
+	}
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	return real && subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// maxMemory bounds the memory a stored hash may ask for, so that a tampered row cannot make a
+// login allocate gigabytes.
+const maxMemory = 1 << 20 // KiB
+
+func decodeHash(s string) (p Params, salt, key []byte, err error) {
+	parts := strings.Split(s, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return p, nil, nil, errors.New("auth: not an argon2id hash")
+	}
+	var v int
+	if _, err = fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
+		return p, nil, nil, errors.New("auth: unsupported argon2 version")
+	}
+	if _, err = fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return p, nil, nil, fmt.Errorf("auth: hash parameters: %w", err)
+	}
+	if p.Memory == 0 || p.Memory > maxMemory || p.Time == 0 || p.Time > 16 || p.Threads == 0 {
+		return p, nil, nil, errors.New("auth: hash parameters out of range")
+	}
+	if salt, err = base64.RawStdEncoding.DecodeString(parts[4]); err != nil {
+		return p, nil, nil, fmt.Errorf("auth: hash salt: %w", err)
+	}
+	if key, err = base64.RawStdEncoding.DecodeString(parts[5]); err != nil || len(key) < 16 {
+		return p, nil, nil, errors.New("auth: hash key malformed")
+	}
+	return p, salt, key, nil
+}

@@ -1,0 +1,310 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Account is a player's identity.
+type Account struct {
+	ID        string
+	Username  string
+	Scopes    []string
+	Guest     bool
+	Disabled  bool
+	CreatedAt time.Time
+}
+
+// Scope returns the account's scopes as a token's space-separated scope claim.
+func (a Account) Scope() string { return strings.Join(a.Scopes, " ") }
+
+// Session is one sign-in: a chain of refresh tokens under one sid.
+type Session struct {
+	ID         string
+	AccountID  string
+	RefreshJTI string // the jti of the one refresh token that may be used next
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// Revoked is what the revocation index holds at start.
+type Revoked struct {
+	Sessions map[string]time.Time // sid to when its tokens stop mattering
+	Tokens   map[string]time.Time // jti to its exp
+	Disabled map[string]bool      // account ids
+}
+
+// Sessions is the storage auth needs. Every method that changes state commits before it
+// returns; auth acknowledges nothing that is not committed.
+type Sessions interface {
+	CreateAccount(ctx context.Context, a Account, passwordHash string) error
+	AccountByName(ctx context.Context, username string) (Account, string, error) // ErrNotFound
+	AccountByID(ctx context.Context, id string) (Account, error)                 // ErrNotFound
+	SetDisabled(ctx context.Context, accountID string, disabled bool, now time.Time) (endedSessions []string, err error)
+	CreateSession(ctx context.Context, s Session) error
+	// RotateRefresh replaces the session's expected refresh jti old with next. It reports false,
+	// changing nothing, when the session is ended or expects another jti.
+	RotateRefresh(ctx context.Context, sid, old, next string, expires time.Time) (bool, error)
+	// EndSession marks a session ended; ending one already ended is no error.
+	EndSession(ctx context.Context, sid, reason string, now time.Time) error
+	RevokeToken(ctx context.Context, jti string, exp time.Time) error
+	LoadRevoked(ctx context.Context, now time.Time) (Revoked, error)
+	PurgeExpired(ctx context.Context, now time.Time) error
+}
+
+// Ended tells the socket layer that a session, or every session of an account, ended.
+type Ended struct {
+	SessionID string // empty when the whole account was disabled
+	AccountID string
+	Reason    string // "logout", "ban", "refresh_reuse", "revoked"
+}
+
+// Pair is what a successful sign-in or refresh returns.
+type Pair struct {
+	Access  Signed
+	Refresh Signed
+	Account Account
+}
+
+// Service runs the token lifecycle over a Sessions store.
+type Service struct {
+	Store  Sessions
+	Tokens *Tokens
+	Hasher *Hasher
+	Index  *Index
+	// OnEnded, when set, is called after a session end or a ban is committed. It must not block.
+	OnEnded func(Ended)
+	Now     func() time.Time
+}
+
+var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{3,32}$`)
+
+// ValidUsername reports whether name is 3 to 32 of A-Z a-z 0-9 _ -.
+func ValidUsername(name string) bool { return usernameRE.MatchString(name) }
+
+func checkCredentials(username, password string) error {
+	if !ValidUsername(username) {
+		return errorf(CodeInvalidRequest, "username must be 3 to 32 letters, digits, _ or -")
+	}
+	if n := utf8.RuneCountInString(password); n < 8 || n > 128 || len(password) > 512 {
+		return errorf(CodeInvalidRequest, "password must be 8 to 128 characters")
+	}
+	return nil
+}
+
+// Register creates an account with scopes play and host (and admin when admin is set).
+func (s *Service) Register(ctx context.Context, username, password string, admin bool) (Account, error) {
+	if err := checkCredentials(username, password); err != nil {
+		return Account{}, err
+	}
+	hash, err := s.Hasher.Hash(ctx, password)
+	if err != nil {
+		return Account{}, err
+	}
+	a := Account{ID: newAccountID(), Username: username, Scopes: []string{ScopePlay, ScopeHost}, CreatedAt: s.Now()}
+	if admin {
+		a.Scopes = append(a.Scopes, ScopeAdmin)
+	}
+	if err := s.Store.CreateAccount(ctx, a, hash); err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// Guest creates a password-less account named after name (or "guest") and signs it in.
+func (s *Service) Guest(ctx context.Context, name string) (Pair, error) {
+	base := name
+	if base == "" {
+		base = "guest"
+	}
+	if len(base) > 24 || !ValidUsername(base+"-xxxxx") {
+		return Pair{}, errorf(CodeInvalidRequest, "name must be up to 24 letters, digits, _ or -")
+	}
+	var a Account
+	for range 4 {
+		a = Account{ID: newAccountID(), Username: base + "-" + strings.ToLower(rand.Text()[:5]), Scopes: []string{ScopePlay, ScopeHost}, Guest: true, CreatedAt: s.Now()}
+		err := s.Store.CreateAccount(ctx, a, "")
+		if err == nil {
+			return s.startSession(ctx, a)
+		}
+		if !errors.Is(err, ErrUsernameTaken) {
+			return Pair{}, err
+		}
+	}
+	return Pair{}, errorf(CodeInternal, "could not find a free guest name")
+}
+
+// Login checks a password and starts a session. Unknown usernames and wrong passwords cost the
+// same and fail the same.
+func (s *Service) Login(ctx context.Context, username, password string) (Pair, error) {
+	if len(username) > 64 || len(password) > 512 {
+		return Pair{}, ErrInvalidCredentials
+	}
+	a, hash, err := s.Store.AccountByName(ctx, username)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Pair{}, err
+	}
+	ok, verr := s.Hasher.Verify(ctx, hash, password)
+	if verr != nil {
+		return Pair{}, verr
+	}
+	if err != nil || !ok {
+		return Pair{}, ErrInvalidCredentials
+	}
+	if a.Disabled || s.Index.Disabled(a.ID) {
+		return Pair{}, ErrAccountDisabled
+	}
+	return s.startSession(ctx, a)
+}
+
+func (s *Service) startSession(ctx context.Context, a Account) (Pair, error) {
+	now := s.Now()
+	sid := NewID()
+	sub := Subject{AccountID: a.ID, Username: a.Username, SessionID: sid, Scope: a.Scope()}
+	p, err := s.pair(sub, a)
+	if err != nil {
+		return Pair{}, err
+	}
+	sess := Session{ID: sid, AccountID: a.ID, RefreshJTI: p.Refresh.Claims.ID, CreatedAt: now, ExpiresAt: p.Refresh.Claims.ExpiresAt.Time}
+	if err := s.Store.CreateSession(ctx, sess); err != nil {
+		return Pair{}, err
+	}
+	return p, nil
+}
+
+func (s *Service) pair(sub Subject, a Account) (Pair, error) {
+	access, err := s.Tokens.IssueAccess(sub)
+	if err != nil {
+		return Pair{}, err
+	}
+	refresh, err := s.Tokens.IssueRefresh(sub)
+	if err != nil {
+		return Pair{}, err
+	}
+	return Pair{Access: access, Refresh: refresh, Account: a}, nil
+}
+
+// Refresh trades a refresh token for a new pair under the same sid. A refresh token works once:
+// presenting one that was already used ends the whole session, since either its owner or a
+// thief holds a copy (RFC 9700 §4.14.2).
+func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
+	c, err := s.Tokens.ParseRefresh(raw)
+	if err != nil {
+		return Pair{}, err
+	}
+	if s.Index.SessionEnded(c.SID) {
+		return Pair{}, errorf(CodeTokenRevoked, "session ended")
+	}
+	a, err := s.Store.AccountByID(ctx, c.Subject)
+	if errors.Is(err, ErrNotFound) {
+		return Pair{}, errorf(CodeInvalidToken, "no such account")
+	}
+	if err != nil {
+		return Pair{}, err
+	}
+	if a.Disabled || s.Index.Disabled(a.ID) {
+		return Pair{}, ErrAccountDisabled
+	}
+	sub := Subject{AccountID: a.ID, Username: a.Username, SessionID: c.SID, Scope: a.Scope()}
+	p, err := s.pair(sub, a)
+	if err != nil {
+		return Pair{}, err
+	}
+	ok, err := s.Store.RotateRefresh(ctx, c.SID, c.ID, p.Refresh.Claims.ID, p.Refresh.Claims.ExpiresAt.Time)
+	if err != nil {
+		return Pair{}, err
+	}
+	if !ok {
+		if err := s.EndSession(ctx, c.SID, a.ID, "refresh_reuse"); err != nil {
+			return Pair{}, err
+		}
+		return Pair{}, errorf(CodeTokenRevoked, "refresh token already used; the session has ended")
+	}
+	return p, nil
+}
+
+// Logout ends the session of the access token c, everywhere.
+func (s *Service) Logout(ctx context.Context, c *Claims) error {
+	if err := s.Store.RevokeToken(ctx, c.ID, c.ExpiresAt.Time); err != nil {
+		return err
+	}
+	s.Index.RevokeToken(c.ID, c.ExpiresAt.Time)
+	return s.EndSession(ctx, c.SID, c.Subject, "logout")
+}
+
+// EndSession ends sid after committing it, and tells OnEnded.
+func (s *Service) EndSession(ctx context.Context, sid, accountID, reason string) error {
+	now := s.Now()
+	if err := s.Store.EndSession(ctx, sid, reason, now); err != nil {
+		return err
+	}
+	s.Index.EndSession(sid, now.Add(s.Tokens.RefreshTTL))
+	if s.OnEnded != nil {
+		s.OnEnded(Ended{SessionID: sid, AccountID: accountID, Reason: reason})
+	}
+	return nil
+}
+
+// SetBanned bans (or unbans) the account named username: a ban ends every session it has and
+// refuses its logins and tokens.
+func (s *Service) SetBanned(ctx context.Context, username string, banned bool) (Account, error) {
+	a, _, err := s.Store.AccountByName(ctx, username)
+	if err != nil {
+		return Account{}, err
+	}
+	now := s.Now()
+	ended, err := s.Store.SetDisabled(ctx, a.ID, banned, now)
+	if err != nil {
+		return Account{}, err
+	}
+	s.Index.SetDisabled(a.ID, banned)
+	for _, sid := range ended {
+		s.Index.EndSession(sid, now.Add(s.Tokens.RefreshTTL))
+	}
+	if banned && s.OnEnded != nil {
+		s.OnEnded(Ended{AccountID: a.ID, Reason: "ban"})
+	}
+	a.Disabled = banned
+	return a, nil
+}
+
+// VerifyAccess checks an access token fully: signature and claims, then revocation of its jti
+// and sid and the account's standing, all from memory.
+func (s *Service) VerifyAccess(raw string) (*Claims, error) {
+	c, err := s.Tokens.ParseAccess(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.CheckLive(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// CheckLive reports whether c's token, session and account still stand.
+func (s *Service) CheckLive(c *Claims) error {
+	switch {
+	case s.Index.Disabled(c.Subject):
+		return ErrAccountDisabled
+	case s.Index.TokenRevoked(c.ID), s.Index.SessionEnded(c.SID):
+		return errorf(CodeTokenRevoked, "token revoked")
+	}
+	return nil
+}
+
+// Me returns the account a token names.
+func (s *Service) Me(ctx context.Context, c *Claims) (Account, error) {
+	return s.Store.AccountByID(ctx, c.Subject)
+}
+
+func newAccountID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))
+}

@@ -1,0 +1,252 @@
+// Package arena is Tickwire's default game: players move about a walled 2-D arena, push each
+// other apart and race to collect the coins the server spawns before the round's time runs out.
+//
+// It implements game.Game and imports nothing of Tickwire's but package game. Every method is
+// called from its lobby's goroutine; none allocates in steady state.
+package arena
+
+import (
+	"cmp"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/tickwire/tickwire/game"
+)
+
+// Name is the game's registered name.
+const Name = "arena"
+
+// Rules are the arena's tunables.
+type Rules struct {
+	Width, Height float32       // arena size, units
+	PlayerRadius  float32       // units
+	Speed         float32       // units per second at full input
+	CoinRadius    float32       // units
+	MaxCoins      int           // coins on the field at once
+	CoinEvery     time.Duration // one coin spawns this often while below MaxCoins
+	RoundLength   time.Duration
+}
+
+// DefaultRules are the rules of a standard round.
+var DefaultRules = Rules{
+	Width: 800, Height: 600, PlayerRadius: 16, Speed: 220,
+	CoinRadius: 8, MaxCoins: 12, CoinEvery: 500 * time.Millisecond, RoundLength: 60 * time.Second,
+}
+
+type player struct {
+	id     game.PlayerID
+	name   string
+	acct   string
+	x, y   float32
+	vx, vy float32
+	dx, dy float32 // the last input, held until the next one
+	score  int
+}
+
+type coin struct {
+	id   uint32
+	x, y float32
+}
+
+// Arena is one lobby's game.
+type Arena struct {
+	rules     Rules
+	rng       *rand.Rand
+	players   []*player
+	coins     []coin
+	nextCoin  uint32
+	running   bool
+	over      bool
+	remaining time.Duration
+	sinceCoin time.Duration
+}
+
+// New returns a Factory for arenas under r.
+func New(r Rules) game.Factory {
+	return func(c game.Config) game.Game {
+		return &Arena{rules: r, rng: rand.New(rand.NewPCG(c.Seed, 0x7ac3))}
+	}
+}
+
+var _ game.Game = (*Arena)(nil)
+
+// errFull refuses a join past what the arena's rules can seat.
+var errFull = errors.New("the arena is full")
+
+// Accept takes anyone while there is room for one more disc.
+func (a *Arena) Accept(p game.Player) error {
+	if len(a.players) >= 64 {
+		return errFull
+	}
+	return nil
+}
+
+// Join places p at a free spot.
+func (a *Arena) Join(p game.Player) {
+	x, y := a.freeSpot(a.rules.PlayerRadius)
+	a.players = append(a.players, &player{id: p.ID, name: p.Name, acct: p.AccountID, x: x, y: y})
+}
+
+// Leave removes the player.
+func (a *Arena) Leave(id game.PlayerID) {
+	a.players = slices.DeleteFunc(a.players, func(p *player) bool { return p.id == id })
+}
+
+// Apply sets the player's steering until its next input.
+func (a *Arena) Apply(id game.PlayerID, in game.Input) {
+	for _, p := range a.players {
+		if p.id == id {
+			p.dx, p.dy = in.DX, in.DY
+			return
+		}
+	}
+}
+
+// StartRound resets scores and coins and starts the clock.
+func (a *Arena) StartRound() {
+	a.running, a.over = true, false
+	a.remaining = a.rules.RoundLength
+	a.coins = a.coins[:0]
+	a.sinceCoin = 0
+	for _, p := range a.players {
+		p.score = 0
+		p.x, p.y = a.freeSpot(a.rules.PlayerRadius)
+	}
+}
+
+// RoundOver reports whether the round's time ran out.
+func (a *Arena) RoundOver() bool { return a.over }
+
+// Scores returns the round's scores, best first.
+func (a *Arena) Scores() []game.Score {
+	out := make([]game.Score, len(a.players))
+	for i, p := range a.players {
+		out[i] = game.Score{Player: p.id, AccountID: p.acct, Name: p.name, Score: p.score}
+	}
+	slices.SortStableFunc(out, func(x, y game.Score) int { return cmp.Compare(y.Score, x.Score) })
+	return out
+}
+
+// Step moves every player, resolves collisions, spawns and collects coins and runs the clock.
+func (a *Arena) Step(dt time.Duration) {
+	sec := float32(dt.Seconds())
+	r := a.rules.PlayerRadius
+	for _, p := range a.players {
+		dx, dy := p.dx, p.dy
+		if l := dx*dx + dy*dy; l > 1 { // diagonal input is no faster than straight
+			n := float32(math.Sqrt(float64(l)))
+			dx, dy = dx/n, dy/n
+		}
+		p.vx, p.vy = dx*a.rules.Speed, dy*a.rules.Speed
+		p.x = clamp(p.x+p.vx*sec, r, a.rules.Width-r)
+		p.y = clamp(p.y+p.vy*sec, r, a.rules.Height-r)
+	}
+	a.separate()
+	if !a.running {
+		return
+	}
+	a.sinceCoin += dt
+	for a.sinceCoin >= a.rules.CoinEvery {
+		a.sinceCoin -= a.rules.CoinEvery
+		if len(a.coins) < a.rules.MaxCoins {
+			x, y := a.freeSpot(a.rules.CoinRadius)
+			a.nextCoin++
+			a.coins = append(a.coins, coin{id: a.nextCoin, x: x, y: y})
+		}
+	}
+	reach := r + a.rules.CoinRadius
+	for _, p := range a.players {
+		a.coins = slices.DeleteFunc(a.coins, func(c coin) bool {
+			if dist2(p.x, p.y, c.x, c.y) <= reach*reach {
+				p.score++
+				return true
+			}
+			return false
+		})
+	}
+	a.remaining -= dt
+	if a.remaining <= 0 {
+		a.remaining = 0
+		a.running, a.over = false, true
+	}
+}
+
+// separate pushes overlapping players apart, half each, then back inside the walls.
+func (a *Arena) separate() {
+	r := a.rules.PlayerRadius
+	for i, p := range a.players {
+		for _, q := range a.players[i+1:] {
+			d2 := dist2(p.x, p.y, q.x, q.y)
+			if d2 >= 4*r*r {
+				continue
+			}
+			d := float32(math.Sqrt(float64(d2)))
+			nx, ny := float32(1), float32(0)
+			if d > 1e-4 {
+				nx, ny = (q.x-p.x)/d, (q.y-p.y)/d
+			}
+			push := (2*r - d) / 2
+			p.x, p.y = p.x-nx*push, p.y-ny*push
+			q.x, q.y = q.x+nx*push, q.y+ny*push
+		}
+	}
+	for _, p := range a.players {
+		p.x = clamp(p.x, r, a.rules.Width-r)
+		p.y = clamp(p.y, r, a.rules.Height-r)
+	}
+}
+
+// WriteState writes the arena's state: w and h, round_ms left, players as
+// [id, x, y, vx, vy, score] and coins as [id, x, y].
+func (a *Arena) WriteState(w *game.StateWriter) {
+	_ = w.Field("w").EncodeFloat32(a.rules.Width)
+	_ = w.Field("h").EncodeFloat32(a.rules.Height)
+	_ = w.Field("round_ms").EncodeUint(uint64(a.remaining / time.Millisecond))
+	e := w.Field("players")
+	_ = e.EncodeArrayLen(len(a.players))
+	for _, p := range a.players {
+		_ = e.EncodeArrayLen(6)
+		_ = e.EncodeUint(uint64(p.id))
+		_ = e.EncodeFloat32(p.x)
+		_ = e.EncodeFloat32(p.y)
+		_ = e.EncodeFloat32(p.vx)
+		_ = e.EncodeFloat32(p.vy)
+		_ = e.EncodeInt(int64(p.score))
+	}
+	e = w.Field("coins")
+	_ = e.EncodeArrayLen(len(a.coins))
+	for _, c := range a.coins {
+		_ = e.EncodeArrayLen(3)
+		_ = e.EncodeUint(uint64(c.id))
+		_ = e.EncodeFloat32(c.x)
+		_ = e.EncodeFloat32(c.y)
+	}
+}
+
+// freeSpot picks a random point at least radius from the walls, preferring one clear of players.
+func (a *Arena) freeSpot(radius float32) (float32, float32) {
+	var x, y float32
+	for range 16 {
+		x = radius + a.rng.Float32()*(a.rules.Width-2*radius)
+		y = radius + a.rng.Float32()*(a.rules.Height-2*radius)
+		clear := true
+		for _, p := range a.players {
+			lim := a.rules.PlayerRadius + radius
+			if dist2(p.x, p.y, x, y) < lim*lim {
+				clear = false
+				break
+			}
+		}
+		if clear {
+			break
+		}
+	}
+	return x, y
+}
+
+func clamp(v, lo, hi float32) float32 { return max(lo, min(v, hi)) }
+
+func dist2(x1, y1, x2, y2 float32) float32 { return (x1-x2)*(x1-x2) + (y1-y2)*(y1-y2) }

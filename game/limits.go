@@ -1,0 +1,74 @@
+package game
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+// Limits are the engine's bounds and timings. A zero field takes its default.
+type Limits struct {
+	// InputQueue bounds one seat's inputs waiting for the next tick; more are dropped and
+	// counted. Default 8.
+	InputQueue int
+	// Grace is how long a dropped player's seat waits for a reconnect of the same account.
+	// Default 30 s.
+	Grace time.Duration
+	// EmptyTimeout closes a lobby that has had no connected member for this long. Default 60 s.
+	EmptyTimeout time.Duration
+	// RoundPause is the pause between a finished round and the next. Default 5 s.
+	RoundPause time.Duration
+	// AutoStartPlayers is how many players a quick-join lobby waits for before it starts a
+	// round on its own. Default 2.
+	AutoStartPlayers int
+	// MaxCatchUp is how many ticks a late lobby runs back to back to catch up; further missed
+	// ticks are skipped, so an overrun never spirals. Default 3.
+	MaxCatchUp int
+	// MaxLobbies bounds the lobbies open at once. Default 10,000.
+	MaxLobbies int
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.InputQueue, 8)
+	defd(&l.Grace, 30*time.Second)
+	defd(&l.EmptyTimeout, 60*time.Second)
+	defd(&l.RoundPause, 5*time.Second)
+	def(&l.AutoStartPlayers, 2)
+	def(&l.MaxCatchUp, 3)
+	def(&l.MaxLobbies, 10000)
+	return l
+}
+
+// Stats are a lobby's counters, safe to read from any goroutine.
+type Stats struct {
+	Ticks         atomic.Uint64
+	Skipped       atomic.Uint64 // ticks skipped by the overrun policy
+	Late          atomic.Uint64 // ticks that started more than one period late
+	InputsDropped atomic.Uint64
+	LastTickNanos atomic.Int64 // how long the last tick took
+	LastLateNanos atomic.Int64 // how late the last tick started
+}
+
+// Match is one finished round, for the record.
+type Match struct {
+	LobbyID string
+	Game    string
+	Started time.Time
+	Ended   time.Time
+	Scores  []Score
+}
+
+// Results records finished rounds; package store implements it.
+type Results interface {
+	RecordMatch(ctx context.Context, m Match) error
+}

@@ -1,0 +1,214 @@
+package game
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// State is a lobby's phase.
+type State string
+
+// Lobby states.
+const (
+	StateWaiting  State = "waiting"
+	StateRunning  State = "running"
+	StateFinished State = "finished"
+	StateClosed   State = "closed"
+)
+
+// Seat is one player's place in a lobby.
+type Seat struct {
+	ID        PlayerID
+	AccountID string
+	Name      string
+	Host      bool
+	Spectator bool
+	Connected bool
+}
+
+// seat is a Seat with what only the engine sees. The loop goroutine owns it; member and queued
+// are also read and written by Lobby.Input, under inboxMu.
+type seat struct {
+	Seat
+	member Member
+	ack    uint32
+	queued int       // inputs in the inbox
+	leftAt time.Time // when it disconnected, for the grace period
+}
+
+// Info describes a lobby: what the lobby list and joined frames show.
+type Info struct {
+	ID         string
+	Name       string
+	Game       string
+	Code       string
+	Private    bool
+	State      State
+	TickRate   int
+	MaxPlayers int
+	Players    int
+	Seats      []Seat
+}
+
+type queuedInput struct {
+	seat *seat
+	in   Input
+}
+
+// Lobby is one game session: its seats, its game and the loop that ticks it.
+type Lobby struct {
+	id, name, code, gameName string
+	private, autoStart       bool
+	tickRate, maxPlayers     int
+	limits                   Limits
+	clock                    Clock
+	game                     Game
+	results                  Results
+	onClose                  func(*Lobby)
+
+	cmds chan func()
+	done chan struct{}
+
+	// inbox collects inputs between ticks, in arrival order, from the members' readers.
+	inboxMu sync.Mutex
+	inbox   []queuedInput
+	spare   []queuedInput
+
+	// summary is what List shows, updated by the loop and read by anyone.
+	summaryMu sync.Mutex
+	summary   Info
+
+	// Owned by the loop goroutine.
+	state      State
+	seats      []*seat
+	nextID     PlayerID
+	tick       uint64
+	roundStart time.Time
+	stateAt    time.Time
+	emptySince time.Time
+	sw         *StateWriter
+	stats      *Stats
+}
+
+// ID returns the lobby's id.
+func (l *Lobby) ID() string { return l.id }
+
+// Code returns the lobby's join code, empty for a public lobby.
+func (l *Lobby) Code() string { return l.code }
+
+// Done is closed when the lobby's loop has stopped.
+func (l *Lobby) Done() <-chan struct{} { return l.done }
+
+// Summary returns the lobby's last published description.
+func (l *Lobby) Summary() Info {
+	l.summaryMu.Lock()
+	defer l.summaryMu.Unlock()
+	return l.summary
+}
+
+// do runs f on the lobby's goroutine and waits for it, or fails when the lobby has closed.
+func (l *Lobby) do(ctx context.Context, f func()) error {
+	ran := make(chan struct{})
+	select {
+	case l.cmds <- func() { f(); close(ran) }:
+	case <-l.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-ran:
+		return nil
+	case <-l.done:
+		return ErrClosed
+	}
+}
+
+// Join seats m, or, when m's account already holds a seat (a reconnect within the grace
+// period), gives that seat back to m. It returns the seat and the lobby as m sees it.
+func (l *Lobby) Join(ctx context.Context, m Member, spectate bool) (Seat, Info, error) {
+	var seat Seat
+	var info Info
+	var err error
+	derr := l.do(ctx, func() { seat, info, err = l.join(m, spectate) })
+	if derr != nil {
+		return seat, info, derr
+	}
+	return seat, info, err
+}
+
+// Leave gives up m's seat at once.
+func (l *Lobby) Leave(ctx context.Context, m Member) error {
+	return l.do(ctx, func() { l.leave(m, "left") })
+}
+
+// Disconnect tells the lobby that m's connection dropped: its seat is kept for the grace
+// period, for a reconnect of the same account.
+func (l *Lobby) Disconnect(m Member) {
+	select {
+	case l.cmds <- func() { l.disconnect(m) }:
+	case <-l.done:
+	}
+}
+
+// Start begins a round; only the host may.
+func (l *Lobby) Start(ctx context.Context, m Member) error {
+	var err error
+	if derr := l.do(ctx, func() { err = l.start(m) }); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// Kick removes player id; only the host may.
+func (l *Lobby) Kick(ctx context.Context, m Member, id PlayerID) error {
+	var err error
+	if derr := l.do(ctx, func() { err = l.kick(m, id) }); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// Input queues one input from seat for the next tick. It returns false when the input was
+// dropped because the seat already has its limit queued.
+func (l *Lobby) Input(seat PlayerID, m Member, in Input) bool {
+	in.DX = clamp(in.DX)
+	in.DY = clamp(in.DY)
+	l.inboxMu.Lock()
+	defer l.inboxMu.Unlock()
+	s := l.seatOf(seat, m)
+	if s == nil || s.Spectator {
+		return false
+	}
+	if s.queued >= l.limits.InputQueue {
+		l.stats.InputsDropped.Add(1)
+		return false
+	}
+	s.queued++
+	l.inbox = append(l.inbox, queuedInput{seat: s, in: in})
+	return true
+}
+
+// seatOf finds the seat that m holds. Called with inboxMu held; seats only change on the loop
+// goroutine while it also holds inboxMu.
+func (l *Lobby) seatOf(id PlayerID, m Member) *seat {
+	for _, s := range l.seats {
+		if s.ID == id && s.member == m {
+			return s
+		}
+	}
+	return nil
+}
+
+func clamp(v float32) float32 {
+	switch {
+	case v != v: // NaN
+		return 0
+	case v < -1:
+		return -1
+	case v > 1:
+		return 1
+	}
+	return v
+}

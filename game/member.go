@@ -1,0 +1,51 @@
+package game
+
+// Member is a connection taking part in a lobby. The engine calls its methods from the lobby's
+// goroutine; none may block.
+type Member interface {
+	// AccountID names the account behind the connection: a reconnect of the same account
+	// within the grace period takes the same seat.
+	AccountID() string
+	// Name is the name shown to other players.
+	Name() string
+	// Joined tells the member it holds seat in the lobby described by info. It is the first
+	// call a lobby makes on a member, before any snapshot or event.
+	Joined(seat Seat, info Info)
+	// Snapshot hands over this tick's snapshot. Delivery is latest-wins: a member that has not
+	// sent the previous one yet may drop it for this one.
+	Snapshot(s Snapshot)
+	// Event hands over a lobby event. Events are never silently dropped: a member that cannot
+	// queue one should close its connection.
+	Event(e Event)
+}
+
+// Snapshot is one tick's state for one member. State is shared by every member of the lobby
+// and must not be modified; it holds Fields msgpack map entries.
+type Snapshot struct {
+	Tick   uint64
+	Ack    uint32
+	State  []byte
+	Fields int
+}
+
+// Event kinds.
+const (
+	EventPlayerJoined       = "player_joined"
+	EventPlayerLeft         = "player_left"
+	EventPlayerDisconnected = "player_disconnected"
+	EventPlayerReconnected  = "player_reconnected"
+	EventState              = "state"
+	EventKicked             = "kicked"
+	EventRoundOver          = "round_over"
+	EventClosed             = "lobby_closed"
+)
+
+// Event is something that happened in a lobby.
+type Event struct {
+	Kind   string
+	Lobby  string
+	Player *Seat
+	State  State
+	Reason string
+	Scores []Score
+}

@@ -1,0 +1,302 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/store"
+)
+
+// Version is the binary's version, set at build time with -ldflags "-X ...server.Version=...".
+var Version = "dev"
+
+// Env is what a command runs with: its arguments, streams and environment.
+type Env struct {
+	Args   []string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+const usage = `Usage: tickwire [command] [flags] [arguments]
+
+Commands:
+  serve                      run the server (the default)
+  user add [--admin] NAME    create an account; the password is read from stdin
+  user ban NAME              disable an account and end its sessions
+  user unban NAME            enable a disabled account
+  user list                  list registered accounts
+  sessions revoke NAME       end every session of an account
+  keys rotate                add a new signing key; older keys keep verifying
+  backup FILE                write an online copy of the database to FILE
+  version                    print the version
+
+Every command takes --data (env TICKWIRE_DATA, default ./data). Run "tickwire serve --help"
+for every server setting.
+`
+
+// Main runs the tickwire command line and returns the exit status: 0 on success, 1 on a
+// failure, 2 on a bad command line or setting.
+func Main(ctx context.Context, env Env) int {
+	args := env.Args
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = runServe(ctx, env, args)
+	case "user":
+		err = runUser(ctx, env, args)
+	case "sessions":
+		err = runSessions(ctx, env, args)
+	case "keys":
+		err = runKeys(env, args)
+	case "backup":
+		err = runBackup(ctx, env, args)
+	case "version":
+		fmt.Fprintln(env.Stdout, "tickwire", Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, usage)
+	default:
+		err = &FlagError{fmt.Sprintf("unknown command %q (try tickwire help)", cmd)}
+	}
+	var fe *FlagError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &fe):
+		fmt.Fprintln(env.Stderr, "tickwire:", fe.Msg)
+		return 2
+	default:
+		fmt.Fprintln(env.Stderr, "tickwire:", err)
+		return 1
+	}
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	cfg, rest, err := ParseConfig("tickwire serve", args, env.Getenv, env.Stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &FlagError{fmt.Sprintf("serve takes no arguments, got %q", rest)}
+	}
+	log := newLogger(cfg, env.Stderr)
+	s, err := Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := s.Serve(ctx, nil); err != nil {
+		s.Close()
+		return err
+	}
+	log.Info("tickwire serving", "version", Version, "url", s.URL(), "data", cfg.Data,
+		"access_ttl", cfg.AccessTTL, "refresh_ttl", cfg.RefreshTTL, "tick_rate", cfg.TickRate,
+		"origins", strings.Join(cfg.Origins, ","), "tls", cfg.TLSCert != "")
+	fmt.Fprintf(env.Stdout, "Tickwire is serving at %s\n", s.URL())
+	return s.Wait()
+}
+
+// dataFlags parses a maintenance command's flags: --data and what more adds.
+func dataFlags(env Env, name string, args []string, more func(*flag.FlagSet)) (string, []string, error) {
+	fs := flag.NewFlagSet("tickwire "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	def := env.Getenv("TICKWIRE_DATA")
+	if def == "" {
+		def = "./data"
+	}
+	data := fs.String("data", def, "data folder (env TICKWIRE_DATA)")
+	if more != nil {
+		more(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", nil, err
+		}
+		return "", nil, &FlagError{err.Error()}
+	}
+	return *data, fs.Args(), nil
+}
+
+// offline opens the auth service on a data folder without serving. A running server learns of
+// bans and revocations made this way at its next start; use the admin API for instant kicks.
+func offline(ctx context.Context, data string) (*auth.Service, *store.DB, error) {
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("data folder: %w", err)
+	}
+	db, err := store.Open(ctx, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := auth.OpenKeySet(filepath.Join(data, "keys"))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	svc := &auth.Service{Store: db, Tokens: &auth.Tokens{Keys: keys, AccessTTL: 15 * time.Minute, RefreshTTL: 168 * time.Hour, Now: time.Now},
+		Hasher: auth.NewHasher(auth.DefaultParams, 1), Index: auth.NewIndex(auth.Revoked{}), Now: time.Now}
+	return svc, db, nil
+}
+
+func runUser(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return &FlagError{"user needs add, ban, unban or list"}
+	}
+	sub := args[0]
+	var admin bool
+	data, rest, err := dataFlags(env, "user "+sub, args[1:], func(fs *flag.FlagSet) {
+		if sub == "add" {
+			fs.BoolVar(&admin, "admin", false, "grant the admin scope")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if sub == "list" {
+		if len(rest) != 0 {
+			return &FlagError{"user list takes no arguments"}
+		}
+	} else if len(rest) != 1 {
+		return &FlagError{fmt.Sprintf("user %s takes one NAME", sub)}
+	}
+	svc, db, err := offline(ctx, data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch sub {
+	case "add":
+		line, err := bufio.NewReader(io.LimitReader(env.Stdin, 4096)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		a, err := svc.Register(ctx, rest[0], strings.TrimRight(line, "\r\n"), admin)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "created %s (id %s, scopes %s)\n", a.Username, a.ID, a.Scope())
+	case "ban", "unban":
+		a, err := svc.SetBanned(ctx, rest[0], sub == "ban")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%sned %s\n", sub, a.Username)
+	case "list":
+		accts, err := db.ListAccounts(ctx, 10000)
+		if err != nil {
+			return err
+		}
+		for _, a := range accts {
+			state := "active"
+			if a.Disabled {
+				state = "banned"
+			}
+			fmt.Fprintf(env.Stdout, "%s\t%s\t%s\t%s\n", a.Username, a.ID, a.Scope(), state)
+		}
+	default:
+		return &FlagError{fmt.Sprintf("unknown user command %q", sub)}
+	}
+	return nil
+}
+
+func runSessions(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "revoke" {
+		return &FlagError{"sessions needs revoke NAME"}
+	}
+	data, rest, err := dataFlags(env, "sessions revoke", args[1:], nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return &FlagError{"sessions revoke takes one NAME"}
+	}
+	svc, db, err := offline(ctx, data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a, _, err := db.AccountByName(ctx, rest[0])
+	if err != nil {
+		return err
+	}
+	sids, err := db.LiveSessions(ctx, a.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, sid := range sids {
+		if err := svc.EndSession(ctx, sid, a.ID, "revoked"); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.Stdout, "ended %d sessions of %s\n", len(sids), a.Username)
+	return nil
+}
+
+func runKeys(env Env, args []string) error {
+	if len(args) == 0 || args[0] != "rotate" {
+		return &FlagError{"keys needs rotate"}
+	}
+	data, rest, err := dataFlags(env, "keys rotate", args[1:], nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 0 {
+		return &FlagError{"keys rotate takes no arguments"}
+	}
+	ks, err := auth.OpenKeySet(filepath.Join(data, "keys"))
+	if err != nil {
+		return err
+	}
+	k, err := ks.Rotate(time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "new signing key %s\n", k.ID)
+	return nil
+}
+
+func runBackup(ctx context.Context, env Env, args []string) error {
+	data, rest, err := dataFlags(env, "backup", args, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return &FlagError{"backup takes one FILE"}
+	}
+	if _, err := os.Stat(rest[0]); err == nil {
+		return fmt.Errorf("%s exists; a backup never overwrites", rest[0])
+	}
+	db, err := store.Open(ctx, data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, rest[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "backed up to %s\n", rest[0])
+	return nil
+}

@@ -1,0 +1,210 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tickwire/tickwire/auth"
+)
+
+type credentials struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type tokenPair struct {
+	AccessToken      string `json:"access_token"`
+	RefreshToken     string `json:"refresh_token"`
+	TokenType        string `json:"token_type"`
+	ExpiresIn        int64  `json:"expires_in"`
+	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+}
+
+// refreshCookie is the browser's copy of the refresh token: HttpOnly, SameSite=Strict, and
+// sent only to the auth endpoints.
+const refreshCookie = "tickwire_refresh"
+
+func bind(c echo.Context, v any) error {
+	if err := c.Bind(v); err != nil {
+		return apiErr(auth.CodeInvalidRequest, "the body must be a JSON object of the documented fields")
+	}
+	return nil
+}
+
+func (s *Server) handleRegister(c echo.Context) error {
+	var req credentials
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	a, err := s.auth.Register(c.Request().Context(), req.Username, req.Password, false)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]string{"id": a.ID, "username": a.Username})
+}
+
+func (s *Server) handleLogin(c echo.Context) error {
+	var req credentials
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	p, err := s.auth.Login(c.Request().Context(), req.Username, req.Password)
+	if err != nil {
+		return err
+	}
+	return s.sendPair(c, p)
+}
+
+func (s *Server) handleGuest(c echo.Context) error {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if c.Request().ContentLength != 0 {
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+	}
+	p, err := s.auth.Guest(c.Request().Context(), strings.TrimSpace(req.Name))
+	if err != nil {
+		return err
+	}
+	return s.sendPair(c, p)
+}
+
+func (s *Server) handleRefresh(c echo.Context) error {
+	var req struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if c.Request().ContentLength != 0 {
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+	}
+	if req.RefreshToken == "" {
+		if ck, err := c.Cookie(refreshCookie); err == nil {
+			req.RefreshToken = ck.Value
+		}
+	}
+	if req.RefreshToken == "" {
+		return apiErr(auth.CodeInvalidRequest, "refresh_token is required (in the body or the cookie)")
+	}
+	p, err := s.auth.Refresh(c.Request().Context(), req.RefreshToken)
+	if err != nil {
+		return err
+	}
+	return s.sendPair(c, p)
+}
+
+func (s *Server) sendPair(c echo.Context, p auth.Pair) error {
+	now := s.now()
+	refreshExp := p.Refresh.Claims.ExpiresAt.Time
+	c.SetCookie(&http.Cookie{
+		Name: refreshCookie, Value: p.Refresh.Token, Path: "/api/v1/auth",
+		Expires: refreshExp, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.IsTLS(),
+	})
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, tokenPair{
+		AccessToken:      p.Access.Token,
+		RefreshToken:     p.Refresh.Token,
+		TokenType:        "Bearer",
+		ExpiresIn:        int64(p.Access.Claims.ExpiresAt.Sub(now).Round(time.Second) / time.Second),
+		RefreshExpiresIn: int64(refreshExp.Sub(now).Round(time.Second) / time.Second),
+	})
+}
+
+func (s *Server) handleLogout(c echo.Context) error {
+	if err := s.auth.Logout(c.Request().Context(), claimsOf(c)); err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{Name: refreshCookie, Value: "", Path: "/api/v1/auth", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.IsTLS()})
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) handleMe(c echo.Context) error {
+	a, err := s.auth.Me(c.Request().Context(), claimsOf(c))
+	if err != nil {
+		return err
+	}
+	scopes := a.Scopes
+	if scopes == nil {
+		scopes = []string{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": a.ID, "username": a.Username, "scopes": scopes, "guest": a.Guest})
+}
+
+func (s *Server) handleBan(banned bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, err := s.auth.SetBanned(c.Request().Context(), c.Param("username"), banned); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	}
+}
+
+func (s *Server) handleJWKS(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.JSONBlob(http.StatusOK, s.auth.Tokens.Keys.JWKS())
+}
+
+func (s *Server) handleHealth(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleReady(c echo.Context) error {
+	if s.shuttingDown.Load() {
+		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "shutting_down", Message: "the server is shutting down"})
+	}
+	if err := s.db.Ping(c.Request().Context()); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "not_ready", Message: "the database does not answer"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// bearer returns the token of an Authorization: Bearer header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// requireToken checks the request's access token and, when scope is set, that it grants scope.
+func (s *Server) requireToken(scope string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			raw := bearer(c.Request())
+			if raw == "" {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tickwire"`)
+				return apiErr(auth.CodeInvalidToken, "an Authorization: Bearer access token is required")
+			}
+			claims, err := s.auth.VerifyAccess(raw)
+			if err != nil {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tickwire", error="invalid_token"`)
+				return err
+			}
+			if scope != "" && !claims.HasScope(scope) {
+				return apiErr(auth.CodeForbidden, "this needs the "+scope+" scope")
+			}
+			c.Set("claims", claims)
+			return next(c)
+		}
+	}
+}
+
+func claimsOf(c echo.Context) *auth.Claims { return c.Get("claims").(*auth.Claims) }
+
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		if c.IsTLS() {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}

@@ -1,0 +1,65 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tickwire/tickwire/auth"
+)
+
+type lobbyJSON struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Game       string `json:"game"`
+	Players    int    `json:"players"`
+	MaxPlayers int    `json:"max_players"`
+	State      string `json:"state"`
+	TickRate   int    `json:"tick_rate"`
+}
+
+func (s *Server) handleLobbies(c echo.Context) error {
+	list := s.lobbies.List()
+	out := make([]lobbyJSON, 0, len(list))
+	for _, l := range list {
+		out = append(out, lobbyJSON{ID: l.ID, Name: l.Name, Game: l.Game, Players: l.Players, MaxPlayers: l.MaxPlayers, State: string(l.State), TickRate: l.TickRate})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"lobbies": out})
+}
+
+func limitParam(c echo.Context, def, most int) (int, error) {
+	v := c.QueryParam("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		return 0, apiErr(auth.CodeInvalidRequest, "limit must be 1 to "+strconv.Itoa(most))
+	}
+	return n, nil
+}
+
+func (s *Server) handleLeaderboard(c echo.Context) error {
+	n, err := limitParam(c, 20, 100)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.Leaderboard(c.Request().Context(), n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"leaders": rows})
+}
+
+func (s *Server) handleMyMatches(c echo.Context) error {
+	n, err := limitParam(c, 20, 100)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.MatchesOf(c.Request().Context(), claimsOf(c).Subject, n)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"matches": rows})
+}
+

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus series, on a registry of its own so that several servers
+// can run in one process (as the tests do).
+type metrics struct {
+	reg              *prometheus.Registry
+	framesIn         prometheus.Counter
+	framesOut        prometheus.Counter
+	bytesIn          prometheus.Counter
+	bytesOut         prometheus.Counter
+	refusals         *prometheus.CounterVec
+	closes           *prometheus.CounterVec
+	reauths          *prometheus.CounterVec
+	dropped          prometheus.Counter
+	snapshotsSkipped prometheus.Counter
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	f := func(name, help string) prometheus.Counter {
+		c := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tickwire", Name: name, Help: help})
+		m.reg.MustRegister(c)
+		return c
+	}
+	v := func(name, help string, labels ...string) *prometheus.CounterVec {
+		c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "tickwire", Name: name, Help: help}, labels)
+		m.reg.MustRegister(c)
+		return c
+	}
+	m.framesIn = f("frames_in_total", "Frames received from sockets.")
+	m.framesOut = f("frames_out_total", "Frames sent to sockets.")
+	m.bytesIn = f("bytes_in_total", "Payload bytes received from sockets.")
+	m.bytesOut = f("bytes_out_total", "Payload bytes sent to sockets.")
+	m.refusals = v("socket_refusals_total", "Socket upgrades refused, by reason.", "reason")
+	m.closes = v("socket_closes_total", "Sockets closed by the server, by close code and reason.", "code", "reason")
+	m.reauths = v("reauths_total", "In-band reauthentications, by result.", "result")
+	m.dropped = f("inputs_dropped_total", "Inputs dropped because a seat's queue was full.")
+	m.snapshotsSkipped = f("snapshots_superseded_total", "Snapshots replaced by a newer one before they were written (latest-wins).")
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "tickwire", Name: "sockets_open", Help: "Open sockets."},
+		func() float64 { return float64(s.conns.count()) }))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "tickwire", Name: "lobbies_open", Help: "Open lobbies."},
+		func() float64 { return float64(len(s.lobbies.All())) }))
+	m.reg.MustRegister(&lobbyCollector{s: s})
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// lobbyCollector reads each lobby's counters when scraped, so the tick pays nothing for them.
+type lobbyCollector struct{ s *Server }
+
+var (
+	descTicks    = prometheus.NewDesc("tickwire_lobby_ticks_total", "Ticks run, per lobby.", []string{"lobby"}, nil)
+	descSkipped  = prometheus.NewDesc("tickwire_lobby_ticks_skipped_total", "Ticks skipped by the overrun policy, per lobby.", []string{"lobby"}, nil)
+	descLate     = prometheus.NewDesc("tickwire_lobby_ticks_late_total", "Ticks started more than one period late, per lobby.", []string{"lobby"}, nil)
+	descTickDur  = prometheus.NewDesc("tickwire_lobby_tick_seconds", "Duration of the lobby's last tick.", []string{"lobby"}, nil)
+	descLateness = prometheus.NewDesc("tickwire_lobby_tick_lateness_seconds", "How late the lobby's last tick started.", []string{"lobby"}, nil)
+	descDropped  = prometheus.NewDesc("tickwire_lobby_inputs_dropped_total", "Inputs dropped, per lobby.", []string{"lobby"}, nil)
+)
+
+func (c *lobbyCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descTicks, descSkipped, descLate, descTickDur, descLateness, descDropped} {
+		ch <- d
+	}
+}
+
+func (c *lobbyCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, l := range c.s.lobbies.All() {
+		st := l.Stats()
+		id := l.ID()
+		ch <- prometheus.MustNewConstMetric(descTicks, prometheus.CounterValue, float64(st.Ticks.Load()), id)
+		ch <- prometheus.MustNewConstMetric(descSkipped, prometheus.CounterValue, float64(st.Skipped.Load()), id)
+		ch <- prometheus.MustNewConstMetric(descLate, prometheus.CounterValue, float64(st.Late.Load()), id)
+		ch <- prometheus.MustNewConstMetric(descTickDur, prometheus.GaugeValue, float64(st.LastTickNanos.Load())/1e9, id)
+		ch <- prometheus.MustNewConstMetric(descLateness, prometheus.GaugeValue, float64(st.LastLateNanos.Load())/1e9, id)
+		ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(st.InputsDropped.Load()), id)
+	}
+}

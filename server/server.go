@@ -1,0 +1,254 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/game"
+	"github.com/tickwire/tickwire/game/arena"
+	"github.com/tickwire/tickwire/store"
+)
+
+// Server is a running Tickwire: its database, auth service, lobbies and HTTP listener.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	db       *store.DB
+	auth     *auth.Service
+	lobbies  *game.Registry
+	echo     *echo.Echo
+	http     *http.Server
+	ln       net.Listener
+	upgrader websocket.Upgrader
+	conns    *connSet
+	metrics  *metrics
+	now      func() time.Time
+
+	shuttingDown atomic.Bool
+	bg           sync.WaitGroup
+	stop         context.CancelFunc
+	served       chan error
+}
+
+// Open builds a server from cfg: it opens (creating) the data folder, the database and the
+// signing keys, and loads the revocation index. Serve starts it.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	db, err := store.Open(ctx, cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := auth.OpenKeySet(filepath.Join(cfg.Data, "keys"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	revoked, err := db.LoadRevoked(ctx, now())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, db: db, now: now, served: make(chan error, 1)}
+	s.conns = newConnSet()
+	s.metrics = newMetrics(s)
+	s.auth = &auth.Service{
+		Store:   db,
+		Tokens:  &auth.Tokens{Keys: keys, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Now: now},
+		Hasher:  auth.NewHasher(auth.DefaultParams, cfg.HashConcurrency),
+		Index:   auth.NewIndex(revoked),
+		OnEnded: s.onSessionEnded,
+		Now:     now,
+	}
+	s.lobbies = &game.Registry{
+		Games:    map[string]game.Factory{arena.Name: arena.New(arena.DefaultRules)},
+		Default:  arena.Name,
+		TickRate: cfg.TickRate,
+		Limits:   game.Limits{Grace: cfg.SeatGrace},
+		Results:  db,
+	}
+	s.upgrader = websocket.Upgrader{
+		ReadBufferSize:    512,
+		WriteBufferPool:   &sync.Pool{},
+		Subprotocols:      []string{"tickwire.v1"},
+		EnableCompression: false,
+		HandshakeTimeout:  10 * time.Second,
+		// The Origin allowlist is checked before the upgrade, with a JSON refusal.
+		CheckOrigin: func(*http.Request) bool { return true },
+	}
+	s.echo = s.routes()
+	return s, nil
+}
+
+// Serve listens on cfg.Addr (or ln, when given) and serves until ctx ends or Shutdown is called.
+// It returns once the listener is up; Wait reports how serving ended.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", s.cfg.Addr)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.lobbies.Start(runCtx)
+	s.http = &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	if s.cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return &FlagError{fmt.Sprintf("--tls-cert/--tls-key: %v", err)}
+		}
+		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, s.http.TLSConfig)
+	}
+	s.ln = ln
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.purgeLoop(runCtx)
+	}()
+	go func() {
+		err := s.http.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.served <- err
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+			defer cancel()
+			_ = s.Shutdown(sctx)
+		case <-runCtx.Done():
+		}
+	}()
+	return nil
+}
+
+// Wait blocks until serving has ended and returns why.
+func (s *Server) Wait() error { return <-s.served }
+
+// URL returns the base URL the server answers on.
+func (s *Server) URL() string {
+	scheme := "http"
+	if s.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	addr := s.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// Auth returns the auth service, for commands that act on a data folder.
+func (s *Server) Auth() *auth.Service { return s.auth }
+
+// DB returns the database.
+func (s *Server) DB() *store.DB { return s.db }
+
+// Shutdown refuses new connections (503), closes every socket with 1001, stops the lobbies and
+// the HTTP server, and closes the database, within ctx's deadline.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.shuttingDown.Swap(true) {
+		return nil
+	}
+	s.log.Info("shutting down")
+	s.conns.closeAll(CloseGoingAway, "server shutting down")
+	var err error
+	if s.http != nil {
+		err = s.http.Shutdown(ctx)
+	}
+	s.conns.wait(ctx)
+	if s.stop != nil {
+		s.stop()
+		s.lobbies.Close()
+	}
+	s.bg.Wait()
+	return errors.Join(err, s.db.Close())
+}
+
+// Close closes a server that was opened but never served.
+func (s *Server) Close() error { return s.db.Close() }
+
+func (s *Server) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			now := s.now()
+			s.auth.Index.Purge(now)
+			if err := s.db.PurgeExpired(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("purge expired", "err", err)
+			}
+		}
+	}
+}
+
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.httpErrorHandler
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(middleware.Recover())
+	e.Use(middleware.BodyLimit("16K"))
+	e.Use(s.securityHeaders)
+
+	api := e.Group("/api/v1")
+	api.POST("/auth/register", s.handleRegister)
+	api.POST("/auth/login", s.handleLogin)
+	api.POST("/auth/guest", s.handleGuest)
+	api.POST("/auth/refresh", s.handleRefresh)
+	api.POST("/auth/logout", s.handleLogout, s.requireToken(""))
+	api.GET("/me", s.handleMe, s.requireToken(""))
+	api.GET("/me/matches", s.handleMyMatches, s.requireToken(""))
+	api.GET("/lobbies", s.handleLobbies, s.requireToken(""))
+	api.GET("/leaderboard", s.handleLeaderboard)
+	api.POST("/admin/accounts/:username/ban", s.handleBan(true), s.requireToken(auth.ScopeAdmin))
+	api.POST("/admin/accounts/:username/unban", s.handleBan(false), s.requireToken(auth.ScopeAdmin))
+	e.GET("/.well-known/jwks.json", s.handleJWKS)
+	e.GET("/healthz", s.handleHealth)
+	e.GET("/readyz", s.handleReady)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
+	e.GET("/ws", s.handleWS)
+	s.assetRoutes(e)
+	return e
+}
+

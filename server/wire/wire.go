@@ -1,0 +1,215 @@
+package wire
+
+import (
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Protocol is the protocol version announced in welcome.
+const Protocol = 1
+
+// Subprotocol is the WebSocket subprotocol the server answers with.
+const Subprotocol = "tickwire.v1"
+
+// BearerPrefix starts the subprotocol entry that carries a browser's access token.
+const BearerPrefix = "bearer."
+
+// Message types, client to server.
+const (
+	TypePing   = "ping"
+	TypeCreate = "create"
+	TypeJoin   = "join"
+	TypeLeave  = "leave"
+	TypeInput  = "input"
+	TypeReauth = "reauth"
+	TypeStart  = "start"
+	TypeKick   = "kick"
+)
+
+// Message types, server to client.
+const (
+	TypePong           = "pong"
+	TypeWelcome        = "welcome"
+	TypeJoined         = "joined"
+	TypeLeft           = "left"
+	TypeSnapshot       = "snapshot"
+	TypeEvent          = "event"
+	TypeReauthRequired = "reauth_required"
+	TypeReauthOK       = "reauth_ok"
+	TypeError          = "error"
+	TypeOK             = "ok"
+)
+
+// Close codes the server uses, beyond RFC 6455's own.
+const (
+	CloseGoingAway      = 1001
+	CloseUnsupported    = 1003
+	CloseTooLarge       = 1009
+	CloseTokenExpired   = 4001
+	CloseRevoked        = 4003
+	ClosePolicy         = 4008
+	CloseInternalServer = 1011
+)
+
+// Envelope is every frame on the wire. D stays raw until the type is known, so that it is
+// decoded once, into the payload struct that type names.
+type Envelope struct {
+	T  string             `msgpack:"t"`
+	ID uint64             `msgpack:"id,omitempty"`
+	D  msgpack.RawMessage `msgpack:"d,omitempty"`
+}
+
+// Ping asks for a pong; C is the client's clock in ms, echoed back.
+type Ping struct {
+	C int64 `msgpack:"c"`
+}
+
+// Pong answers a ping with the client's and the server's clocks in ms.
+type Pong struct {
+	C int64 `msgpack:"c"`
+	S int64 `msgpack:"s"`
+}
+
+// Create asks for a new lobby that the sender hosts and joins.
+type Create struct {
+	Name       string `msgpack:"name,omitempty"`
+	Private    bool   `msgpack:"private,omitempty"`
+	MaxPlayers int    `msgpack:"max_players,omitempty"`
+	TickRate   int    `msgpack:"tick_rate,omitempty"`
+	Game       string `msgpack:"game,omitempty"`
+}
+
+// Join asks to join a lobby by id, by join code, or by quick join; exactly one is set.
+// Spectate joins without a seat: snapshots, no input.
+type Join struct {
+	Lobby    string `msgpack:"lobby,omitempty"`
+	Code     string `msgpack:"code,omitempty"`
+	Quick    bool   `msgpack:"quick,omitempty"`
+	Spectate bool   `msgpack:"spectate,omitempty"`
+}
+
+// Input is one player command. Seq increases per connection and comes back as a snapshot's ack
+// once the input has been applied. DX and DY are in [-1, 1].
+type Input struct {
+	Seq     uint32  `msgpack:"seq"`
+	DX      float32 `msgpack:"dx"`
+	DY      float32 `msgpack:"dy"`
+	Buttons uint32  `msgpack:"b,omitempty"`
+}
+
+// Reauth carries a fresh access token for the open connection.
+type Reauth struct {
+	Token string `msgpack:"token"`
+}
+
+// Kick asks the host to remove a player from its lobby.
+type Kick struct {
+	Player uint32 `msgpack:"player"`
+}
+
+// Account names who a connection is.
+type Account struct {
+	ID       string `msgpack:"id"`
+	Username string `msgpack:"username"`
+}
+
+// Welcome is the first frame on every connection.
+type Welcome struct {
+	Protocol   int     `msgpack:"protocol"`
+	Account    Account `msgpack:"account"`
+	Exp        int64   `msgpack:"exp"`
+	ServerTime int64   `msgpack:"server_time"`
+}
+
+// PlayerInfo describes one seat in a lobby.
+type PlayerInfo struct {
+	ID        uint32 `msgpack:"id"`
+	Name      string `msgpack:"name"`
+	Host      bool   `msgpack:"host,omitempty"`
+	Spectator bool   `msgpack:"spectator,omitempty"`
+	Connected bool   `msgpack:"connected"`
+}
+
+// LobbyInfo describes a lobby to its members.
+type LobbyInfo struct {
+	ID         string       `msgpack:"id"`
+	Name       string       `msgpack:"name"`
+	Game       string       `msgpack:"game"`
+	Code       string       `msgpack:"code,omitempty"`
+	State      string       `msgpack:"state"`
+	TickRate   int          `msgpack:"tick_rate"`
+	MaxPlayers int          `msgpack:"max_players"`
+	Players    []PlayerInfo `msgpack:"players"`
+}
+
+// Joined answers create and join.
+type Joined struct {
+	Lobby  LobbyInfo `msgpack:"lobby"`
+	Player uint32    `msgpack:"player"`
+}
+
+// Left answers leave.
+type Left struct {
+	Lobby string `msgpack:"lobby"`
+}
+
+// Event tells members of something that happened in their lobby. Kind is one of the Event*
+// constants; the other fields are set as the kind needs.
+type Event struct {
+	Kind   string         `msgpack:"kind"`
+	Player *PlayerInfo    `msgpack:"player,omitempty"`
+	State  string         `msgpack:"state,omitempty"`
+	Reason string         `msgpack:"reason,omitempty"`
+	Scores []Score        `msgpack:"scores,omitempty"`
+	Extra  map[string]any `msgpack:"extra,omitempty"`
+}
+
+// Score is one player's result in a round.
+type Score struct {
+	Player uint32 `msgpack:"player"`
+	Name   string `msgpack:"name"`
+	Score  int    `msgpack:"score"`
+}
+
+// Event kinds.
+const (
+	EventPlayerJoined       = "player_joined"
+	EventPlayerLeft         = "player_left"
+	EventPlayerDisconnected = "player_disconnected"
+	EventPlayerReconnected  = "player_reconnected"
+	EventState              = "state"
+	EventKicked             = "kicked"
+	EventRoundOver          = "round_over"
+)
+
+// ReauthRequired warns that the connection's token expires at Exp (unix seconds).
+type ReauthRequired struct {
+	Exp int64 `msgpack:"exp"`
+}
+
+// ReauthOK confirms a reauth; the connection now expires at Exp.
+type ReauthOK struct {
+	Exp int64 `msgpack:"exp"`
+}
+
+// Error answers a request that failed, or reports a problem with the connection.
+type Error struct {
+	Code    string `msgpack:"code"`
+	Message string `msgpack:"message"`
+}
+
+// Error codes carried by error frames.
+const (
+	CodeInvalidRequest = "invalid_request"
+	CodeUnknownType    = "unknown_type"
+	CodeNotFound       = "not_found"
+	CodeLobbyFull      = "lobby_full"
+	CodeNotInLobby     = "not_in_lobby"
+	CodeAlreadyInLobby = "already_in_lobby"
+	CodeForbidden      = "forbidden"
+	CodeInvalidToken   = "invalid_token"
+	CodeTokenExpired   = "token_expired"
+	CodeTokenRevoked   = "token_revoked"
+	CodeWrongAccount   = "wrong_account"
+	CodeInternal       = "internal"
+	CodeRateLimited    = "rate_limited"
+)
