@@ -179,4 +179,3 @@ func DefaultConfig() Config {
 	}
 	return c
 }
-

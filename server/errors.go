@@ -85,4 +85,3 @@ func (s *Server) httpErrorHandler(err error, c echo.Context) {
 	}
 	_ = c.JSON(status, apiError{Error: code, Message: msg})
 }
-

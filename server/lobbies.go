@@ -62,4 +62,3 @@ func (s *Server) handleMyMatches(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"matches": rows})
 }
-

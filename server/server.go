@@ -251,4 +251,3 @@ func (s *Server) routes() *echo.Echo {
 	s.assetRoutes(e)
 	return e
 }
-

@@ -60,7 +60,9 @@ type CloseError struct {
 	Reason string
 }
 
-func (e *CloseError) Error() string { return fmt.Sprintf("tickwire: socket closed %d %s", e.Code, e.Reason) }
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("tickwire: socket closed %d %s", e.Code, e.Reason)
+}
 
 // Conn is an open socket to a Tickwire server. Its methods are safe for concurrent use.
 type Conn struct {
