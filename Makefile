@@ -10,7 +10,7 @@ LDFLAGS     := -X github.com/tickwire/tickwire/server.Version=$(VERSION)
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 run: build
 	./$(BIN) serve
