@@ -39,11 +39,16 @@ Commands:
   user list                  list registered accounts
   sessions revoke NAME       end every session of an account
   keys rotate                add a new signing key; older keys keep verifying
+  invites create [--uses N] [--ttl D] [--note TEXT]
+                             make an invite code (for --registration invite)
+  invites list               list the invite codes that can still be used
+  invites revoke CODE        delete an invite code
   backup FILE                write an online copy of the database to FILE
   version                    print the version
 
 Every command takes --data (env TICKWIRE_DATA, default ./data). Run "tickwire serve --help"
-for every server setting.
+for every server setting. A running server picks up what these commands change within
+--sync-interval (default 5s).
 `
 
 // Main runs the tickwire command line and returns the exit status: 0 on success, 1 on a
@@ -64,6 +69,8 @@ func Main(ctx context.Context, env Env) int {
 		err = runSessions(ctx, env, args)
 	case "keys":
 		err = runKeys(env, args)
+	case "invites":
+		err = runInvites(ctx, env, args)
 	case "backup":
 		err = runBackup(ctx, env, args)
 	case "version":
@@ -97,7 +104,7 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
-	cfg, rest, err := ParseConfig("tickwire serve", args, env.Getenv, env.Stderr)
+	cfg, rest, err := ParseConfig("tickwire serve", args, env.Getenv, env.Stdout)
 	if err != nil {
 		return err
 	}
@@ -113,22 +120,19 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		s.Close()
 		return err
 	}
-	log.Info("tickwire serving", "version", Version, "url", s.URL(), "data", cfg.Data,
-		"access_ttl", cfg.AccessTTL, "refresh_ttl", cfg.RefreshTTL, "tick_rate", cfg.TickRate,
-		"origins", strings.Join(cfg.Origins, ","), "tls", cfg.TLSCert != "")
+	log.Info("configuration", cfg.LogAttrs()...)
+	log.Info("tickwire serving", "version", Version, "url", s.URL(), "metrics", s.MetricsURL())
 	fmt.Fprintf(env.Stdout, "Tickwire is serving at %s\n", s.URL())
 	return s.Wait()
 }
 
-// dataFlags parses a maintenance command's flags: --data and what more adds.
+// dataFlags parses a maintenance command's flags: --data (else TICKWIRE_DATA, else the data
+// key of the --config file or TICKWIRE_CONFIG, else ./data), --config, and what more adds.
 func dataFlags(env Env, name string, args []string, more func(*flag.FlagSet)) (string, []string, error) {
 	fs := flag.NewFlagSet("tickwire "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	def := env.Getenv("TICKWIRE_DATA")
-	if def == "" {
-		def = "./data"
-	}
-	data := fs.String("data", def, "data folder (env TICKWIRE_DATA)")
+	data := fs.String("data", "", "data folder (env TICKWIRE_DATA, default ./data)")
+	config := fs.String("config", "", "the server's TOML config file, to read its data key (env "+configEnv+")")
 	if more != nil {
 		more(fs)
 	}
@@ -138,7 +142,28 @@ func dataFlags(env Env, name string, args []string, more func(*flag.FlagSet)) (s
 		}
 		return "", nil, &FlagError{err.Error()}
 	}
-	return *data, fs.Args(), nil
+	dir := *data
+	if dir == "" {
+		dir = env.Getenv("TICKWIRE_DATA")
+	}
+	if dir == "" {
+		path := *config
+		if path == "" {
+			path = env.Getenv(configEnv)
+		}
+		if path != "" {
+			var c Config
+			file, err := readConfigFile(path, c.settings())
+			if err != nil {
+				return "", nil, err
+			}
+			dir = file["data"]
+		}
+	}
+	if dir == "" {
+		dir = "./data"
+	}
+	return dir, fs.Args(), nil
 }
 
 // offline opens the auth service on a data folder without serving. A running server learns of
@@ -286,15 +311,25 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	if len(rest) != 1 {
 		return &FlagError{"backup takes one FILE"}
 	}
-	if _, err := os.Stat(rest[0]); err == nil {
-		return fmt.Errorf("%s exists; a backup never overwrites", rest[0])
+	// Opening a missing database would create an empty one and back that up.
+	if _, err := os.Stat(filepath.Join(data, store.FileName)); err != nil {
+		return fmt.Errorf("no database in --data %s: %w", data, err)
 	}
+	// The copy holds password hashes: make it private before SQLite writes into it. O_EXCL
+	// makes sure a backup never overwrites anything.
+	f, err := os.OpenFile(rest[0], os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	f.Close()
 	db, err := store.Open(ctx, data)
 	if err != nil {
+		os.Remove(rest[0])
 		return err
 	}
 	defer db.Close()
 	if err := db.Backup(ctx, rest[0]); err != nil {
+		os.Remove(rest[0])
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "backed up to %s\n", rest[0])

@@ -5,13 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Config is everything `tickwire serve` can be told. Every field is a flag and a TICKWIRE_
-// environment variable; flags win.
+// Config is everything `tickwire serve` can be told. Every field is a flag, a TICKWIRE_
+// environment variable and a key of the optional --config file; flags win over the
+// environment, which wins over the file, which wins over the defaults.
 type Config struct {
 	Addr       string
 	Data       string
@@ -21,6 +23,14 @@ type Config struct {
 	TickRate   int
 	TLSCert    string
 	TLSKey     string
+
+	// Hosting.
+	TrustedProxies []*net.IPNet   // peers whose X-Forwarded-For / X-Real-IP are believed; none by default
+	Registration   string         // open, invite or closed
+	MetricsAddr    string         // when set, /metrics is served there and not on Addr
+	SyncInterval   time.Duration  // how often tickwire commands' changes to the data folder are picked up; 0: never
+	ConfigFile     string         // the --config file read, if any
+	effective      []settingValue // what each setting was set to, and by which source
 
 	// Socket limits.
 	MaxMessageBytes int           // read limit per frame; larger frames close 1009
@@ -41,6 +51,13 @@ type Config struct {
 	Now             func() time.Time `flag:"-"`
 }
 
+// Registration modes.
+const (
+	RegistrationOpen   = "open"   // anyone may register, and guests may play
+	RegistrationInvite = "invite" // registering needs an invite code an admin made; no guests
+	RegistrationClosed = "closed" // only `tickwire user add` makes accounts; no guests
+)
+
 // FlagError is a bad command line or setting; the binary exits 2 on it.
 type FlagError struct{ Msg string }
 
@@ -50,6 +67,9 @@ type setting struct {
 	name, env, def, usage string
 	set                   func(string) error
 }
+
+// settingValue is one setting's effective value and where it came from, for the start-up log.
+type settingValue struct{ name, value, from string }
 
 func (c *Config) settings() []setting {
 	dur := func(p *time.Duration, min time.Duration) func(string) error {
@@ -79,12 +99,42 @@ func (c *Config) settings() []setting {
 		}
 	}
 	str := func(p *string) func(string) error { return func(s string) error { *p = s; return nil } }
+	hostPort := func(p *string, optional bool) func(string) error {
+		return func(s string) error {
+			if s == "" && optional {
+				*p = ""
+				return nil
+			}
+			if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+				return errors.New("not a listen address like :8080 or 127.0.0.1:8080")
+			}
+			*p = s
+			return nil
+		}
+	}
+	oneOf := func(p *string, allowed ...string) func(string) error {
+		return func(s string) error {
+			for _, a := range allowed {
+				if s == a {
+					*p = s
+					return nil
+				}
+			}
+			return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+		}
+	}
 	return []setting{
-		{"addr", "TICKWIRE_ADDR", ":8080", "listen address", str(&c.Addr)},
-		{"data", "TICKWIRE_DATA", "./data", "folder for tickwire.db and the signing keys; created if missing", str(&c.Data)},
+		{"addr", "TICKWIRE_ADDR", ":8080", "listen address", hostPort(&c.Addr, false)},
+		{"data", "TICKWIRE_DATA", "./data", "folder for tickwire.db and the signing keys; created if missing", func(s string) error {
+			if s == "" {
+				return errors.New("must not be empty")
+			}
+			c.Data = s
+			return nil
+		}},
 		{"access-ttl", "TICKWIRE_ACCESS_TTL", "15m", "access token lifetime", dur(&c.AccessTTL, time.Second)},
 		{"refresh-ttl", "TICKWIRE_REFRESH_TTL", "168h", "refresh token lifetime", dur(&c.RefreshTTL, time.Second)},
-		{"origins", "TICKWIRE_ORIGINS", "", "comma-separated browser origins allowed to open sockets (default: the server's own)", func(s string) error {
+		{"origins", "TICKWIRE_ORIGINS", "", "comma-separated browser origins allowed to open sockets; none: the server's own origin", func(s string) error {
 			c.Origins = nil
 			for o := range strings.SplitSeq(s, ",") {
 				if o = strings.TrimSpace(o); o != "" {
@@ -97,8 +147,20 @@ func (c *Config) settings() []setting {
 			return nil
 		}},
 		{"tick-rate", "TICKWIRE_TICK_RATE", "20", "default lobby tick rate, Hz (1 to 128)", num(&c.TickRate, 1, 128)},
-		{"tls-cert", "TICKWIRE_TLS_CERT", "", "certificate file (PEM): serve HTTPS and wss", str(&c.TLSCert)},
+		{"tls-cert", "TICKWIRE_TLS_CERT", "", "certificate file (PEM, full chain): serve HTTPS and wss", str(&c.TLSCert)},
 		{"tls-key", "TICKWIRE_TLS_KEY", "", "private key file (PEM) for --tls-cert", str(&c.TLSKey)},
+		{"trusted-proxies", "TICKWIRE_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For and X-Real-IP are believed (default: none, the peer address is the client)", func(s string) error {
+			nets, err := parseCIDRs(s)
+			if err != nil {
+				return err
+			}
+			c.TrustedProxies = nets
+			return nil
+		}},
+		{"registration", "TICKWIRE_REGISTRATION", RegistrationOpen, "who may create accounts: open (anyone, and guests), invite (with an admin's invite code) or closed (tickwire user add only)",
+			oneOf(&c.Registration, RegistrationOpen, RegistrationInvite, RegistrationClosed)},
+		{"metrics-addr", "TICKWIRE_METRICS_ADDR", "", "serve /metrics on this address instead of --addr (like 127.0.0.1:9090)", hostPort(&c.MetricsAddr, true)},
+		{"sync-interval", "TICKWIRE_SYNC_INTERVAL", "5s", "how often bans, revoked sessions and signing keys made by tickwire commands on the data folder take effect (0: at the next start)", dur(&c.SyncInterval, 0)},
 		{"max-message-bytes", "TICKWIRE_MAX_MESSAGE_BYTES", "16384", "largest frame a client may send; larger closes 1009", num(&c.MaxMessageBytes, 256, 1<<20)},
 		{"msg-rate", "TICKWIRE_MSG_RATE", "100", "frames per second a connection may send on average; past it closes 4008", func(s string) error {
 			f, err := strconv.ParseFloat(s, 64)
@@ -119,56 +181,159 @@ func (c *Config) settings() []setting {
 		{"shutdown-timeout", "TICKWIRE_SHUTDOWN_TIMEOUT", "8s", "how long a graceful shutdown may take", dur(&c.ShutdownTimeout, 0)},
 		{"reauth-lead", "TICKWIRE_REAUTH_LEAD", "0s", "how long before expiry reauth_required is sent (0: min(60s, ttl/4))", dur(&c.ReauthLead, 0)},
 		{"seat-grace", "TICKWIRE_SEAT_GRACE", "30s", "how long a dropped player's seat waits for a reconnect", dur(&c.SeatGrace, 0)},
-		{"log-format", "TICKWIRE_LOG_FORMAT", "text", "log format: text or json", func(s string) error {
-			if s != "text" && s != "json" {
-				return errors.New("must be text or json")
-			}
-			c.LogFormat = s
-			return nil
-		}},
-		{"log-level", "TICKWIRE_LOG_LEVEL", "info", "log level: debug, info, warn or error", func(s string) error {
-			switch s {
-			case "debug", "info", "warn", "error":
-				c.LogLevel = s
-				return nil
-			}
-			return errors.New("must be debug, info, warn or error")
-		}},
+		{"log-format", "TICKWIRE_LOG_FORMAT", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
+		{"log-level", "TICKWIRE_LOG_LEVEL", "info", "log level: debug, info, warn or error", oneOf(&c.LogLevel, "debug", "info", "warn", "error")},
 	}
 }
 
-// ParseConfig reads a serve configuration from args and the environment (getenv), applying
-// defaults first, then environment variables, then flags.
+// parseCIDRs reads a comma-separated list of CIDRs; a bare address stands for itself alone.
+func parseCIDRs(s string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			ip := net.ParseIP(part)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is not an address or a CIDR like 10.0.0.0/8", part)
+			}
+			bits := 128
+			if ip4 := ip.To4(); ip4 != nil {
+				ip, bits = ip4, 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR like 10.0.0.0/8", part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// configEnv names the environment variable that points at a config file.
+const configEnv = "TICKWIRE_CONFIG"
+
+// ParseConfig reads a serve configuration: defaults, then the --config file (or the file named
+// by TICKWIRE_CONFIG), then environment variables (getenv), then the flags in args, each
+// overriding the one before. --help writes the settings to out and returns flag.ErrHelp; any
+// bad value is a *FlagError of one line naming the flag.
 func ParseConfig(name string, args []string, getenv func(string) string, out io.Writer) (Config, []string, error) {
 	var c Config
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
 	ss := c.settings()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	// The flag package would print the error and the whole usage; Main prints one line instead.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	type kv struct{ name, value string }
+	var fromFlags []kv
 	for _, s := range ss {
-		if err := s.set(s.def); err != nil {
-			panic("default of --" + s.name + ": " + err.Error())
+		fs.Func(s.name, s.usage, func(v string) error {
+			fromFlags = append(fromFlags, kv{s.name, v})
+			return nil
+		})
+	}
+	configFile := fs.String("config", "", "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			writeHelp(out, name, ss)
+			return c, nil, err
 		}
+		return c, nil, &FlagError{err.Error() + " (see " + name + " --help)"}
+	}
+
+	values := map[string]settingValue{}
+	apply := func(s setting, v, from string) error {
+		if err := s.set(v); err != nil {
+			where := ""
+			if from != "flag" {
+				where = " (from " + from + ")"
+			}
+			return &FlagError{fmt.Sprintf("invalid value %q for --%s%s: %v", v, s.name, where, err)}
+		}
+		values[s.name] = settingValue{s.name, v, from}
+		return nil
+	}
+	for _, s := range ss {
+		if err := apply(s, s.def, "default"); err != nil {
+			panic(err) // a default that does not parse is a bug
+		}
+	}
+	path := *configFile
+	if path == "" {
+		path = getenv(configEnv)
+	}
+	if path != "" {
+		file, err := readConfigFile(path, ss)
+		if err != nil {
+			return c, nil, err
+		}
+		for _, s := range ss {
+			if v, ok := file[s.name]; ok {
+				if err := apply(s, v, path+", key "+s.name); err != nil {
+					return c, nil, err
+				}
+			}
+		}
+		c.ConfigFile = path
 	}
 	for _, s := range ss {
 		if v := getenv(s.env); v != "" {
-			if err := s.set(v); err != nil {
-				return c, nil, &FlagError{fmt.Sprintf("invalid value %q for %s (--%s): %v", v, s.env, s.name, err)}
+			if err := apply(s, v, s.env); err != nil {
+				return c, nil, err
 			}
 		}
 	}
+	byName := map[string]setting{}
 	for _, s := range ss {
-		fs.Func(s.name, fmt.Sprintf("%s (env %s, default %q)", s.usage, s.env, s.def), s.set)
+		byName[s.name] = s
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	for _, f := range fromFlags {
+		if err := apply(byName[f.name], f.value, "flag"); err != nil {
 			return c, nil, err
 		}
-		return c, nil, &FlagError{err.Error()}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
-		return c, nil, &FlagError{"--tls-cert and --tls-key go together"}
+		return c, nil, &FlagError{"--tls-cert and --tls-key go together: set both or neither"}
+	}
+	for _, s := range ss {
+		c.effective = append(c.effective, values[s.name])
 	}
 	return c, fs.Args(), nil
+}
+
+// writeHelp lists every setting with its environment variable, file key and default.
+func writeHelp(w io.Writer, name string, ss []setting) {
+	fmt.Fprintf(w, "Usage: %s [flags]\n\n", name)
+	fmt.Fprintf(w, "Every setting is a flag, an environment variable, and a key of the --config file (TOML,\n"+
+		"keys named like the flags). Flags win over the environment, which wins over the file.\n\n")
+	fmt.Fprintf(w, "  --config FILE\n        TOML file of settings (env %s, default none)\n", configEnv)
+	for _, s := range ss {
+		def := s.def
+		if def == "" {
+			def = "none"
+		} else {
+			def = strconv.Quote(def)
+		}
+		fmt.Fprintf(w, "  --%s\n        %s (env %s, default %s)\n", s.name, s.usage, s.env, def)
+	}
+}
+
+// LogAttrs returns the effective configuration as log attributes. No setting holds a secret:
+// the TLS key is named by its path and read only by the listener.
+func (c Config) LogAttrs() []any {
+	out := make([]any, 0, 2*len(c.effective)+2)
+	if c.ConfigFile != "" {
+		out = append(out, "config", c.ConfigFile)
+	}
+	for _, v := range c.effective {
+		out = append(out, v.name, v.value)
+	}
+	return out
 }
 
 // DefaultConfig is the configuration with every default and no environment.

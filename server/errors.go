@@ -32,6 +32,9 @@ var statusOf = map[string]int{
 	"origin_not_allowed":        http.StatusForbidden,
 	"method_not_allowed":        http.StatusMethodNotAllowed,
 	"payload_too_large":         http.StatusRequestEntityTooLarge,
+	CodeRegistrationClosed:      http.StatusForbidden,
+	CodeInviteRequired:          http.StatusForbidden,
+	CodeInviteInvalid:           http.StatusForbidden,
 }
 
 // codeOf returns an error's code and message as a client should see them; errors without a

@@ -33,6 +33,9 @@ type Server struct {
 	echo     *echo.Echo
 	http     *http.Server
 	ln       net.Listener
+	metricsS *http.Server
+	metricsL net.Listener
+	sync     *dataSync
 	upgrader websocket.Upgrader
 	conns    *connSet
 	metrics  *metrics
@@ -72,6 +75,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, db: db, now: now, served: make(chan error, 1)}
+	disabled := make(map[string]bool, len(revoked.Disabled))
+	for id := range revoked.Disabled {
+		disabled[id] = true
+	}
+	s.sync = newDataSync(now(), disabled)
 	s.conns = newConnSet()
 	s.metrics = newMetrics(s)
 	s.auth = &auth.Service{
@@ -103,14 +111,43 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 }
 
 // Serve listens on cfg.Addr (or ln, when given) and serves until ctx ends or Shutdown is called.
-// It returns once the listener is up; Wait reports how serving ended.
+// With --tls-cert it serves HTTPS (and so wss); with --metrics-addr it also serves /metrics
+// there. It returns once the listeners are up; Wait reports how serving ended.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	var tlsConfig *tls.Config
+	if s.cfg.TLSCert != "" {
+		// Load the pair before listening, so a bad one fails the start and not the first client.
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		if err != nil {
+			if ln != nil {
+				ln.Close()
+			}
+			return &FlagError{fmt.Sprintf("--tls-cert/--tls-key: %v", oneLine(err.Error()))}
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	if ln == nil {
 		var err error
 		ln, err = net.Listen("tcp", s.cfg.Addr)
 		if err != nil {
-			return fmt.Errorf("listen: %w", err)
+			return fmt.Errorf("listen on --addr %s: %w", s.cfg.Addr, err)
 		}
+	}
+	if s.cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on --metrics-addr %s: %w", s.cfg.MetricsAddr, err)
+		}
+		s.metricsL = mln
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.metrics.handler())
+		s.metricsS = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() {
+			if err := s.metricsS.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("metrics listener", "err", err)
+			}
+		}()
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	s.stop = stop
@@ -124,14 +161,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
-	if s.cfg.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
-		if err != nil {
-			ln.Close()
-			return &FlagError{fmt.Sprintf("--tls-cert/--tls-key: %v", err)}
-		}
-		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		ln = tls.NewListener(ln, s.http.TLSConfig)
+	if tlsConfig != nil {
+		s.http.TLSConfig = tlsConfig
+		ln = tls.NewListener(ln, tlsConfig)
 	}
 	s.ln = ln
 	s.bg.Add(1)
@@ -139,6 +171,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer s.bg.Done()
 		s.purgeLoop(runCtx)
 	}()
+	if s.cfg.SyncInterval > 0 {
+		s.bg.Add(1)
+		go func() {
+			defer s.bg.Done()
+			s.syncLoop(runCtx, s.sync)
+		}()
+	}
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -175,6 +214,14 @@ func (s *Server) URL() string {
 	return fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, fmt.Sprint(addr.Port)))
 }
 
+// MetricsURL returns the base URL of the --metrics-addr listener, or "" without one.
+func (s *Server) MetricsURL() string {
+	if s.metricsL == nil {
+		return ""
+	}
+	return "http://" + s.metricsL.Addr().String()
+}
+
 // Auth returns the auth service, for commands that act on a data folder.
 func (s *Server) Auth() *auth.Service { return s.auth }
 
@@ -192,6 +239,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	if s.http != nil {
 		err = s.http.Shutdown(ctx)
+	}
+	if s.metricsS != nil {
+		err = errors.Join(err, s.metricsS.Shutdown(ctx))
 	}
 	s.conns.wait(ctx)
 	if s.stop != nil {
@@ -218,6 +268,9 @@ func (s *Server) purgeLoop(ctx context.Context) {
 			if err := s.db.PurgeExpired(ctx, now); err != nil && ctx.Err() == nil {
 				s.log.Warn("purge expired", "err", err)
 			}
+			if err := s.db.PurgeInvites(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("purge invites", "err", err)
+			}
 		}
 	}
 }
@@ -226,15 +279,16 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.httpErrorHandler
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientIP(s.cfg.TrustedProxies)
+	e.Use(s.accessLog)
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit("16K"))
 	e.Use(s.securityHeaders)
 
 	api := e.Group("/api/v1")
-	api.POST("/auth/register", s.handleRegister)
+	api.POST("/auth/register", s.handleRegister, s.registrationGate)
 	api.POST("/auth/login", s.handleLogin)
-	api.POST("/auth/guest", s.handleGuest)
+	api.POST("/auth/guest", s.handleGuest, s.guestGate)
 	api.POST("/auth/refresh", s.handleRefresh)
 	api.POST("/auth/logout", s.handleLogout, s.requireToken(""))
 	api.GET("/me", s.handleMe, s.requireToken(""))
@@ -243,10 +297,15 @@ func (s *Server) routes() *echo.Echo {
 	api.GET("/leaderboard", s.handleLeaderboard)
 	api.POST("/admin/accounts/:username/ban", s.handleBan(true), s.requireToken(auth.ScopeAdmin))
 	api.POST("/admin/accounts/:username/unban", s.handleBan(false), s.requireToken(auth.ScopeAdmin))
+	api.POST("/admin/invites", s.handleCreateInvite, s.requireToken(auth.ScopeAdmin))
+	api.GET("/admin/invites", s.handleListInvites, s.requireToken(auth.ScopeAdmin))
+	api.POST("/admin/invites/revoke", s.handleRevokeInvite, s.requireToken(auth.ScopeAdmin))
 	e.GET("/.well-known/jwks.json", s.handleJWKS)
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/readyz", s.handleReady)
-	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
+	if s.cfg.MetricsAddr == "" {
+		e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
+	}
 	e.GET("/ws", s.handleWS)
 	s.assetRoutes(e)
 	return e

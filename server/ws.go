@@ -42,11 +42,7 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	if err != nil || u.Path != "" && u.Path != "/" {
 		return false
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return u.Scheme == scheme && strings.EqualFold(u.Host, r.Host)
+	return u.Scheme == s.requestScheme(r) && strings.EqualFold(u.Host, r.Host)
 }
 
 // refuse answers an upgrade request with a plain HTTP error, before any upgrade.

@@ -1,0 +1,181 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/store"
+)
+
+// Error codes of the registration modes.
+const (
+	CodeRegistrationClosed = "registration_closed" // 403: --registration closed, or a guest where only members play
+	CodeInviteRequired     = "invite_required"     // 403: --registration invite and no invite in the body
+	CodeInviteInvalid      = "invite_invalid"      // 403: an unknown, used-up or expired invite
+)
+
+// Invite limits.
+const (
+	DefaultInviteTTL  = 7 * 24 * time.Hour
+	MaxInviteTTL      = 365 * 24 * time.Hour
+	MaxInviteUses     = 1000
+	maxInvitesListed  = 1000
+	inviteNoteMaxSize = 200
+)
+
+// registrationGate applies --registration to POST /auth/register. In invite mode it takes one
+// use of the body's "invite" code before the account is made, and gives it back if the
+// registration fails, so two people cannot share the last use of a code.
+func (s *Server) registrationGate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch s.cfg.Registration {
+		case RegistrationOpen:
+			return next(c)
+		case RegistrationClosed:
+			return apiErr(CodeRegistrationClosed, "this server takes no new accounts; ask its admin")
+		}
+		r := c.Request()
+		body, err := io.ReadAll(r.Body) // bounded by the BodyLimit middleware
+		if err != nil {
+			return err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var req struct {
+			Invite string `json:"invite"`
+		}
+		if err := json.Unmarshal(body, &req); err != nil {
+			return apiErr(auth.CodeInvalidRequest, "the body must be a JSON object of the documented fields")
+		}
+		if req.Invite == "" {
+			return apiErr(CodeInviteRequired, `this server registers by invitation: send {"username","password","invite"}`)
+		}
+		if len(req.Invite) > 64 {
+			return apiErr(CodeInviteInvalid, "the invite code is unknown, used up or expired")
+		}
+		ok, err := s.db.ClaimInvite(r.Context(), req.Invite, s.now())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apiErr(CodeInviteInvalid, "the invite code is unknown, used up or expired")
+		}
+		err = next(c)
+		if err != nil || c.Response().Status != http.StatusCreated {
+			// The request may have been cancelled; giving the use back must not be.
+			if rerr := s.db.ReleaseInvite(context.WithoutCancel(r.Context()), req.Invite); rerr != nil {
+				s.log.Error("give back an invite use", "err", rerr)
+			}
+		}
+		return err
+	}
+}
+
+// guestGate refuses guest accounts unless registration is open: a guest is an account too.
+func (s *Server) guestGate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.cfg.Registration != RegistrationOpen {
+			return apiErr(CodeRegistrationClosed, "guests cannot play on this server; ask its admin for an account")
+		}
+		return next(c)
+	}
+}
+
+// inviteJSON is an invite as the admin API shows it.
+type inviteJSON struct {
+	Code      string `json:"code"`
+	CreatedBy string `json:"created_by"`
+	Note      string `json:"note,omitempty"`
+	CreatedAt int64  `json:"created_at"`
+	ExpiresAt int64  `json:"expires_at"`
+	MaxUses   int    `json:"max_uses"`
+	Uses      int    `json:"uses"`
+}
+
+func toInviteJSON(inv store.Invite) inviteJSON {
+	return inviteJSON{Code: inv.Code, CreatedBy: inv.CreatedBy, Note: inv.Note, CreatedAt: inv.CreatedAt.Unix(),
+		ExpiresAt: inv.ExpiresAt.Unix(), MaxUses: inv.MaxUses, Uses: inv.Uses}
+}
+
+// newInvite makes and stores an invite with a fresh random code (128 bits, base32).
+func newInvite(ctx context.Context, db *store.DB, by, note string, uses int, ttl time.Duration, now time.Time) (store.Invite, error) {
+	switch {
+	case uses < 1 || uses > MaxInviteUses:
+		return store.Invite{}, apiErr(auth.CodeInvalidRequest, "uses must be 1 to 1000")
+	case ttl < time.Minute || ttl > MaxInviteTTL:
+		return store.Invite{}, apiErr(auth.CodeInvalidRequest, "an invite lasts from a minute to a year")
+	case len(note) > inviteNoteMaxSize:
+		return store.Invite{}, apiErr(auth.CodeInvalidRequest, "note is at most 200 bytes")
+	}
+	inv := store.Invite{Code: rand.Text(), CreatedBy: by, Note: note, CreatedAt: now, ExpiresAt: now.Add(ttl), MaxUses: uses}
+	if err := db.CreateInvite(ctx, inv); err != nil {
+		if errors.Is(err, store.ErrInviteExists) {
+			return store.Invite{}, errors.New("invite code collision; try again")
+		}
+		return store.Invite{}, err
+	}
+	return inv, nil
+}
+
+// handleCreateInvite is POST /api/v1/admin/invites {"uses"?, "expires_in"? (s), "note"?}.
+func (s *Server) handleCreateInvite(c echo.Context) error {
+	req := struct {
+		Uses      int    `json:"uses"`
+		ExpiresIn int64  `json:"expires_in"`
+		Note      string `json:"note"`
+	}{Uses: 1, ExpiresIn: int64(DefaultInviteTTL / time.Second)}
+	if c.Request().ContentLength != 0 {
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+	}
+	if req.ExpiresIn > int64(MaxInviteTTL/time.Second) {
+		req.ExpiresIn = int64(MaxInviteTTL/time.Second) + 1 // refused below, without overflowing
+	}
+	inv, err := newInvite(c.Request().Context(), s.db, claimsOf(c).Name, req.Note, req.Uses, time.Duration(req.ExpiresIn)*time.Second, s.now())
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusCreated, toInviteJSON(inv))
+}
+
+// handleListInvites is GET /api/v1/admin/invites: the invites that can still be used.
+func (s *Server) handleListInvites(c echo.Context) error {
+	invs, err := s.db.ListInvites(c.Request().Context(), s.now(), maxInvitesListed)
+	if err != nil {
+		return err
+	}
+	out := make([]inviteJSON, 0, len(invs))
+	for _, inv := range invs {
+		out = append(out, toInviteJSON(inv))
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"invites": out})
+}
+
+// handleRevokeInvite is POST /api/v1/admin/invites/revoke {"code"}. The code travels in the
+// body rather than the path so that it never appears in an access log.
+func (s *Server) handleRevokeInvite(c echo.Context) error {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ok, err := s.db.DeleteInvite(c.Request().Context(), req.Code)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apiErr(auth.CodeNotFound, "no such invite")
+	}
+	return c.NoContent(http.StatusNoContent)
+}
