@@ -42,7 +42,8 @@ type mainRun struct {
 	Stdout *syncBuffer
 	Stderr *syncBuffer
 	cancel context.CancelFunc
-	code   chan int
+	done   chan struct{} // closed when Main has returned
+	code   int
 }
 
 // stop cancels the run, as SIGTERM does, and returns Main's exit status.
@@ -50,8 +51,8 @@ func (m *mainRun) stop(t *testing.T) int {
 	t.Helper()
 	m.cancel()
 	select {
-	case c := <-m.code:
-		return c
+	case <-m.done:
+		return m.code
 	case <-time.After(20 * time.Second):
 		t.Fatal("Main did not return within 20 s of its context ending")
 		return -1
@@ -63,16 +64,18 @@ func (m *mainRun) stop(t *testing.T) int {
 func startMain(t *testing.T, args []string, env map[string]string) *mainRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &mainRun{Stdout: &syncBuffer{}, Stderr: &syncBuffer{}, cancel: cancel, code: make(chan int, 1)}
+	m := &mainRun{Stdout: &syncBuffer{}, Stderr: &syncBuffer{}, cancel: cancel, done: make(chan struct{})}
 	go func() {
-		m.code <- server.Main(ctx, server.Env{Args: append([]string{"serve"}, args...), Stdin: strings.NewReader(""),
+		defer close(m.done)
+		m.code = server.Main(ctx, server.Env{Args: append([]string{"serve"}, args...), Stdin: strings.NewReader(""),
 			Stdout: m.Stdout, Stderr: m.Stderr, Getenv: func(k string) string { return env[k] }})
 	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-m.code:
+		case <-m.done:
 		case <-time.After(20 * time.Second):
+			t.Error("Main did not return within 20 s of its context ending")
 		}
 	})
 	deadline := time.Now().Add(20 * time.Second)
@@ -85,8 +88,8 @@ func startMain(t *testing.T, args []string, env map[string]string) *mainRun {
 			}
 		}
 		select {
-		case c := <-m.code:
-			t.Fatalf("Main exited %d before serving: %s", c, m.Stderr.String())
+		case <-m.done:
+			t.Fatalf("Main exited %d before serving: %s", m.code, m.Stderr.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

@@ -42,6 +42,8 @@ type Server struct {
 	now      func() time.Time
 
 	shuttingDown atomic.Bool
+	shutdownDone chan struct{} // closed when Shutdown has finished
+	shutdownErr  error         // what Shutdown returned; read after shutdownDone
 	bg           sync.WaitGroup
 	stop         context.CancelFunc
 	served       chan error
@@ -74,7 +76,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, db: db, now: now, served: make(chan error, 1)}
+	s := &Server{cfg: cfg, log: log, db: db, now: now, served: make(chan error, 1), shutdownDone: make(chan struct{})}
 	disabled := make(map[string]bool, len(revoked.Disabled))
 	for id := range revoked.Disabled {
 		disabled[id] = true
@@ -197,8 +199,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Wait blocks until serving has ended and returns why.
-func (s *Server) Wait() error { return <-s.served }
+// Wait blocks until serving has ended, and after a shutdown until it has finished (sockets
+// closed, lobbies stopped, the database closed), so that a process may exit on its return.
+func (s *Server) Wait() error {
+	err := <-s.served
+	if s.shuttingDown.Load() {
+		<-s.shutdownDone
+		err = errors.Join(err, s.shutdownErr)
+	}
+	return err
+}
 
 // URL returns the base URL the server answers on.
 func (s *Server) URL() string {
@@ -234,6 +244,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.shuttingDown.Swap(true) {
 		return nil
 	}
+	defer close(s.shutdownDone)
 	s.log.Info("shutting down")
 	s.conns.closeAll(CloseGoingAway, "server shutting down")
 	var err error
@@ -249,7 +260,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.lobbies.Close()
 	}
 	s.bg.Wait()
-	return errors.Join(err, s.db.Close())
+	s.shutdownErr = errors.Join(err, s.db.Close())
+	return s.shutdownErr
 }
 
 // Close closes a server that was opened but never served.
