@@ -149,7 +149,7 @@ func (c *Config) settings() []setting {
 		{"tick-rate", "TICKWIRE_TICK_RATE", "20", "default lobby tick rate, Hz (1 to 128)", num(&c.TickRate, 1, 128)},
 		{"tls-cert", "TICKWIRE_TLS_CERT", "", "certificate file (PEM, full chain): serve HTTPS and wss", str(&c.TLSCert)},
 		{"tls-key", "TICKWIRE_TLS_KEY", "", "private key file (PEM) for --tls-cert", str(&c.TLSKey)},
-		{"trusted-proxies", "TICKWIRE_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For and X-Real-IP are believed (default: none, the peer address is the client)", func(s string) error {
+		{"trusted-proxies", "TICKWIRE_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For, X-Real-IP and X-Forwarded-Proto are believed; none: the TCP peer is the client", func(s string) error {
 			nets, err := parseCIDRs(s)
 			if err != nil {
 				return err

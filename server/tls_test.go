@@ -21,7 +21,7 @@ import (
 	"github.com/tickwire/tickwire/server"
 )
 
-// selfSigned makes a certificate for 127.0.0.1 and localhost, valid for an hour.
+// selfSigned makes a certificate for 127.0.0.1, 127.0.0.2 (the proxy tests) and localhost, valid for an hour.
 func selfSigned(t *testing.T) (certPEM, keyPEM []byte, pool *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -35,7 +35,7 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte, pool *x509.CertPool) {
 		NotAfter:              time.Now().Add(time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv4(127, 0, 0, 2)},
 		DNSNames:              []string{"localhost"},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
