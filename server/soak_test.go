@@ -72,7 +72,7 @@ wait:
 				t.Fatalf("scrape /metrics: %v\nserver log:\n%s", err, srv.stderr.String())
 			}
 			goroutines = append(goroutines, m["go_goroutines"])
-			heap = append(heap, m["go_memstats_heap_inuse_bytes"])
+			heap = append(heap, m["go_memstats_heap_inuse_bytes"]/(1<<20)) // MiB
 		}
 	}
 
@@ -83,9 +83,9 @@ wait:
 		duration, bots, lobbySize, accessTTL, len(goroutines), interval)
 	fmt.Fprintf(report, "bot: %s\n", summary)
 	gTrend, gGrows := growth(goroutines, interval.Seconds(), 0.2, 0.05, 10, median)
-	hTrend, hGrows := growth(heap, interval.Seconds(), 0.2, 0.25, 4<<20, minimum)
+	hTrend, hGrows := growth(heap, interval.Seconds(), 0.2, 0.25, 4, minimum)
 	fmt.Fprintf(report, "go_goroutines (median of each third after warm-up): %s\n", gTrend)
-	fmt.Fprintf(report, "go_memstats_heap_inuse_bytes (minimum of each third): %s\n", hTrend)
+	fmt.Fprintf(report, "go_memstats_heap_inuse_bytes, MiB (minimum of each third): %s\n", hTrend)
 	t.Log(report.String())
 	if out := os.Getenv("SOAK_REPORT"); out != "" {
 		os.WriteFile(out, []byte(report.String()+samplesCSV(goroutines, heap, interval)), 0o644)
@@ -175,9 +175,9 @@ func parseKV(line string) map[string]float64 {
 
 func samplesCSV(g, h []float64, interval time.Duration) string {
 	b := &strings.Builder{}
-	b.WriteString("seconds,go_goroutines,go_memstats_heap_inuse_bytes\n")
+	b.WriteString("seconds,go_goroutines,heap_inuse_mib\n")
 	for i := range g {
-		fmt.Fprintf(b, "%.0f,%.0f,%.0f\n", float64(i+1)*interval.Seconds(), g[i], h[i])
+		fmt.Fprintf(b, "%.0f,%.0f,%.2f\n", float64(i+1)*interval.Seconds(), g[i], h[i])
 	}
 	return b.String()
 }

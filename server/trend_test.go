@@ -48,7 +48,7 @@ func median(s []float64) float64 {
 func minimum(s []float64) float64 { return slices.Min(s) }
 
 func (tr trend) String() string {
-	return fmt.Sprintf("thirds %.0f / %.0f / %.0f, slope %.1f per hour", tr.first, tr.middle, tr.last, tr.slopePerHour)
+	return fmt.Sprintf("thirds %.1f / %.1f / %.1f, slope %.1f per hour", tr.first, tr.middle, tr.last, tr.slopePerHour)
 }
 
 // TestGrowthDetector checks the soak's judgement on series of known shape.
