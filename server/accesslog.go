@@ -2,8 +2,10 @@ package server
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 )
 
@@ -30,10 +32,15 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if !s.log.Enabled(r.Context(), level) {
 			return nil
 		}
+		status := c.Response().Status
+		if err == nil && !c.Response().Committed && websocket.IsWebSocketUpgrade(r) {
+			// The upgrader answered 101 on the hijacked connection, past Echo's response.
+			status = http.StatusSwitchingProtocols
+		}
 		s.log.LogAttrs(r.Context(), level, "http",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
-			slog.Int("status", c.Response().Status),
+			slog.Int("status", status),
 			slog.Int64("bytes", c.Response().Size),
 			slog.Duration("took", time.Since(start)),
 			slog.String("ip", c.RealIP()),

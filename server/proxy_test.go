@@ -54,6 +54,9 @@ func TestTrustedProxyAddresses(t *testing.T) {
 				t.Fatalf("/me: %d", st)
 			}
 			logs := m.Stderr.String()
+			if !strings.Contains(logs, `"path":"/ws","status":101`) {
+				t.Fatalf("the socket's upgrade is not logged as 101:\n%s", logs)
+			}
 			want := `"ip":"127.0.0.1"`
 			if trusted {
 				want = `"ip":"203.0.113.9"`
