@@ -92,6 +92,10 @@ var (
 	ErrNotHost    = &Error{CodeForbidden, "only the lobby's host may do that"}
 	ErrClosed     = &Error{CodeClosed, "the lobby has closed"}
 	ErrNotInLobby = &Error{CodeNotInLobby, "not in a lobby"}
+	// ErrKicked refuses a seat to an account the lobby's host kicked.
+	ErrKicked = &Error{CodeForbidden, "the host removed you from this lobby"}
+	// ErrNoSpectators refuses a spectator past Limits.MaxSpectators.
+	ErrNoSpectators = &Error{CodeLobbyFull, "the lobby has no room for more spectators"}
 )
 
 // IsCode reports whether err is an engine Error with code.

@@ -9,7 +9,7 @@ import (
 // Limits are the engine's bounds and timings. A zero field takes its default.
 type Limits struct {
 	// InputQueue bounds one seat's inputs waiting for the next tick; more are dropped and
-	// counted. Default 8.
+	// counted in Stats.InputsDropped. Default 8.
 	InputQueue int
 	// Grace is how long a dropped player's seat waits for a reconnect of the same account.
 	// Default 30 s.
@@ -21,13 +21,20 @@ type Limits struct {
 	// AutoStartPlayers is how many players a quick-join lobby waits for before it starts a
 	// round on its own. Default 2.
 	AutoStartPlayers int
-	// MaxCatchUp is how many ticks a late lobby runs back to back to catch up; further missed
-	// ticks are skipped, so an overrun never spirals. Default 3.
+	// MaxCatchUp is how many missed ticks a late lobby runs back to back to catch up; ticks
+	// missed beyond it are skipped and counted in Stats.Skipped, so an overrun never spirals.
+	// Default 3.
 	MaxCatchUp int
 	// MaxLobbies bounds the lobbies open at once. Default 10,000.
 	MaxLobbies int
+	// MaxLobbiesPerAccount bounds the lobbies one account has created that are still open.
+	// Default 4.
+	MaxLobbiesPerAccount int
+	// MaxSpectators bounds the spectators of one lobby. Default 16.
+	MaxSpectators int
 }
 
+// withDefaults returns l with every zero (or negative) field set to its default.
 func (l Limits) withDefaults() Limits {
 	def := func(v *int, d int) {
 		if *v <= 0 {
@@ -46,17 +53,19 @@ func (l Limits) withDefaults() Limits {
 	def(&l.AutoStartPlayers, 2)
 	def(&l.MaxCatchUp, 3)
 	def(&l.MaxLobbies, 10000)
+	def(&l.MaxLobbiesPerAccount, 4)
+	def(&l.MaxSpectators, 16)
 	return l
 }
 
-// Stats are a lobby's counters, safe to read from any goroutine.
+// Stats are a lobby's counters, written by its loop and safe to read from any goroutine.
 type Stats struct {
-	Ticks         atomic.Uint64
+	Ticks         atomic.Uint64 // ticks run, caught-up ones included
 	Skipped       atomic.Uint64 // ticks skipped by the overrun policy
-	Late          atomic.Uint64 // ticks that started more than one period late
-	InputsDropped atomic.Uint64
-	LastTickNanos atomic.Int64 // how long the last tick took
-	LastLateNanos atomic.Int64 // how late the last tick started
+	Late          atomic.Uint64 // ticks that started a full period or more after they were due
+	InputsDropped atomic.Uint64 // inputs refused because the seat's queue was full
+	LastTickNanos atomic.Int64  // how long the last tick took
+	LastLateNanos atomic.Int64  // how late the last tick started
 }
 
 // Match is one finished round, for the record.
@@ -65,7 +74,8 @@ type Match struct {
 	Game    string
 	Started time.Time
 	Ended   time.Time
-	Scores  []Score
+	// Scores are those of the players seated when the round ended, best first.
+	Scores []Score
 }
 
 // Results records finished rounds; package store implements it.

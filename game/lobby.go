@@ -3,6 +3,7 @@ package game
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,7 +18,7 @@ const (
 	StateClosed   State = "closed"
 )
 
-// Seat is one player's place in a lobby.
+// Seat is one player's (or spectator's) place in a lobby.
 type Seat struct {
 	ID        PlayerID
 	AccountID string
@@ -27,14 +28,15 @@ type Seat struct {
 	Connected bool
 }
 
-// seat is a Seat with what only the engine sees. The loop goroutine owns it; member and queued
-// are also read and written by Lobby.Input, under inboxMu.
+// seat is a Seat with what only the engine sees. The loop goroutine owns it; member, queued and
+// removed are also read (and queued written) by Lobby.Input and Lobby.Holds, under inboxMu.
 type seat struct {
 	Seat
-	member Member
-	ack    uint32
-	queued int       // inputs in the inbox
-	leftAt time.Time // when it disconnected, for the grace period
+	member  Member
+	ack     uint32
+	queued  int       // inputs in the inbox
+	leftAt  time.Time // when it disconnected, for the grace period
+	removed bool
 }
 
 // Info describes a lobby: what the lobby list and joined frames show.
@@ -47,25 +49,27 @@ type Info struct {
 	State      State
 	TickRate   int
 	MaxPlayers int
-	Players    int
+	Players    int // seats that play, connected or within their grace period
 	Seats      []Seat
 }
 
 type queuedInput struct {
-	seat *seat
-	in   Input
+	seat   *seat
+	member Member // who sent it: inputs of a connection that has since lost the seat are dropped
+	in     Input
 }
 
 // Lobby is one game session: its seats, its game and the loop that ticks it.
 type Lobby struct {
-	id, name, code, gameName string
-	private, autoStart       bool
-	tickRate, maxPlayers     int
-	limits                   Limits
-	clock                    Clock
-	game                     Game
-	results                  Results
-	onClose                  func(*Lobby)
+	id, name, code, gameName, owner string
+	private, quick                  bool
+	tickRate, maxPlayers            int
+	period                          time.Duration
+	limits                          Limits
+	clock                           Clock
+	game                            Game
+	record                          func(Match) // nil: results are not kept
+	onClose                         func(*Lobby)
 
 	cmds chan func()
 	done chan struct{}
@@ -79,17 +83,25 @@ type Lobby struct {
 	summaryMu sync.Mutex
 	summary   Info
 
+	stats  Stats
+	listed atomic.Bool // List and QuickJoin show the lobby: its first member has its seat
+
 	// Owned by the loop goroutine.
 	state      State
+	awaitFirst string // the account that must take the first seat before anyone else may
 	seats      []*seat
+	kicked     []string // accounts the host removed, refused a new seat
 	nextID     PlayerID
 	tick       uint64
+	next       time.Time // when the next tick is due
 	roundStart time.Time
 	stateAt    time.Time
 	emptySince time.Time
 	sw         *StateWriter
-	stats      *Stats
 }
+
+// maxKicked bounds how many kicked accounts a lobby remembers; past it the oldest is forgotten.
+const maxKicked = 256
 
 // ID returns the lobby's id.
 func (l *Lobby) ID() string { return l.id }
@@ -99,6 +111,9 @@ func (l *Lobby) Code() string { return l.code }
 
 // Done is closed when the lobby's loop has stopped.
 func (l *Lobby) Done() <-chan struct{} { return l.done }
+
+// Stats returns the lobby's counters.
+func (l *Lobby) Stats() *Stats { return &l.stats }
 
 // Summary returns the lobby's last published description.
 func (l *Lobby) Summary() Info {
@@ -125,26 +140,34 @@ func (l *Lobby) do(ctx context.Context, f func()) error {
 	}
 }
 
+// Info returns the lobby as its loop sees it now. It waits for the loop, so everything queued
+// before it (joins, leaves, ticks already due) has happened when it returns.
+func (l *Lobby) Info(ctx context.Context) (Info, error) {
+	var info Info
+	err := l.do(ctx, func() { info = l.info() })
+	return info, err
+}
+
 // Join seats m, or, when m's account already holds a seat (a reconnect within the grace
-// period), gives that seat back to m. It returns the seat and the lobby as m sees it.
+// period), gives that seat back to m. It returns the seat and the lobby as m sees it. A
+// spectator takes no part in the game: it receives snapshots and events and sends no input.
 func (l *Lobby) Join(ctx context.Context, m Member, spectate bool) (Seat, Info, error) {
 	var seat Seat
 	var info Info
 	var err error
-	derr := l.do(ctx, func() { seat, info, err = l.join(m, spectate) })
-	if derr != nil {
+	if derr := l.do(ctx, func() { seat, info, err = l.join(m, spectate) }); derr != nil {
 		return seat, info, derr
 	}
 	return seat, info, err
 }
 
-// Leave gives up m's seat at once.
+// Leave gives up m's seat at once. After it returns the lobby makes no more calls on m.
 func (l *Lobby) Leave(ctx context.Context, m Member) error {
 	return l.do(ctx, func() { l.leave(m, "left") })
 }
 
-// Disconnect tells the lobby that m's connection dropped: its seat is kept for the grace
-// period, for a reconnect of the same account.
+// Disconnect tells the lobby that m's connection dropped: a player's seat is kept for the grace
+// period, for a reconnect of the same account; a spectator's is given up.
 func (l *Lobby) Disconnect(m Member) {
 	select {
 	case l.cmds <- func() { l.disconnect(m) }:
@@ -152,7 +175,7 @@ func (l *Lobby) Disconnect(m Member) {
 	}
 }
 
-// Start begins a round; only the host may.
+// Start begins a round; only the host may, and not while a round runs.
 func (l *Lobby) Start(ctx context.Context, m Member) error {
 	var err error
 	if derr := l.do(ctx, func() { err = l.start(m) }); derr != nil {
@@ -161,7 +184,8 @@ func (l *Lobby) Start(ctx context.Context, m Member) error {
 	return err
 }
 
-// Kick removes player id; only the host may.
+// Kick removes player id; only the host may. The kicked account may not take a new seat in
+// this lobby for the rest of its life.
 func (l *Lobby) Kick(ctx context.Context, m Member, id PlayerID) error {
 	var err error
 	if derr := l.do(ctx, func() { err = l.kick(m, id) }); derr != nil {
@@ -170,8 +194,10 @@ func (l *Lobby) Kick(ctx context.Context, m Member, id PlayerID) error {
 	return err
 }
 
-// Input queues one input from seat for the next tick. It returns false when the input was
-// dropped because the seat already has its limit queued.
+// Input queues one input from seat for the next tick. It returns false, and the input is not
+// applied, when m does not hold seat (it left, was kicked or replaced, or the lobby closed), when
+// the seat is a spectator's, or when the seat already has Limits.InputQueue inputs waiting; only
+// the last case counts in Stats.InputsDropped.
 func (l *Lobby) Input(seat PlayerID, m Member, in Input) bool {
 	in.DX = clamp(in.DX)
 	in.DY = clamp(in.DY)
@@ -186,12 +212,25 @@ func (l *Lobby) Input(seat PlayerID, m Member, in Input) bool {
 		return false
 	}
 	s.queued++
-	l.inbox = append(l.inbox, queuedInput{seat: s, in: in})
+	l.inbox = append(l.inbox, queuedInput{seat: s, member: m, in: in})
 	return true
 }
 
-// seatOf finds the seat that m holds. Called with inboxMu held; seats only change on the loop
-// goroutine while it also holds inboxMu.
+// Holds reports whether m holds a seat in the lobby now; it is false once m has left, been
+// kicked or replaced by a newer connection of its account, or the lobby has closed.
+func (l *Lobby) Holds(m Member) bool {
+	l.inboxMu.Lock()
+	defer l.inboxMu.Unlock()
+	for _, s := range l.seats {
+		if s.member == m {
+			return true
+		}
+	}
+	return false
+}
+
+// seatOf finds seat id when m holds it. Called with inboxMu held; seats only change on the
+// loop goroutine while it also holds inboxMu.
 func (l *Lobby) seatOf(id PlayerID, m Member) *seat {
 	for _, s := range l.seats {
 		if s.ID == id && s.member == m {

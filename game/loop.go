@@ -2,94 +2,88 @@ package game
 
 import (
 	"context"
-	"log/slog"
-	"slices"
 	"time"
 )
 
-// Run ticks the lobby until ctx ends or the lobby closes. Ticks follow a fixed schedule from the
-// clock: tick n is due at start + n*period. A tick that starts late is run at once; when the
-// loop falls more than MaxCatchUp periods behind, the missed ticks are skipped and counted
-// rather than run back to back, so an overrun never grows into a spiral.
+// Run ticks the lobby until ctx ends or the lobby closes.
+//
+// Ticks follow a fixed schedule from the clock: the lobby's first tick is due one period after
+// it was created and each next one a period later, whatever the ticks cost. Between ticks the
+// loop runs the commands that other goroutines queue (joins, leaves, host requests). Every tick
+// advances the game by exactly one period (a fixed time step), so the game's time is the same
+// whatever the load.
+//
+// Overrun policy: a tick that starts late runs at once. When the loop wakes k whole periods
+// behind, it runs the missed ticks back to back, up to Limits.MaxCatchUp of them; ticks missed
+// beyond that are skipped and counted in Stats.Skipped, and the schedule moves on. A lobby that
+// cannot keep up therefore runs its ticks back to back and slows its game rather than building
+// an ever-growing backlog.
 func (l *Lobby) Run(ctx context.Context) {
-	defer l.close()
-	period := time.Second / time.Duration(l.tickRate)
-	next := l.clock.Now().Add(period)
-	l.emptySince = l.clock.Now()
-	for {
-		var due <-chan time.Time
-		if wait := next.Sub(l.clock.Now()); wait > 0 {
-			due = l.clock.After(wait)
-		}
-		if due != nil {
+	timer := l.clock.NewTimer(l.period)
+	defer func() {
+		timer.Stop()
+		l.close()
+	}()
+	for l.state != StateClosed {
+		now := l.clock.Now()
+		if wait := l.next.Sub(now); wait > 0 {
+			timer.Reset(wait)
 			select {
 			case f := <-l.cmds:
 				f()
-				if l.state == StateClosed {
-					return
-				}
 				continue
-			case <-due:
+			case <-timer.C():
 			case <-ctx.Done():
 				return
 			}
+			now = l.clock.Now()
 		}
-		now := l.clock.Now()
-		late := now.Sub(next)
-		if late > period*time.Duration(l.limits.MaxCatchUp) {
-			skip := late / period
-			next = next.Add(skip * period)
-			l.stats.Skipped.Add(uint64(skip))
-		}
-		if late > period {
-			l.stats.Late.Add(1)
-		}
-		l.stats.LastLateNanos.Store(int64(max(late, 0)))
-		l.step(now, period)
-		l.stats.LastTickNanos.Store(int64(l.clock.Now().Sub(now)))
-		next = next.Add(period)
-		if l.state == StateClosed {
-			return
-		}
+		l.tickAt(now)
 	}
 }
 
-// step runs one tick: inputs, seats, the round's phase, the game, and snapshots.
-func (l *Lobby) step(now time.Time, dt time.Duration) {
-	l.inboxMu.Lock()
-	inbox := l.inbox
-	l.inbox = l.spare[:0]
-	for _, q := range inbox {
-		q.seat.queued--
+// tickAt runs the tick due at l.next, at now, applying the overrun policy.
+func (l *Lobby) tickAt(now time.Time) {
+	late := now.Sub(l.next)
+	if behind := int64(late / l.period); behind > int64(l.limits.MaxCatchUp) {
+		skip := behind - int64(l.limits.MaxCatchUp)
+		l.next = l.next.Add(time.Duration(skip) * l.period)
+		l.stats.Skipped.Add(uint64(skip))
+		late = now.Sub(l.next)
 	}
-	l.inboxMu.Unlock()
-	for _, q := range inbox {
-		if q.seat.member == nil && !q.seat.Connected {
-			continue
-		}
-		l.game.Apply(q.seat.ID, q.in)
-		q.seat.ack = q.in.Seq
+	if late >= l.period {
+		l.stats.Late.Add(1)
 	}
-	clear(inbox)
-	l.spare = inbox
+	l.stats.LastLateNanos.Store(int64(max(late, 0)))
+	l.stats.Ticks.Add(1)
+	l.step(now)
+	l.stats.LastTickNanos.Store(int64(l.clock.Now().Sub(now)))
+	l.next = l.next.Add(l.period)
+}
 
+// step runs one tick: inputs, seats, the round's phase, the game, and snapshots.
+func (l *Lobby) step(now time.Time) {
+	l.applyInputs()
 	l.expireSeats(now)
 	if l.connected() == 0 {
+		// Nobody watches: the game waits (a running round pauses) until a member is back or
+		// the lobby closes.
 		if now.Sub(l.emptySince) >= l.limits.EmptyTimeout {
 			l.state = StateClosed
 		}
 		return
 	}
 	l.emptySince = now
-	l.advancePhase(now)
-	l.game.Step(dt)
+	l.game.Step(l.period)
 	if l.state == StateRunning && l.game.RoundOver() {
 		l.finishRound(now)
 	}
+	// A round that starts now takes its first step on the next tick, so that a round of n
+	// steps runs from this tick's time to n periods later.
+	l.advancePhase(now)
 	l.tick++
-	l.stats.Ticks.Add(1)
-	// The shared state is encoded once per tick into a fresh buffer: members may still hold
-	// the previous tick's until their writers send it.
+	// The shared state is encoded once per tick and copied into one fresh buffer that every
+	// member's snapshot shares: a member's writer may still hold the previous tick's buffer.
 	l.sw.Reset()
 	l.game.WriteState(l.sw)
 	encoded, fields := l.sw.Bytes()
@@ -101,15 +95,37 @@ func (l *Lobby) step(now time.Time, dt time.Duration) {
 	}
 }
 
+// applyInputs hands the inputs queued since the last tick to the game, in arrival order.
+func (l *Lobby) applyInputs() {
+	l.inboxMu.Lock()
+	inbox := l.inbox
+	l.inbox = l.spare[:0]
+	for _, q := range inbox {
+		q.seat.queued--
+	}
+	l.inboxMu.Unlock()
+	for _, q := range inbox {
+		// A seat given up since, or whose connection dropped or was replaced, no longer
+		// steers with that connection's inputs.
+		if q.seat.removed || q.seat.member != q.member {
+			continue
+		}
+		l.game.Apply(q.seat.ID, q.in)
+		q.seat.ack = q.in.Seq
+	}
+	clear(inbox)
+	l.spare = inbox
+}
+
 func (l *Lobby) advancePhase(now time.Time) {
 	switch l.state {
 	case StateWaiting:
-		if l.autoStart && l.players() >= l.limits.AutoStartPlayers {
+		if l.quick && l.players() >= l.limits.AutoStartPlayers {
 			l.startRound(now)
 		}
 	case StateFinished:
 		if now.Sub(l.stateAt) >= l.limits.RoundPause {
-			if l.autoStart && l.players() >= l.limits.AutoStartPlayers {
+			if l.quick && l.players() >= l.limits.AutoStartPlayers {
 				l.startRound(now)
 			} else {
 				l.setState(StateWaiting, now)
@@ -128,16 +144,8 @@ func (l *Lobby) finishRound(now time.Time) {
 	scores := l.game.Scores()
 	l.setState(StateFinished, now)
 	l.broadcast(Event{Kind: EventRoundOver, Lobby: l.id, Scores: scores})
-	if l.results != nil && len(scores) > 0 {
-		m := Match{LobbyID: l.id, Game: l.gameName, Started: l.roundStart, Ended: now, Scores: scores}
-		// Recording never holds up the tick.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := l.results.RecordMatch(ctx, m); err != nil {
-				slog.Error("record match", "lobby", l.id, "err", err)
-			}
-		}()
+	if l.record != nil && len(scores) > 0 {
+		l.record(Match{LobbyID: l.id, Game: l.gameName, Started: l.roundStart, Ended: now, Scores: scores})
 	}
 }
 
@@ -151,6 +159,14 @@ func (l *Lobby) setState(s State, now time.Time) {
 func (l *Lobby) broadcast(e Event) {
 	for _, s := range l.seats {
 		if s.member != nil {
+			s.member.Event(e)
+		}
+	}
+}
+
+func (l *Lobby) broadcastExcept(m Member, e Event) {
+	for _, s := range l.seats {
+		if s.member != nil && s.member != m {
 			s.member.Event(e)
 		}
 	}
@@ -177,11 +193,17 @@ func (l *Lobby) players() int {
 	return n
 }
 
+func (l *Lobby) spectators() int { return len(l.seats) - l.players() }
+
+// expireSeats gives up the seats whose grace period is over.
 func (l *Lobby) expireSeats(now time.Time) {
-	for _, s := range slices.Clone(l.seats) {
+	for i := 0; i < len(l.seats); {
+		s := l.seats[i]
 		if s.member == nil && now.Sub(s.leftAt) >= l.limits.Grace {
-			l.removeSeat(s, "timeout")
+			l.removeSeat(s, "timeout") // removes l.seats[i]
+			continue
 		}
+		i++
 	}
 }
 

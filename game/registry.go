@@ -1,14 +1,20 @@
 package game
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Bounds on what a lobby may be created with.
@@ -16,29 +22,38 @@ const (
 	MinTickRate   = 1
 	MaxTickRate   = 128
 	MaxPlayersCap = 64
-	MaxNameLen    = 48
+	MaxNameLen    = 48 // characters
 )
+
+// recordTimeout bounds how long recording one finished round may take.
+const recordTimeout = 10 * time.Second
 
 // Registry holds the open lobbies and runs their loops. It is safe for concurrent use.
 type Registry struct {
 	// Games maps a game's name to its factory; Default names the one used when none is asked.
 	Games    map[string]Factory
 	Default  string
-	TickRate int // default tick rate for new lobbies
+	TickRate int // default tick rate for new lobbies; zero means 20
 	// DefaultMaxPlayers is the size of a lobby created without max_players. Default 8.
 	DefaultMaxPlayers int
 	Limits            Limits
-	Clock             Clock
-	Results           Results
+	Clock             Clock   // nil means SystemClock
+	Results           Results // nil: finished rounds are not recorded
+	Log               *slog.Logger
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // lobby loops and results being recorded
 	seq    atomic.Uint64
+
+	// quickMu makes quick joins one at a time, so that two players arriving together fill one
+	// lobby rather than each opening their own.
+	quickMu sync.Mutex
 
 	mu     sync.Mutex
 	byID   map[string]*Lobby
 	byCode map[string]*Lobby
+	owned  map[string]int // open lobbies per creating account
 }
 
 // Start prepares the registry; lobbies run until ctx ends or Close is called.
@@ -46,9 +61,13 @@ func (r *Registry) Start(ctx context.Context) {
 	r.ctx, r.cancel = context.WithCancel(ctx)
 	r.byID = map[string]*Lobby{}
 	r.byCode = map[string]*Lobby{}
+	r.owned = map[string]int{}
 	r.Limits = r.Limits.withDefaults()
 	if r.Clock == nil {
 		r.Clock = SystemClock{}
+	}
+	if r.Log == nil {
+		r.Log = slog.Default()
 	}
 	if r.DefaultMaxPlayers <= 0 {
 		r.DefaultMaxPlayers = 8
@@ -58,7 +77,7 @@ func (r *Registry) Start(ctx context.Context) {
 	}
 }
 
-// Close stops every lobby and waits for their loops.
+// Close stops every lobby and waits for their loops and for the results being recorded.
 func (r *Registry) Close() {
 	r.cancel()
 	r.wg.Wait()
@@ -68,55 +87,126 @@ func (r *Registry) Close() {
 type CreateOptions struct {
 	Name       string
 	Game       string
-	Private    bool
+	Private    bool // unlisted; joined by id or by the join code the lobby is given
 	MaxPlayers int
 	TickRate   int
-	// Quick marks a lobby made by quick join: it starts its rounds on its own.
+	// Quick marks a lobby made by quick join: it has no host and starts its rounds on its own.
 	Quick bool
+	// Owner is the creating account, counted against Limits.MaxLobbiesPerAccount.
+	Owner string
 }
 
-// Create opens a lobby and starts its loop.
-func (r *Registry) Create(o CreateOptions) (*Lobby, error) {
+// check validates o and fills in its defaults.
+func (r *Registry) check(o *CreateOptions) error {
+	bad := func(format string, a ...any) error {
+		return &Error{CodeInvalidRequest, fmt.Sprintf(format, a...)}
+	}
 	if o.Game == "" {
 		o.Game = r.Default
 	}
-	factory, ok := r.Games[o.Game]
-	if !ok {
-		return nil, &Error{CodeInvalidRequest, fmt.Sprintf("no game named %q", o.Game)}
+	if _, ok := r.Games[o.Game]; !ok {
+		return bad("no game named %q", truncate(o.Game, 32))
 	}
 	if o.TickRate == 0 {
 		o.TickRate = r.TickRate
 	}
 	if o.TickRate < MinTickRate || o.TickRate > MaxTickRate {
-		return nil, &Error{CodeInvalidRequest, fmt.Sprintf("tick_rate must be %d to %d", MinTickRate, MaxTickRate)}
+		return bad("tick_rate must be %d to %d (Hz), or left out for %d", MinTickRate, MaxTickRate, r.TickRate)
 	}
 	if o.MaxPlayers == 0 {
 		o.MaxPlayers = r.DefaultMaxPlayers
 	}
 	if o.MaxPlayers < 1 || o.MaxPlayers > MaxPlayersCap {
-		return nil, &Error{CodeInvalidRequest, fmt.Sprintf("max_players must be 1 to %d", MaxPlayersCap)}
+		return bad("max_players must be 1 to %d, or left out for %d", MaxPlayersCap, r.DefaultMaxPlayers)
 	}
 	o.Name = strings.TrimSpace(o.Name)
-	if len(o.Name) > MaxNameLen {
-		return nil, &Error{CodeInvalidRequest, fmt.Sprintf("name must be at most %d bytes", MaxNameLen)}
+	if !utf8.ValidString(o.Name) {
+		return bad("name must be UTF-8 text")
+	}
+	if n := utf8.RuneCountInString(o.Name); n > MaxNameLen {
+		return bad("name must be at most %d characters, not %d", MaxNameLen, n)
+	}
+	for _, c := range o.Name {
+		if c != ' ' && !unicode.IsPrint(c) {
+			return bad("name must be printable: no control or invisible characters")
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Create opens a lobby and starts its loop. When first is not nil it takes the first seat (and
+// with it the host's place, unless the lobby is a quick one): until it has, the lobby seats no
+// one else and is not listed. If that join fails, the lobby is closed again. The lobby can be
+// found (and is listed, when public) by the time its first member hears it has joined.
+func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*Lobby, Seat, Info, error) {
+	if err := r.check(&o); err != nil {
+		return nil, Seat{}, Info{}, err
 	}
 	n := r.seq.Add(1)
 	if o.Name == "" {
 		o.Name = fmt.Sprintf("Lobby %d", n)
 	}
+	now := r.Clock.Now()
+	period := time.Second / time.Duration(o.TickRate)
 	l := &Lobby{
-		id: newLobbyID(), name: o.Name, gameName: o.Game, private: o.Private,
-		tickRate: o.TickRate, maxPlayers: o.MaxPlayers, limits: r.Limits, clock: r.Clock, results: r.Results,
-		cmds: make(chan func()), done: make(chan struct{}), state: StateWaiting, stats: &Stats{}, sw: NewStateWriter(),
+		id: newLobbyID(), name: o.Name, gameName: o.Game, owner: o.Owner, private: o.Private, quick: o.Quick,
+		tickRate: o.TickRate, maxPlayers: o.MaxPlayers, period: period, limits: r.Limits, clock: r.Clock,
+		record: r.recorder(), onClose: r.remove,
+		cmds: make(chan func()), done: make(chan struct{}), sw: NewStateWriter(),
+		state: StateWaiting, next: now.Add(period), stateAt: now, emptySince: now,
 	}
-	l.autoStart = o.Quick
-	l.game = factory(Config{TickRate: o.TickRate, MaxPlayers: o.MaxPlayers, Seed: n})
+	if first != nil {
+		l.awaitFirst = first.AccountID()
+	}
+	l.game = r.Games[o.Game](Config{TickRate: o.TickRate, MaxPlayers: o.MaxPlayers, Seed: n})
+	// The lobby is found by id and code from here on, so that the creator's joined frame never
+	// names a lobby that others cannot find yet.
+	if err := r.register(l); err != nil {
+		return nil, Seat{}, Info{}, err
+	}
+	l.publish()
+	if first == nil {
+		l.listed.Store(true)
+	}
+	lctx, stop := context.WithCancel(r.ctx)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer stop()
+		l.Run(lctx)
+	}()
+	var seat Seat
+	var info Info
+	if first != nil {
+		var err error
+		if seat, info, err = l.Join(ctx, first, false); err != nil {
+			stop()
+			<-l.done // gone from the registry before Create returns
+			return nil, Seat{}, Info{}, err
+		}
+	}
+	return l, seat, info, nil
+}
+
+// register counts l against the limits, gives a private lobby its join code and makes l
+// found by id and code, though not yet listed.
+func (r *Registry) register(l *Lobby) error {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if len(r.byID) >= r.Limits.MaxLobbies {
-		r.mu.Unlock()
-		return nil, &Error{CodeRefused, "the server has too many lobbies open; try again later"}
+		return &Error{CodeRefused, "the server has too many lobbies open; try again later"}
 	}
-	if o.Private {
+	if l.owner != "" && r.owned[l.owner] >= r.Limits.MaxLobbiesPerAccount {
+		return &Error{CodeRefused, fmt.Sprintf("you already have %d lobbies open; they close once empty", r.owned[l.owner])}
+	}
+	if l.private {
 		for {
 			l.code = newJoinCode()
 			if _, taken := r.byCode[l.code]; !taken {
@@ -125,24 +215,47 @@ func (r *Registry) Create(o CreateOptions) (*Lobby, error) {
 		}
 		r.byCode[l.code] = l
 	}
+	if l.owner != "" {
+		r.owned[l.owner]++
+	}
 	r.byID[l.id] = l
-	r.mu.Unlock()
-	l.onClose = r.remove
-	l.publish()
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		l.Run(r.ctx)
-	}()
-	return l, nil
+	return nil
 }
 
+// remove forgets a lobby whose loop has stopped.
 func (r *Registry) remove(l *Lobby) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.byID[l.id] != l {
+		return
+	}
 	delete(r.byID, l.id)
 	if l.code != "" {
 		delete(r.byCode, l.code)
+	}
+	if l.owner != "" {
+		if r.owned[l.owner]--; r.owned[l.owner] <= 0 {
+			delete(r.owned, l.owner)
+		}
+	}
+}
+
+// recorder returns how lobbies hand over finished rounds: each is written on a goroutine of its
+// own, so that a slow database never holds up a tick, and Close waits for it.
+func (r *Registry) recorder() func(Match) {
+	if r.Results == nil {
+		return nil
+	}
+	return func(m Match) {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+			defer cancel()
+			if err := r.Results.RecordMatch(ctx, m); err != nil {
+				r.Log.Error("record match", "lobby", m.LobbyID, "err", err)
+			}
+		}()
 	}
 }
 
@@ -166,27 +279,65 @@ func (r *Registry) ByCode(code string) (*Lobby, error) {
 	return nil, ErrNotFound
 }
 
-// QuickCandidates returns the public lobbies with a free seat, fullest first.
-func (r *Registry) QuickCandidates() []*Lobby {
+// QuickJoin seats m in the public lobby where its account still holds a seat (a reconnect),
+// else in the fullest public lobby with room, else in a new quick lobby.
+func (r *Registry) QuickJoin(ctx context.Context, m Member) (*Lobby, Seat, Info, error) {
+	r.quickMu.Lock()
+	defer r.quickMu.Unlock()
+	for _, l := range r.quickCandidates(m.AccountID()) {
+		seat, info, err := l.Join(ctx, m, false)
+		if err == nil {
+			return l, seat, info, nil
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Code == CodeInvalidRequest || e.Code == CodeNotFound {
+			return nil, Seat{}, Info{}, err
+		}
+		// Full, closed, refused by the game, or kicked from: try the next.
+	}
+	return r.Create(ctx, CreateOptions{Quick: true}, m)
+}
+
+// quickCandidates returns the public lobbies that could seat account: the one where it holds a
+// seat first, then those with room, fullest first.
+func (r *Registry) quickCandidates(account string) []*Lobby {
+	type cand struct {
+		l       *Lobby
+		mine    bool
+		players int
+	}
+	var cs []cand
 	r.mu.Lock()
-	var out []*Lobby
 	for _, l := range r.byID {
-		if l.private {
+		if l.private || !l.listed.Load() {
 			continue
 		}
 		s := l.Summary()
-		if s.State != StateClosed && s.Players < s.MaxPlayers {
-			out = append(out, l)
+		if s.State == StateClosed {
+			continue
+		}
+		mine := slices.ContainsFunc(s.Seats, func(x Seat) bool { return x.AccountID == account })
+		if mine || s.Players < s.MaxPlayers {
+			cs = append(cs, cand{l, mine, s.Players})
 		}
 	}
 	r.mu.Unlock()
-	slices.SortFunc(out, func(a, b *Lobby) int {
-		sa, sb := a.Summary(), b.Summary()
-		if sa.Players != sb.Players {
-			return sb.Players - sa.Players
+	slices.SortFunc(cs, func(a, b cand) int {
+		if a.mine != b.mine {
+			if a.mine {
+				return -1
+			}
+			return 1
 		}
-		return strings.Compare(a.id, b.id)
+		if a.players != b.players {
+			return b.players - a.players
+		}
+		return strings.Compare(a.l.id, b.l.id)
 	})
+	out := make([]*Lobby, len(cs))
+	for i, c := range cs {
+		out[i] = c.l
+	}
 	return out
 }
 
@@ -195,12 +346,14 @@ func (r *Registry) List() []Info {
 	r.mu.Lock()
 	out := make([]Info, 0, len(r.byID))
 	for _, l := range r.byID {
-		if !l.private {
-			out = append(out, l.Summary())
+		if !l.private && l.listed.Load() {
+			if s := l.Summary(); s.State != StateClosed {
+				out = append(out, s)
+			}
 		}
 	}
 	r.mu.Unlock()
-	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Name+a.ID, b.Name+b.ID) })
+	slices.SortFunc(out, func(a, b Info) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID)) })
 	return out
 }
 
@@ -214,9 +367,6 @@ func (r *Registry) All() []*Lobby {
 	}
 	return out
 }
-
-// Stats returns the lobby's counters.
-func (l *Lobby) Stats() *Stats { return l.stats }
 
 func newLobbyID() string {
 	return "l" + strings.ToLower(rand.Text()[:11])

@@ -2,51 +2,67 @@ package game
 
 import "slices"
 
+// join seats m, or gives m back the seat its account holds. Runs on the loop goroutine.
 func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 	now := l.clock.Now()
-	for _, s := range l.seats {
-		if s.AccountID != m.AccountID() {
-			continue
-		}
-		// The same account again: a reconnect takes its seat back, and a second connection
-		// replaces the first.
+	if s := l.seatOfAccount(m.AccountID()); s != nil {
+		// The same account again: a reconnect takes its seat back (as a player, whatever it
+		// asked), and a second connection replaces the first. Input sequence numbers are
+		// per connection, so the ack starts over.
 		old := s.member
 		l.inboxMu.Lock()
 		s.member = m
 		s.Connected = true
+		s.ack = 0
 		l.inboxMu.Unlock()
-		m.Joined(*s.public(), l.info())
+		l.emptySince = now
+		info := l.info()
+		m.Joined(s.Seat, info)
 		if old != nil && old != m {
 			old.Event(Event{Kind: EventKicked, Lobby: l.id, Reason: "replaced by a newer connection"})
 		}
 		l.broadcastExcept(m, Event{Kind: EventPlayerReconnected, Lobby: l.id, Player: s.public()})
 		l.publish()
-		return *s.public(), l.info(), nil
+		return s.Seat, info, nil
+	}
+	if l.awaitFirst != "" {
+		if m.AccountID() != l.awaitFirst {
+			return Seat{}, Info{}, ErrNotFound // the lobby is not open to others yet
+		}
+		l.awaitFirst = ""
+		spectate = false
+	}
+	if slices.Contains(l.kicked, m.AccountID()) {
+		return Seat{}, Info{}, ErrKicked
+	}
+	if spectate && l.spectators() >= l.limits.MaxSpectators {
+		return Seat{}, Info{}, ErrNoSpectators
 	}
 	if !spectate && l.players() >= l.maxPlayers {
 		return Seat{}, Info{}, ErrLobbyFull
 	}
-	l.nextID++
-	s := &seat{Seat: Seat{ID: l.nextID, AccountID: m.AccountID(), Name: m.Name(), Spectator: spectate, Connected: true}, member: m}
+	s := &seat{Seat: Seat{ID: l.nextID + 1, AccountID: m.AccountID(), Name: m.Name(), Spectator: spectate, Connected: true}, member: m}
 	if !spectate {
 		p := Player{ID: s.ID, AccountID: s.AccountID, Name: s.Name}
 		if err := l.game.Accept(p); err != nil {
-			l.nextID--
 			return Seat{}, Info{}, &Error{CodeRefused, err.Error()}
 		}
 		l.game.Join(p)
+		// Quick-join lobbies run themselves and have no host; in any other, the first player
+		// (its creator) is host, and the host's place passes on when it leaves.
+		s.Host = !l.quick && l.host() == nil
 	}
-	if l.host() == nil && !spectate {
-		s.Host = true
-	}
+	l.nextID = s.ID
 	l.inboxMu.Lock()
 	l.seats = append(l.seats, s)
 	l.inboxMu.Unlock()
 	l.emptySince = now
-	m.Joined(*s.public(), l.info())
+	l.listed.Store(true)
+	info := l.info()
+	m.Joined(s.Seat, info)
 	l.broadcastExcept(m, Event{Kind: EventPlayerJoined, Lobby: l.id, Player: s.public()})
 	l.publish()
-	return *s.public(), l.info(), nil
+	return s.Seat, info, nil
 }
 
 func (s *seat) public() *Seat {
@@ -72,6 +88,15 @@ func (l *Lobby) seatFor(m Member) *seat {
 	return nil
 }
 
+func (l *Lobby) seatOfAccount(account string) *seat {
+	for _, s := range l.seats {
+		if s.AccountID == account {
+			return s
+		}
+	}
+	return nil
+}
+
 func (l *Lobby) leave(m Member, reason string) {
 	if s := l.seatFor(m); s != nil {
 		l.removeSeat(s, reason)
@@ -83,23 +108,28 @@ func (l *Lobby) disconnect(m Member) {
 	if s == nil {
 		return
 	}
+	if s.Spectator {
+		l.removeSeat(s, "disconnected")
+		return
+	}
 	l.inboxMu.Lock()
 	s.member = nil
 	s.Connected = false
 	s.leftAt = l.clock.Now()
 	l.inboxMu.Unlock()
-	if s.Spectator {
-		l.removeSeat(s, "disconnected")
-		return
-	}
 	l.broadcast(Event{Kind: EventPlayerDisconnected, Lobby: l.id, Player: s.public()})
 	l.publish()
 }
 
+// removeSeat gives up s for good and tells the others why.
 func (l *Lobby) removeSeat(s *seat, reason string) {
 	l.inboxMu.Lock()
-	l.seats = slices.DeleteFunc(l.seats, func(x *seat) bool { return x == s })
+	if i := slices.Index(l.seats, s); i >= 0 {
+		l.seats = slices.Delete(l.seats, i, i+1)
+	}
 	s.member = nil
+	s.Connected = false
+	s.removed = true
 	l.inboxMu.Unlock()
 	if !s.Spectator {
 		l.game.Leave(s.ID)
@@ -134,22 +164,21 @@ func (l *Lobby) kick(m Member, id PlayerID) error {
 	if s == nil || !s.Host {
 		return ErrNotHost
 	}
-	for _, o := range l.seats {
-		if o.ID == id && o != s {
-			if o.member != nil {
-				o.member.Event(Event{Kind: EventKicked, Lobby: l.id, Reason: "kicked by the host"})
-			}
-			l.removeSeat(o, "kicked")
-			return nil
-		}
+	if s.ID == id {
+		return &Error{CodeInvalidRequest, "the host cannot kick itself; leave instead"}
 	}
-	return &Error{CodeNotFound, "no such player"}
-}
-
-func (l *Lobby) broadcastExcept(m Member, e Event) {
-	for _, s := range l.seats {
-		if s.member != nil && s.member != m {
-			s.member.Event(e)
-		}
+	i := slices.IndexFunc(l.seats, func(o *seat) bool { return o.ID == id })
+	if i < 0 {
+		return &Error{CodeNotFound, "no such player in this lobby"}
 	}
+	o := l.seats[i]
+	if len(l.kicked) == maxKicked {
+		l.kicked = slices.Delete(l.kicked, 0, 1)
+	}
+	l.kicked = append(l.kicked, o.AccountID)
+	if o.member != nil {
+		o.member.Event(Event{Kind: EventKicked, Lobby: l.id, Reason: "kicked by the host"})
+	}
+	l.removeSeat(o, "kicked")
+	return nil
 }

@@ -412,13 +412,14 @@ func (c *conn) handle(env wire.Envelope) {
 		if c.lobby == nil {
 			err = game.ErrNotInLobby
 		} else if err = c.lobby.Leave(ctx, c); err == nil || game.IsCode(err, game.CodeClosed) {
+			// Left, or out already (kicked, replaced, closed): either way, out now.
 			id := c.lobby.ID()
 			c.lobby = nil
 			err = nil
 			c.send(wire.TypeLeft, env.ID, wire.Left{Lobby: id})
 		}
 	case wire.TypeStart:
-		if c.lobby == nil {
+		if !c.inLobby() {
 			err = game.ErrNotInLobby
 		} else if err = c.lobby.Start(ctx, c); err == nil {
 			c.send(wire.TypeOK, env.ID, nil)
@@ -426,7 +427,7 @@ func (c *conn) handle(env wire.Envelope) {
 	case wire.TypeKick:
 		var req wire.Kick
 		if err = wire.DecodePayload(env.D, &req); err == nil {
-			if c.lobby == nil {
+			if !c.inLobby() {
 				err = game.ErrNotInLobby
 			} else if err = c.lobby.Kick(ctx, c, game.PlayerID(req.Player)); err == nil {
 				c.send(wire.TypeOK, env.ID, nil)
@@ -460,20 +461,41 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// inLobby reports whether c still holds a seat in the lobby it joined; it forgets a lobby that
+// it was kicked from, replaced in by a newer connection of its account, or that has closed.
+func (c *conn) inLobby() bool {
+	if c.lobby != nil && !c.lobby.Holds(c) {
+		c.lobby = nil
+	}
+	return c.lobby != nil
+}
+
 func (c *conn) create(ctx context.Context, id uint64, req wire.Create) error {
-	if c.lobby != nil {
+	if c.inLobby() {
 		return &game.Error{Code: game.CodeAlreadyInLobby, Message: "leave your lobby first"}
 	}
-	l, err := c.srv.lobbies.Create(game.CreateOptions{Name: req.Name, Game: req.Game, Private: req.Private, MaxPlayers: req.MaxPlayers, TickRate: req.TickRate})
+	c.joinReq = id
+	l, seat, _, err := c.srv.lobbies.Create(ctx, game.CreateOptions{Name: req.Name, Game: req.Game, Private: req.Private,
+		MaxPlayers: req.MaxPlayers, TickRate: req.TickRate, Owner: c.accountID}, c)
 	if err != nil {
 		return err
 	}
-	return c.enter(ctx, id, l, false)
+	c.lobby, c.seat = l, seat.ID
+	return nil
 }
 
 func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
-	if c.lobby != nil {
+	if c.inLobby() {
 		return &game.Error{Code: game.CodeAlreadyInLobby, Message: "leave your lobby first"}
+	}
+	ways := 0
+	for _, set := range []bool{req.Lobby != "", req.Code != "", req.Quick} {
+		if set {
+			ways++
+		}
+	}
+	if ways != 1 {
+		return &game.Error{Code: wire.CodeInvalidRequest, Message: "join needs exactly one of lobby, code or quick"}
 	}
 	switch {
 	case req.Lobby != "":
@@ -488,20 +510,17 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 			return err
 		}
 		return c.enter(ctx, id, l, req.Spectate)
-	case req.Quick:
-		for _, l := range c.srv.lobbies.QuickCandidates() {
-			err := c.enter(ctx, id, l, false)
-			if err == nil || !(game.IsCode(err, game.CodeLobbyFull) || game.IsCode(err, game.CodeClosed) || game.IsCode(err, game.CodeRefused)) {
-				return err
-			}
-		}
-		l, err := c.srv.lobbies.Create(game.CreateOptions{Quick: true})
-		if err != nil {
-			return err
-		}
-		return c.enter(ctx, id, l, false)
 	}
-	return &game.Error{Code: wire.CodeInvalidRequest, Message: "join needs lobby, code or quick"}
+	if req.Spectate {
+		return &game.Error{Code: wire.CodeInvalidRequest, Message: "quick join seats a player; spectate a lobby by id or code"}
+	}
+	c.joinReq = id
+	l, seat, _, err := c.srv.lobbies.QuickJoin(ctx, c)
+	if err != nil {
+		return err
+	}
+	c.lobby, c.seat = l, seat.ID
+	return nil
 }
 
 func (c *conn) enter(ctx context.Context, id uint64, l *game.Lobby, spectate bool) error {

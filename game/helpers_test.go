@@ -1,0 +1,245 @@
+package game_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/game"
+	"github.com/tickwire/tickwire/game/gametest"
+)
+
+// rate and period are the tick rate of the lobbies in these tests: 10 Hz, 100 ms a tick.
+const (
+	rate   = 10
+	period = time.Second / rate
+)
+
+// tally is the engine's test game: it records what the engine asks of it. A round lasts
+// roundTicks steps (0: it never ends) and scores one point per input applied during it.
+type tally struct {
+	mu         sync.Mutex
+	roundTicks int
+	refuse     string                // Accept refuses this account
+	slowSteps  []time.Duration       // Step advances clk by these, one per step, to cost time
+	clk        *gametest.Clock       // for slowSteps
+	players    []game.Player         // seated now, in join order
+	joins      int                   // Join calls
+	left       []game.PlayerID       // Leave calls
+	applied    []string              // "id:seq", in the order applied
+	inputs     []game.Input          // what was applied
+	steps      int                   // Step calls
+	rounds     int                   // StartRound calls
+	ticksLeft  int                   // of the running round
+	over       bool                  // the round ended
+	points     map[game.PlayerID]int // of the running round
+	dts        []time.Duration       // distinct step lengths seen
+}
+
+func (g *tally) Accept(p game.Player) error {
+	if p.AccountID == g.refuse {
+		return fmt.Errorf("%s may not play", p.AccountID)
+	}
+	return nil
+}
+
+func (g *tally) Join(p game.Player) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.joins++
+	g.players = append(g.players, p)
+}
+
+func (g *tally) Leave(id game.PlayerID) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.left = append(g.left, id)
+	g.players = slices.DeleteFunc(g.players, func(p game.Player) bool { return p.ID == id })
+}
+
+func (g *tally) Apply(id game.PlayerID, in game.Input) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.applied = append(g.applied, fmt.Sprintf("%d:%d", id, in.Seq))
+	g.inputs = append(g.inputs, in)
+	if g.ticksLeft > 0 {
+		g.points[id]++
+	}
+}
+
+func (g *tally) StartRound() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.rounds++
+	g.over = false
+	g.ticksLeft = g.roundTicks
+	g.points = map[game.PlayerID]int{}
+}
+
+func (g *tally) Step(dt time.Duration) {
+	g.mu.Lock()
+	g.steps++
+	if !slices.Contains(g.dts, dt) {
+		g.dts = append(g.dts, dt)
+	}
+	if g.ticksLeft > 0 {
+		if g.ticksLeft--; g.ticksLeft == 0 {
+			g.over = true
+		}
+	}
+	var cost time.Duration
+	if len(g.slowSteps) > 0 {
+		cost, g.slowSteps = g.slowSteps[0], g.slowSteps[1:]
+	}
+	g.mu.Unlock()
+	if cost > 0 {
+		g.clk.Advance(cost) // the tick takes this long
+	}
+}
+
+func (g *tally) WriteState(w *game.StateWriter) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_ = w.Field("steps").EncodeInt(int64(g.steps))
+}
+
+func (g *tally) RoundOver() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.over
+}
+
+func (g *tally) Scores() []game.Score {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]game.Score, 0, len(g.players))
+	for _, p := range g.players {
+		out = append(out, game.Score{Player: p.ID, AccountID: p.AccountID, Name: p.Name, Score: g.points[p.ID]})
+	}
+	slices.SortStableFunc(out, func(a, b game.Score) int { return b.Score - a.Score })
+	return out
+}
+
+func (g *tally) snapshot() tally {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return tally{
+		players: slices.Clone(g.players), joins: g.joins, left: slices.Clone(g.left), applied: slices.Clone(g.applied),
+		inputs: slices.Clone(g.inputs), steps: g.steps, rounds: g.rounds, dts: slices.Clone(g.dts),
+	}
+}
+
+// results is a game.Results that hands each match to the test.
+type results struct{ matches chan game.Match }
+
+func (r *results) RecordMatch(_ context.Context, m game.Match) error {
+	r.matches <- m
+	return nil
+}
+
+// env is one registry of tally lobbies on a clock the test steps.
+type env struct {
+	t       *testing.T
+	clk     *gametest.Clock
+	reg     *game.Registry
+	results *results
+
+	mu       sync.Mutex
+	last     *tally
+	template tally // roundTicks and refuse for new games
+}
+
+func newEnv(t *testing.T, limits game.Limits) *env {
+	t.Helper()
+	e := &env{t: t, clk: gametest.NewClock(), results: &results{matches: make(chan game.Match, 16)}}
+	e.reg = &game.Registry{
+		Games:   map[string]game.Factory{"tally": e.newGame},
+		Default: "tally", TickRate: rate, Limits: limits, Clock: e.clk, Results: e.results,
+	}
+	e.reg.Start(context.Background())
+	t.Cleanup(e.reg.Close)
+	return e
+}
+
+func (e *env) newGame(game.Config) game.Game {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	g := &tally{roundTicks: e.template.roundTicks, refuse: e.template.refuse, clk: e.clk}
+	e.last = g
+	return g
+}
+
+// create opens a lobby with first seated in it (when not nil) and returns it with its game.
+func (e *env) create(o game.CreateOptions, first game.Member) (*game.Lobby, *tally) {
+	e.t.Helper()
+	l, _, _, err := e.reg.Create(context.Background(), o, first)
+	if err != nil {
+		e.t.Fatalf("create %+v: %v", o, err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return l, e.last
+}
+
+// ticks advances the clock by n periods, one at a time: n ticks, each on time.
+func (e *env) ticks(n int) {
+	for range n {
+		e.clk.Advance(period)
+	}
+}
+
+func mustJoin(t *testing.T, l *game.Lobby, m game.Member, spectate bool) game.Seat {
+	t.Helper()
+	seat, _, err := l.Join(context.Background(), m, spectate)
+	if err != nil {
+		t.Fatalf("join %s: %v", m.AccountID(), err)
+	}
+	return seat
+}
+
+func info(t *testing.T, l *game.Lobby) game.Info {
+	t.Helper()
+	i, err := l.Info(context.Background())
+	if err != nil {
+		t.Fatalf("info: %v", err)
+	}
+	return i
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if !game.IsCode(err, code) {
+		t.Fatalf("err = %v, want code %s", err, code)
+	}
+}
+
+func last(t *testing.T, m *gametest.Member) game.Snapshot {
+	t.Helper()
+	s, ok := m.Last()
+	if !ok {
+		t.Fatalf("%s has no snapshot", m.Account)
+	}
+	return s
+}
+
+func noViolations(t *testing.T, ms ...*gametest.Member) {
+	t.Helper()
+	for _, m := range ms {
+		if v := m.Violations(); len(v) > 0 {
+			t.Errorf("%s: %v", m.Account, v)
+		}
+	}
+}
+
+// hasEvent reports whether m got an event of kind about player (0: any).
+func hasEvent(m *gametest.Member, kind string, player game.PlayerID, reason string) bool {
+	for _, e := range m.Events() {
+		if e.Kind == kind && (player == 0 || e.Player != nil && e.Player.ID == player) && (reason == "" || e.Reason == reason) {
+			return true
+		}
+	}
+	return false
+}
