@@ -19,7 +19,7 @@ import (
 // Name is the game's registered name.
 const Name = "arena"
 
-// Rules are the arena's tunables.
+// Rules are the arena's tunables. A zero field takes its value from DefaultRules.
 type Rules struct {
 	Width, Height float32       // arena size, units
 	PlayerRadius  float32       // units
@@ -36,12 +36,40 @@ var DefaultRules = Rules{
 	CoinRadius: 8, MaxCoins: 12, CoinEvery: 500 * time.Millisecond, RoundLength: 60 * time.Second,
 }
 
+// MaxPlayers is the most players one arena seats.
+const MaxPlayers = 64
+
+func (r Rules) withDefaults() Rules {
+	d := DefaultRules
+	pos := func(v *float32, def float32) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	pos(&r.Width, d.Width)
+	pos(&r.Height, d.Height)
+	pos(&r.PlayerRadius, d.PlayerRadius)
+	pos(&r.Speed, d.Speed)
+	pos(&r.CoinRadius, d.CoinRadius)
+	if r.MaxCoins <= 0 {
+		r.MaxCoins = d.MaxCoins
+	}
+	if r.CoinEvery <= 0 {
+		r.CoinEvery = d.CoinEvery
+	}
+	if r.RoundLength <= 0 {
+		r.RoundLength = d.RoundLength
+	}
+	return r
+}
+
 type player struct {
 	id     game.PlayerID
 	name   string
 	acct   string
 	x, y   float32
-	vx, vy float32
+	px, py float32 // where the player was when the tick began
+	vx, vy float32 // units per second over the last tick, collisions included
 	dx, dy float32 // the last input, held until the next one
 	score  int
 }
@@ -64,8 +92,10 @@ type Arena struct {
 	sinceCoin time.Duration
 }
 
-// New returns a Factory for arenas under r.
+// New returns a Factory for arenas under r. Each arena's randomness (spawn points, coins) comes
+// from the lobby's seed alone, so the same seed and the same inputs play out the same.
 func New(r Rules) game.Factory {
+	r = r.withDefaults()
 	return func(c game.Config) game.Game {
 		return &Arena{rules: r, rng: rand.New(rand.NewPCG(c.Seed, 0x7ac3))}
 	}
@@ -78,7 +108,7 @@ var errFull = errors.New("the arena is full")
 
 // Accept takes anyone while there is room for one more disc.
 func (a *Arena) Accept(p game.Player) error {
-	if len(a.players) >= 64 {
+	if len(a.players) >= MaxPlayers {
 		return errFull
 	}
 	return nil
@@ -135,16 +165,22 @@ func (a *Arena) Step(dt time.Duration) {
 	sec := float32(dt.Seconds())
 	r := a.rules.PlayerRadius
 	for _, p := range a.players {
+		p.px, p.py = p.x, p.y
 		dx, dy := p.dx, p.dy
 		if l := dx*dx + dy*dy; l > 1 { // diagonal input is no faster than straight
 			n := float32(math.Sqrt(float64(l)))
 			dx, dy = dx/n, dy/n
 		}
-		p.vx, p.vy = dx*a.rules.Speed, dy*a.rules.Speed
-		p.x = clamp(p.x+p.vx*sec, r, a.rules.Width-r)
-		p.y = clamp(p.y+p.vy*sec, r, a.rules.Height-r)
+		p.x = clamp(p.x+dx*a.rules.Speed*sec, r, a.rules.Width-r)
+		p.y = clamp(p.y+dy*a.rules.Speed*sec, r, a.rules.Height-r)
 	}
 	a.separate()
+	for _, p := range a.players {
+		p.vx, p.vy = 0, 0
+		if sec > 0 {
+			p.vx, p.vy = (p.x-p.px)/sec, (p.y-p.py)/sec
+		}
+	}
 	if !a.running {
 		return
 	}
@@ -157,21 +193,32 @@ func (a *Arena) Step(dt time.Duration) {
 			a.coins = append(a.coins, coin{id: a.nextCoin, x: x, y: y})
 		}
 	}
-	reach := r + a.rules.CoinRadius
-	for _, p := range a.players {
-		a.coins = slices.DeleteFunc(a.coins, func(c coin) bool {
-			if dist2(p.x, p.y, c.x, c.y) <= reach*reach {
-				p.score++
-				return true
-			}
-			return false
-		})
-	}
+	a.collect()
 	a.remaining -= dt
 	if a.remaining <= 0 {
 		a.remaining = 0
 		a.running, a.over = false, true
 	}
+}
+
+// collect gives each coin within reach of a player to the first such player in join order.
+func (a *Arena) collect() {
+	reach := a.rules.PlayerRadius + a.rules.CoinRadius
+	kept := a.coins[:0]
+	for _, c := range a.coins {
+		taken := false
+		for _, p := range a.players {
+			if dist2(p.x, p.y, c.x, c.y) <= reach*reach {
+				p.score++
+				taken = true
+				break
+			}
+		}
+		if !taken {
+			kept = append(kept, c)
+		}
+	}
+	a.coins = kept
 }
 
 // separate pushes overlapping players apart, half each, then back inside the walls.
@@ -199,8 +246,8 @@ func (a *Arena) separate() {
 	}
 }
 
-// WriteState writes the arena's state: w and h, round_ms left, players as
-// [id, x, y, vx, vy, score] and coins as [id, x, y].
+// WriteState writes the arena's state: w and h, round_ms left in the running round (0 when
+// none runs), players as [id, x, y, vx, vy, score] and coins as [id, x, y].
 func (a *Arena) WriteState(w *game.StateWriter) {
 	_ = w.Field("w").EncodeFloat32(a.rules.Width)
 	_ = w.Field("h").EncodeFloat32(a.rules.Height)
