@@ -17,8 +17,8 @@ var writeQueries = map[string]string{
 	"revokeToken":    `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`,
 	"purgeTokens":    `DELETE FROM revoked_tokens WHERE expires_at < ?`,
 	"purgeSessions":  `DELETE FROM sessions WHERE expires_at < ?`,
-	"insertMatch":    `INSERT INTO matches (lobby_id, game, started_at, ended_at) VALUES (?, ?, ?, ?)`,
-	"insertPlayer":   `INSERT INTO match_players (match_id, account_id, name, score) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET score = max(score, excluded.score)`,
+	"insertMatch":    `INSERT INTO matches (lobby_id, game, started_at, ended_at, players) VALUES (?, ?, ?, ?, ?)`,
+	"insertPlayer":   `INSERT INTO match_players (match_id, account_id, name, score, place) VALUES (?, ?, ?, ?, ?)`,
 }
 
 var readQueries = map[string]string{
@@ -28,8 +28,8 @@ var readQueries = map[string]string{
 	"revokedTokens": `SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > ?`,
 	"disabled":      `SELECT id FROM accounts WHERE disabled = 1`,
 	"listAccounts":  `SELECT id, username, password_hash, scopes, guest, disabled, created_at FROM accounts WHERE guest = 0 ORDER BY username LIMIT ?`,
-	"leaderboard":   `SELECT a.username, SUM(p.score), COUNT(*), MAX(p.score) FROM match_players p JOIN accounts a ON a.id = p.account_id GROUP BY p.account_id ORDER BY SUM(p.score) DESC, a.username LIMIT ?`,
-	"matchesOf":     `SELECT m.id, m.lobby_id, m.game, m.started_at, m.ended_at, p.score FROM match_players p JOIN matches m ON m.id = p.match_id WHERE p.account_id = ? ORDER BY m.ended_at DESC, m.id DESC LIMIT ?`,
+	"leaderboard":   `SELECT a.username, SUM(p.score), COUNT(*), SUM(p.place = 1 AND p.score > 0), MAX(p.score) FROM match_players p JOIN accounts a ON a.id = p.account_id GROUP BY p.account_id ORDER BY SUM(p.score) DESC, a.username LIMIT ?`,
+	"matchesOf":     `SELECT m.id, m.lobby_id, m.game, m.started_at, m.ended_at, m.players, p.score, p.place FROM match_players p JOIN matches m ON m.id = p.match_id WHERE p.account_id = ? ORDER BY m.ended_at DESC, m.id DESC LIMIT ?`,
 	"sessionsOf":    `SELECT id FROM sessions WHERE account_id = ? AND ended_at IS NULL AND expires_at > ?`,
 }
 
