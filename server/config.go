@@ -48,7 +48,19 @@ type Config struct {
 	SeatGrace       time.Duration
 	LogFormat       string
 	LogLevel        string
-	Now             func() time.Time `flag:"-"`
+
+	// Lobbies and rounds; game.Limits documents each.
+	RoundLength          time.Duration // one arena round
+	RoundPause           time.Duration // between a finished round and the next
+	LobbyIdleTimeout     time.Duration // a lobby with no one connected closes after it
+	MaxLobbies           int
+	MaxLobbiesPerAccount int
+	MaxSpectators        int // per lobby
+	InputQueue           int // inputs per seat waiting for the next tick
+	QuickStartPlayers    int // players a quick-join lobby waits for to start a round
+	TickCatchUp          int // missed ticks a late lobby runs back to back before skipping
+
+	Now func() time.Time `flag:"-"`
 }
 
 // Registration modes.
@@ -177,6 +189,15 @@ func (c *Config) settings() []setting {
 		{"max-conns-per-account", "TICKWIRE_MAX_CONNS_PER_ACCOUNT", "8", "open sockets per account", num(&c.MaxConnsPerAcct, 1, 1<<20)},
 		{"max-conns-per-addr", "TICKWIRE_MAX_CONNS_PER_ADDR", "4096", "open sockets per client address", num(&c.MaxConnsPerAddr, 1, 1<<24)},
 		{"max-conns", "TICKWIRE_MAX_CONNS", "50000", "open sockets in all", num(&c.MaxConns, 1, 1<<24)},
+		{"round-length", "TICKWIRE_ROUND_LENGTH", "60s", "how long an arena round lasts", dur(&c.RoundLength, time.Second)},
+		{"round-pause", "TICKWIRE_ROUND_PAUSE", "5s", "pause between a finished round and the next (quick-join lobbies start it on their own)", dur(&c.RoundPause, 100*time.Millisecond)},
+		{"lobby-idle-timeout", "TICKWIRE_LOBBY_IDLE_TIMEOUT", "60s", "how long a lobby with no one connected stays open", dur(&c.LobbyIdleTimeout, time.Second)},
+		{"max-lobbies", "TICKWIRE_MAX_LOBBIES", "10000", "lobbies open at once", num(&c.MaxLobbies, 1, 1<<20)},
+		{"max-lobbies-per-account", "TICKWIRE_MAX_LOBBIES_PER_ACCOUNT", "4", "open lobbies one account may have created", num(&c.MaxLobbiesPerAccount, 1, 1<<10)},
+		{"max-spectators", "TICKWIRE_MAX_SPECTATORS", "16", "spectators per lobby", num(&c.MaxSpectators, 1, 1<<10)},
+		{"input-queue", "TICKWIRE_INPUT_QUEUE", "8", "inputs one player may have waiting for the next tick; more are dropped and counted", num(&c.InputQueue, 1, 1<<10)},
+		{"quick-start-players", "TICKWIRE_QUICK_START_PLAYERS", "2", "players a quick-join lobby waits for before it starts a round", num(&c.QuickStartPlayers, 1, 64)},
+		{"tick-catch-up", "TICKWIRE_TICK_CATCH_UP", "3", "missed ticks a late lobby runs back to back; it skips those past this", num(&c.TickCatchUp, 1, 128)},
 		{"hash-concurrency", "TICKWIRE_HASH_CONCURRENCY", "4", "password hashes computed at once (19 MiB each)", num(&c.HashConcurrency, 1, 256)},
 		{"shutdown-timeout", "TICKWIRE_SHUTDOWN_TIMEOUT", "8s", "how long a graceful shutdown may take", dur(&c.ShutdownTimeout, 0)},
 		{"reauth-lead", "TICKWIRE_REAUTH_LEAD", "0s", "how long before expiry reauth_required is sent (0: min(60s, ttl/4))", dur(&c.ReauthLead, 0)},

@@ -1,13 +1,41 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/game"
+	"github.com/tickwire/tickwire/game/arena"
+	"github.com/tickwire/tickwire/store"
 )
 
+// newRegistry wires the lobbies: the games on offer (the arena, with its round length from
+// cfg), the engine's limits from cfg, and the database that keeps finished rounds.
+func newRegistry(cfg Config, db *store.DB, log *slog.Logger) *game.Registry {
+	return &game.Registry{
+		Games:    map[string]game.Factory{arena.Name: arena.New(arena.Rules{RoundLength: cfg.RoundLength})},
+		Default:  arena.Name,
+		TickRate: cfg.TickRate,
+		Limits: game.Limits{
+			Grace:                cfg.SeatGrace,
+			RoundPause:           cfg.RoundPause,
+			EmptyTimeout:         cfg.LobbyIdleTimeout,
+			MaxLobbies:           cfg.MaxLobbies,
+			MaxLobbiesPerAccount: cfg.MaxLobbiesPerAccount,
+			MaxSpectators:        cfg.MaxSpectators,
+			InputQueue:           cfg.InputQueue,
+			AutoStartPlayers:     cfg.QuickStartPlayers,
+			MaxCatchUp:           cfg.TickCatchUp,
+		},
+		Results: db,
+		Log:     log,
+	}
+}
+
+// lobbyJSON is one entry of GET /api/v1/lobbies, exactly the contract's fields.
 type lobbyJSON struct {
 	ID         string `json:"id"`
 	Name       string `json:"name"`
@@ -18,12 +46,15 @@ type lobbyJSON struct {
 	TickRate   int    `json:"tick_rate"`
 }
 
+// handleLobbies lists the public lobbies, by name. Players counts the seats that play,
+// connected or within their grace period; spectators are not counted.
 func (s *Server) handleLobbies(c echo.Context) error {
 	list := s.lobbies.List()
 	out := make([]lobbyJSON, 0, len(list))
 	for _, l := range list {
 		out = append(out, lobbyJSON{ID: l.ID, Name: l.Name, Game: l.Game, Players: l.Players, MaxPlayers: l.MaxPlayers, State: string(l.State), TickRate: l.TickRate})
 	}
+	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, map[string]any{"lobbies": out})
 }
 
@@ -39,6 +70,9 @@ func limitParam(c echo.Context, def, most int) (int, error) {
 	return n, nil
 }
 
+// handleLeaderboard lists the accounts with the highest total score over every recorded
+// round: {"leaders": [{"username","total","matches","wins","best"}]}, best first; ?limit=1..100
+// (default 20). It needs no token.
 func (s *Server) handleLeaderboard(c echo.Context) error {
 	n, err := limitParam(c, 20, 100)
 	if err != nil {
@@ -51,6 +85,9 @@ func (s *Server) handleLeaderboard(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"leaders": rows})
 }
 
+// handleMyMatches lists the caller's recorded rounds, newest first: {"matches": [{"id","lobby",
+// "game","started_at","ended_at","duration_ms","players","score","place"}]}; ?limit=1..100
+// (default 20).
 func (s *Server) handleMyMatches(c echo.Context) error {
 	n, err := limitParam(c, 20, 100)
 	if err != nil {

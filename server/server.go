@@ -19,7 +19,6 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/game"
-	"github.com/tickwire/tickwire/game/arena"
 	"github.com/tickwire/tickwire/store"
 )
 
@@ -92,13 +91,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		OnEnded: s.onSessionEnded,
 		Now:     now,
 	}
-	s.lobbies = &game.Registry{
-		Games:    map[string]game.Factory{arena.Name: arena.New(arena.DefaultRules)},
-		Default:  arena.Name,
-		TickRate: cfg.TickRate,
-		Limits:   game.Limits{Grace: cfg.SeatGrace},
-		Results:  db,
-	}
+	s.lobbies = newRegistry(cfg, db, log)
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:    512,
 		WriteBufferPool:   &sync.Pool{},
