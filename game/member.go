@@ -36,6 +36,7 @@ const (
 	EventPlayerReconnected  = "player_reconnected"
 	EventState              = "state"
 	EventKicked             = "kicked"
+	EventHost               = "host_changed" // Player is the new host
 	EventRoundOver          = "round_over"
 	EventClosed             = "lobby_closed"
 )

@@ -6,9 +6,9 @@ import "slices"
 func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 	now := l.clock.Now()
 	if s := l.seatOfAccount(m.AccountID()); s != nil {
-		// The same account again: a reconnect takes its seat back (as a player, whatever it
-		// asked), and a second connection replaces the first. Input sequence numbers are
-		// per connection, so the ack starts over.
+		// The same account again: a reconnect takes its seat back (in the seat's role,
+		// whatever it asked), and a second connection replaces the first. Input sequence
+		// numbers are per connection, so the ack starts over.
 		old := s.member
 		l.inboxMu.Lock()
 		s.member = m
@@ -134,16 +134,18 @@ func (l *Lobby) removeSeat(s *seat, reason string) {
 	if !s.Spectator {
 		l.game.Leave(s.ID)
 	}
+	l.broadcast(Event{Kind: EventPlayerLeft, Lobby: l.id, Player: s.public(), Reason: reason})
 	if s.Host {
+		// The host's place passes to the longest-seated connected player.
 		s.Host = false
 		for _, o := range l.seats {
 			if !o.Spectator && o.member != nil {
 				o.Host = true
+				l.broadcast(Event{Kind: EventHost, Lobby: l.id, Player: o.public()})
 				break
 			}
 		}
 	}
-	l.broadcast(Event{Kind: EventPlayerLeft, Lobby: l.id, Player: s.public(), Reason: reason})
 	l.publish()
 }
 

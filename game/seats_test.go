@@ -215,6 +215,7 @@ func TestHostStartsAndKicks(t *testing.T) {
 	l, g := e.create(game.CreateOptions{}, alice)
 	b := mustJoin(t, l, bob, false)
 	c := mustJoin(t, l, carol, false)
+	var d game.Seat
 
 	t.Run("only the host starts a round, once", func(t *testing.T) {
 		wantCode(t, l.Start(ctx, bob), game.CodeForbidden)
@@ -256,7 +257,7 @@ func TestHostStartsAndKicks(t *testing.T) {
 				t.Errorf("spectate=%v: err = %v, want ErrKicked", spectate, err)
 			}
 		}
-		mustJoin(t, l, gametest.NewMember("d", "dan"), false)
+		d = mustJoin(t, l, gametest.NewMember("d", "dan"), false)
 	})
 	t.Run("the host's place passes on when it leaves", func(t *testing.T) {
 		if err := l.Leave(ctx, alice); err != nil {
@@ -265,6 +266,12 @@ func TestHostStartsAndKicks(t *testing.T) {
 		i := info(t, l)
 		if len(i.Seats) != 2 || !i.Seats[0].Host || i.Seats[0].ID != c.ID || i.Seats[1].Host {
 			t.Errorf("seats = %+v", i.Seats)
+		}
+		if !hasEvent(carol, game.EventHost, c.ID, "") {
+			t.Errorf("carol was not told she is host: %v", carol.EventKinds())
+		}
+		if err := l.Kick(ctx, carol, d.ID); err != nil {
+			t.Errorf("the new host's kick: %v", err)
 		}
 	})
 	noViolations(t, alice, bob, carol)
