@@ -62,7 +62,7 @@ func (l Limits) withDefaults() Limits {
 type Stats struct {
 	Ticks         atomic.Uint64 // ticks run, caught-up ones included
 	Skipped       atomic.Uint64 // ticks skipped by the overrun policy
-	Late          atomic.Uint64 // ticks that started a full period or more after they were due
+	Late          atomic.Uint64 // ticks that started more than one period after they were due
 	InputsDropped atomic.Uint64 // inputs refused because the seat's queue was full
 	LastTickNanos atomic.Int64  // how long the last tick took
 	LastLateNanos atomic.Int64  // how late the last tick started

@@ -51,7 +51,7 @@ func (l *Lobby) tickAt(now time.Time) {
 		l.stats.Skipped.Add(uint64(skip))
 		late = now.Sub(l.next)
 	}
-	if late >= l.period {
+	if late > l.period {
 		l.stats.Late.Add(1)
 	}
 	l.stats.LastLateNanos.Store(int64(max(late, 0)))

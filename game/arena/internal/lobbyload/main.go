@@ -2,7 +2,7 @@
 
 // Command lobbyload measures how many arena lobbies one process can tick on time. For each
 // count of lobbies it runs them on the real clock with their players steering, then reports
-// the tick rate they achieved, the ticks that ran late (a full period or more) or were
+// the tick rate they achieved, the ticks that started late (more than a period) or were
 // skipped, how late ticks started, and the CPU the process used. Run it on one core with
 //
 //	GOMAXPROCS=1 go run ./game/arena/internal/lobbyload -lobbies 100,200,400,800
