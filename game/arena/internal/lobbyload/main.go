@@ -18,6 +18,7 @@ import (
 	"log"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,13 +36,25 @@ func main() {
 	rate := flag.Int("rate", 20, "tick rate, Hz")
 	warmup := flag.Duration("warmup", 2*time.Second, "time to settle before measuring")
 	window := flag.Duration("duration", 5*time.Second, "time measured per count")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Printf("GOMAXPROCS=%d, %d players per lobby, %d Hz, %s measured per count\n", runtime.GOMAXPROCS(0), *players, *rate, *window)
 	fmt.Printf("%8s %10s %8s %8s %10s %10s %10s %8s\n", "lobbies", "ticks/s", "late%", "skipped", "p50 late", "p99 late", "max late", "cpu%")
 	for _, f := range strings.Split(*counts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
-			log.Fatalf("bad -lobbies entry %q", f)
+			fmt.Fprintf(os.Stderr, "bad -lobbies entry %q\n", f)
+			os.Exit(2)
 		}
 		r := measure(n, *players, *rate, *warmup, *window)
 		fmt.Printf("%8d %10.0f %7.2f%% %8d %10s %10s %10s %7.0f%%\n", n, r.tickRate, r.latePct, r.skipped,
