@@ -21,8 +21,8 @@ import (
 func (l *Lobby) Run(ctx context.Context) {
 	timer := l.clock.NewTimer(l.period)
 	defer func() {
-		timer.Stop()
 		l.close()
+		timer.Stop() // last: a test clock's Advance returns once the lobby has closed
 	}()
 	for l.state != StateClosed {
 		now := l.clock.Now()
