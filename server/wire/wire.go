@@ -213,3 +213,40 @@ const (
 	CodeInternal       = "internal"
 	CodeRateLimited    = "rate_limited"
 )
+
+// NewPayload returns a pointer to a new payload struct for message type t, or nil for a type
+// that carries no payload (leave, start, ok), for snapshot (whose fields are the game's), and
+// for unknown types.
+func NewPayload(t string) any {
+	switch t {
+	case TypePing:
+		return new(Ping)
+	case TypeCreate:
+		return new(Create)
+	case TypeJoin:
+		return new(Join)
+	case TypeInput:
+		return new(Input)
+	case TypeReauth:
+		return new(Reauth)
+	case TypeKick:
+		return new(Kick)
+	case TypePong:
+		return new(Pong)
+	case TypeWelcome:
+		return new(Welcome)
+	case TypeJoined:
+		return new(Joined)
+	case TypeLeft:
+		return new(Left)
+	case TypeEvent:
+		return new(Event)
+	case TypeReauthRequired:
+		return new(ReauthRequired)
+	case TypeReauthOK:
+		return new(ReauthOK)
+	case TypeError:
+		return new(Error)
+	}
+	return nil
+}
