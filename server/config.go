@@ -45,6 +45,8 @@ type Config struct {
 	HashConcurrency int
 	ShutdownTimeout time.Duration
 	ReauthLead      time.Duration // 0: min(60 s, ttl/4)
+	SendBuffer      int           // kernel send buffer per socket, bytes; 0 leaves the kernel's autotuning
+	StallTimeout    time.Duration // how long a socket may be unable to take new snapshots before it is closed 4008
 	SeatGrace       time.Duration
 	LogFormat       string
 	LogLevel        string
@@ -201,6 +203,8 @@ func (c *Config) settings() []setting {
 		{"hash-concurrency", "TICKWIRE_HASH_CONCURRENCY", "4", "password hashes computed at once (19 MiB each)", num(&c.HashConcurrency, 1, 256)},
 		{"shutdown-timeout", "TICKWIRE_SHUTDOWN_TIMEOUT", "8s", "how long a graceful shutdown may take", dur(&c.ShutdownTimeout, 0)},
 		{"reauth-lead", "TICKWIRE_REAUTH_LEAD", "0s", "how long before expiry reauth_required is sent (0: min(60s, ttl/4))", dur(&c.ReauthLead, 0)},
+		{"send-buffer", "TICKWIRE_SEND_BUFFER", "65536", "kernel send buffer per socket in bytes (0: the kernel's autotuning); bounds what a stalled client holds and how soon it is found", num(&c.SendBuffer, 0, 64<<20)},
+		{"stall-timeout", "TICKWIRE_STALL_TIMEOUT", "2s", "how long a socket's writes may stay blocked while snapshots pile up before it is closed 4008 as too slow", dur(&c.StallTimeout, 100*time.Millisecond)},
 		{"seat-grace", "TICKWIRE_SEAT_GRACE", "30s", "how long a dropped player's seat waits for a reconnect", dur(&c.SeatGrace, 0)},
 		{"log-format", "TICKWIRE_LOG_FORMAT", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
 		{"log-level", "TICKWIRE_LOG_LEVEL", "info", "log level: debug, info, warn or error", oneOf(&c.LogLevel, "debug", "info", "warn", "error")},

@@ -2,30 +2,39 @@ package server
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
 // connSet indexes the open sockets by session, account and client address, for kicks and for
-// the per-account and per-address limits.
+// the per-account and per-address limits. An account or session holds few sockets (the
+// per-account limit), so each index maps to a short slice rather than to a set: a slice of one
+// costs a socket a few bytes where a map costs a hundred and more.
+//
+// Lock order: connSet.mu before conn.mu.
 type connSet struct {
 	mu        sync.Mutex
 	all       map[*conn]struct{}
-	bySession map[string]map[*conn]struct{}
-	byAccount map[string]map[*conn]struct{}
+	bySession map[string][]*conn
+	byAccount map[string][]*conn
 	byAddr    map[string]int
+	closed    bool          // closeAll was called: no more admissions
 	drained   chan struct{} // closed when all is empty after closeAll
 }
 
 func newConnSet() *connSet {
-	return &connSet{all: map[*conn]struct{}{}, bySession: map[string]map[*conn]struct{}{},
-		byAccount: map[string]map[*conn]struct{}{}, byAddr: map[string]int{}}
+	return &connSet{all: map[*conn]struct{}{}, bySession: map[string][]*conn{},
+		byAccount: map[string][]*conn{}, byAddr: map[string]int{}}
 }
 
-// admit reserves a place for a connection of account from addr, or names the limit it passes.
+// admit reserves a place for a connection of c's account from c's address, or names the limit
+// it passes ("server", "account", "address"), or "shutting_down".
 func (cs *connSet) admit(c *conn, cfg *Config) string {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	switch {
+	case cs.closed:
+		return "shutting_down"
 	case len(cs.all) >= cfg.MaxConns:
 		return "server"
 	case len(cs.byAccount[c.accountID]) >= cfg.MaxConnsPerAcct:
@@ -34,39 +43,34 @@ func (cs *connSet) admit(c *conn, cfg *Config) string {
 		return "address"
 	}
 	cs.all[c] = struct{}{}
-	add(cs.bySession, c.sessionID(), c)
-	add(cs.byAccount, c.accountID, c)
+	cs.bySession[c.sid] = append(cs.bySession[c.sid], c) // c is not shared yet: no c.mu needed
+	cs.byAccount[c.accountID] = append(cs.byAccount[c.accountID], c)
 	cs.byAddr[c.addr]++
 	return ""
 }
 
-func add(m map[string]map[*conn]struct{}, k string, c *conn) {
-	s := m[k]
-	if s == nil {
-		s = map[*conn]struct{}{}
+func del(m map[string][]*conn, k string, c *conn) {
+	s := slices.DeleteFunc(m[k], func(x *conn) bool { return x == c })
+	if len(s) == 0 {
+		delete(m, k)
+	} else {
 		m[k] = s
 	}
-	s[c] = struct{}{}
 }
 
-func del(m map[string]map[*conn]struct{}, k string, c *conn) {
-	if s := m[k]; s != nil {
-		delete(s, c)
-		if len(s) == 0 {
-			delete(m, k)
-		}
-	}
-}
-
-// moveSession re-files c under a new session id after a reauth from another session.
-func (cs *connSet) moveSession(c *conn, from, to string) {
+// moveSession re-files c under session sid, after a reauth with a token of another session.
+func (cs *connSet) moveSession(c *conn, sid string) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	if _, ok := cs.all[c]; !ok {
+	c.mu.Lock()
+	old := c.sid
+	c.sid = sid
+	c.mu.Unlock()
+	if _, ok := cs.all[c]; !ok || old == sid {
 		return
 	}
-	del(cs.bySession, from, c)
-	add(cs.bySession, to, c)
+	del(cs.bySession, old, c)
+	cs.bySession[sid] = append(cs.bySession[sid], c)
 }
 
 func (cs *connSet) remove(c *conn) {
@@ -87,14 +91,11 @@ func (cs *connSet) remove(c *conn) {
 	}
 }
 
-func (cs *connSet) list(m map[string]map[*conn]struct{}, k string) []*conn {
+// list returns the sockets filed under k in m (bySession or byAccount).
+func (cs *connSet) list(m map[string][]*conn, k string) []*conn {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	out := make([]*conn, 0, len(m[k]))
-	for c := range m[k] {
-		out = append(out, c)
-	}
-	return out
+	return slices.Clone(m[k])
 }
 
 func (cs *connSet) count() int {
@@ -103,9 +104,11 @@ func (cs *connSet) count() int {
 	return len(cs.all)
 }
 
-// closeAll starts a closing handshake on every socket.
+// closeAll refuses further admissions and starts a closing handshake on every socket. It does
+// not wait; wait does.
 func (cs *connSet) closeAll(code int, reason string) {
 	cs.mu.Lock()
+	cs.closed = true
 	conns := make([]*conn, 0, len(cs.all))
 	for c := range cs.all {
 		conns = append(conns, c)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -18,9 +19,18 @@ type metrics struct {
 	bytesOut         prometheus.Counter
 	refusals         *prometheus.CounterVec
 	closes           *prometheus.CounterVec
-	reauths          *prometheus.CounterVec
+	reauthOK         prometheus.Counter
+	reauthRefused    prometheus.Counter
+	kicks            *prometheus.CounterVec
+	slowCloses       prometheus.Counter
 	dropped          prometheus.Counter
 	snapshotsSkipped prometheus.Counter
+}
+
+// closed counts a close the server started. Closes are rare next to frames, so the label
+// lookup is paid here rather than kept as handles.
+func (m *metrics) closed(code int, reason string) {
+	m.closes.WithLabelValues(strconv.Itoa(code), reason).Inc()
 }
 
 func newMetrics(s *Server) *metrics {
@@ -37,11 +47,14 @@ func newMetrics(s *Server) *metrics {
 	}
 	m.framesIn = f("frames_in_total", "Frames received from sockets.")
 	m.framesOut = f("frames_out_total", "Frames sent to sockets.")
-	m.bytesIn = f("bytes_in_total", "Payload bytes received from sockets.")
-	m.bytesOut = f("bytes_out_total", "Payload bytes sent to sockets.")
+	m.bytesIn = f("bytes_in_total", "Message bytes received from sockets (WebSocket payloads, without framing).")
+	m.bytesOut = f("bytes_out_total", "Message bytes sent to sockets (WebSocket payloads, without framing).")
 	m.refusals = v("socket_refusals_total", "Socket upgrades refused, by reason.", "reason")
 	m.closes = v("socket_closes_total", "Sockets closed by the server, by close code and reason.", "code", "reason")
-	m.reauths = v("reauths_total", "In-band reauthentications, by result.", "result")
+	reauths := v("reauths_total", "In-band reauthentications, by result.", "result")
+	m.reauthOK, m.reauthRefused = reauths.WithLabelValues("ok"), reauths.WithLabelValues("refused")
+	m.kicks = v("socket_kicks_total", "Sockets closed 4003 because their session ended, by reason (logout, ban, refresh_reuse, revoked).", "reason")
+	m.slowCloses = f("slow_consumer_closes_total", "Sockets closed 4008 because they could not keep up with their frames.")
 	m.dropped = f("inputs_dropped_total", "Inputs dropped because a seat's queue was full.")
 	m.snapshotsSkipped = f("snapshots_superseded_total", "Snapshots replaced by a newer one before they were written (latest-wins).")
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "tickwire", Name: "sockets_open", Help: "Open sockets."},

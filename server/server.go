@@ -92,15 +92,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		Now:     now,
 	}
 	s.lobbies = newRegistry(cfg, db, log)
-	s.upgrader = websocket.Upgrader{
-		ReadBufferSize:    512,
-		WriteBufferPool:   &sync.Pool{},
-		Subprotocols:      []string{"tickwire.v1"},
-		EnableCompression: false,
-		HandshakeTimeout:  10 * time.Second,
-		// The Origin allowlist is checked before the upgrade, with a JSON refusal.
-		CheckOrigin: func(*http.Request) bool { return true },
-	}
+	s.upgrader = newUpgrader()
 	s.echo = s.routes()
 	return s, nil
 }
@@ -231,15 +223,24 @@ func (s *Server) Auth() *auth.Service { return s.auth }
 // DB returns the database.
 func (s *Server) DB() *store.DB { return s.db }
 
-// Shutdown refuses new connections (503), closes every socket with 1001, stops the lobbies and
-// the HTTP server, and closes the database, within ctx's deadline.
+// Shutdown refuses new sockets (503), closes every socket with 1001 and waits for them to go,
+// then stops the HTTP server and the lobbies and closes the database, within ctx's deadline.
+// The listener stays open while the sockets drain, so that a new socket meets a 503, and
+// /readyz fails, rather than a refused connection. A second call waits for the first.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if s.shuttingDown.Swap(true) {
-		return nil
+		select {
+		case <-s.shutdownDone:
+			return s.shutdownErr
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	defer close(s.shutdownDone)
-	s.log.Info("shutting down")
+	start := time.Now()
+	s.log.Info("shutting down", "sockets", s.conns.count())
 	s.conns.closeAll(CloseGoingAway, "server shutting down")
+	s.conns.wait(ctx)
 	var err error
 	if s.http != nil {
 		err = s.http.Shutdown(ctx)
@@ -247,13 +248,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.metricsS != nil {
 		err = errors.Join(err, s.metricsS.Shutdown(ctx))
 	}
-	s.conns.wait(ctx)
 	if s.stop != nil {
 		s.stop()
 		s.lobbies.Close()
 	}
 	s.bg.Wait()
 	s.shutdownErr = errors.Join(err, s.db.Close())
+	s.log.Info("shut down", "took", time.Since(start).Round(time.Millisecond), "sockets_left", s.conns.count())
 	return s.shutdownErr
 }
 

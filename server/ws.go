@@ -1,19 +1,52 @@
 package server
 
 import (
+	"crypto/tls"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server/wire"
 	"golang.org/x/time/rate"
 )
 
+// retryAfterLimit is the Retry-After, in seconds, of a socket refused for a connection limit.
+const retryAfterLimit = "5"
+
+// newUpgrader returns the upgrader of /ws: small read buffers (frames are small, and an idle
+// socket keeps its read buffer), no compression (it costs memory per socket and opens
+// compression side channels), and the one subprotocol, tickwire.v1. Origins are checked before
+// the upgrade, with a JSON refusal; failures inside the upgrade answer JSON too.
+func newUpgrader() websocket.Upgrader {
+	return websocket.Upgrader{
+		ReadBufferSize: 512,
+		// Data frames bypass gorilla's writer (see writer.go) and control frames use a buffer
+		// of their own, so the pool is never drawn from; having one keeps gorilla from giving
+		// every socket a write buffer.
+		WriteBufferPool:   &sync.Pool{},
+		Subprotocols:      []string{wire.Subprotocol},
+		EnableCompression: false,
+		HandshakeTimeout:  10 * time.Second,
+		CheckOrigin:       func(*http.Request) bool { return true },
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(`{"error":"invalid_request","message":"not a valid WebSocket upgrade"}`))
+		},
+	}
+}
+
 // socketToken finds the access token of an upgrade request: the Authorization header, then a
-// bearer.<jwt> subprotocol entry, then the token query parameter.
+// bearer.<jwt> subprotocol entry, then the token query parameter. A token from the query is
+// then blanked out of the request's URL, so that nothing that logs the request afterwards can
+// write it down.
 func socketToken(r *http.Request) string {
 	if t := bearer(r); t != "" {
 		return t
@@ -25,7 +58,14 @@ func socketToken(r *http.Request) string {
 			}
 		}
 	}
-	return r.URL.Query().Get("token")
+	q := r.URL.Query()
+	t := q.Get("token")
+	if q.Has("token") {
+		q.Set("token", "redacted")
+		r.URL.RawQuery = q.Encode()
+		r.RequestURI = r.URL.RequestURI()
+	}
+	return t
 }
 
 // originAllowed checks a browser's Origin against --origins exactly, or, when that is unset,
@@ -45,9 +85,11 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	return u.Scheme == s.requestScheme(r) && strings.EqualFold(u.Host, r.Host)
 }
 
-// refuse answers an upgrade request with a plain HTTP error, before any upgrade.
+// refuse answers an upgrade request with a plain HTTP error and its JSON body, before any
+// upgrade, and counts it under reason.
 func (s *Server) refuse(c echo.Context, reason string, err error) error {
 	s.metrics.refusals.WithLabelValues(reason).Inc()
+	s.log.Debug("socket refused", "reason", reason, "addr", c.RealIP(), "path", c.Request().URL.Path)
 	return err
 }
 
@@ -56,10 +98,10 @@ func (s *Server) handleWS(c echo.Context) error {
 	if s.shuttingDown.Load() {
 		return s.refuse(c, "shutting_down", apiErr("shutting_down", "the server is shutting down"))
 	}
-	if !s.originAllowed(r) {
-		return s.refuse(c, "origin", apiErr("origin_not_allowed", "this page's origin may not open sockets here"))
-	}
 	raw := socketToken(r)
+	if !s.originAllowed(r) {
+		return s.refuse(c, "origin", apiErr(auth.CodeForbidden, "this page's origin may not open sockets here"))
+	}
 	if raw == "" {
 		return s.refuse(c, "no_token", apiErr(auth.CodeInvalidToken, "an access token is required"))
 	}
@@ -70,6 +112,15 @@ func (s *Server) handleWS(c echo.Context) error {
 	if !claims.HasScope(auth.ScopePlay) {
 		return s.refuse(c, "scope", apiErr(auth.CodeForbidden, "this token lacks the play scope"))
 	}
+	if !websocket.IsWebSocketUpgrade(r) {
+		return s.refuse(c, "not_websocket", apiErr(auth.CodeInvalidRequest, "this endpoint takes WebSocket upgrades"))
+	}
+	// The welcome frame is encoded here, on the request's goroutine, so that the socket's own
+	// goroutine never grows its stack for an encoder.
+	welcome, err := welcomeFrame(make([]byte, frameHeaderRoom, 160), claims, time.Now())
+	if err != nil {
+		return err
+	}
 	cn := &conn{
 		srv:       s,
 		addr:      c.RealIP(),
@@ -79,20 +130,54 @@ func (s *Server) handleWS(c echo.Context) error {
 		exp:       claims.ExpiresAt.Time,
 		iat:       claims.IssuedAt.Time,
 		limiter:   rate.NewLimiter(rate.Limit(s.cfg.MsgRate), s.cfg.MsgBurst),
+		queue:     [][]byte{welcome},
 	}
-	if limit := s.conns.admit(cn, &s.cfg); limit != "" {
-		return s.refuse(c, "limit_"+limit, apiErr("too_many_connections", "too many open sockets for this "+limit))
+	cn.writeLoop = cn.write
+	switch limit := s.conns.admit(cn, &s.cfg); limit {
+	case "":
+	case "shutting_down":
+		return s.refuse(c, limit, apiErr("shutting_down", "the server is shutting down"))
+	default:
+		c.Response().Header().Set("Retry-After", retryAfterLimit)
+		return s.refuse(c, "limit_"+limit, apiErr(auth.CodeRateLimited, "too many open sockets for this "+limit))
 	}
 	ws, err := s.upgrader.Upgrade(c.Response(), r, nil)
 	if err != nil {
-		// The upgrader has already answered with an HTTP error.
+		// The upgrader has already answered, through its Error function.
 		s.conns.remove(cn)
 		s.metrics.refusals.WithLabelValues("handshake").Inc()
 		return nil
 	}
-	cn.ws = ws
+	s.tuneSocket(ws.NetConn())
+	cn.mu.Lock()
+	cn.ws, cn.netConn = ws, ws.NetConn()
+	cn.mu.Unlock()
+	s.log.Debug("socket open", "account", cn.accountID, "addr", cn.addr)
 	// The handler returns at once, so net/http's goroutine and its request are freed; a fresh
 	// goroutine with a small stack reads for the socket's whole life.
 	go cn.run()
 	return nil
+}
+
+// welcomeFrame appends the first frame of a socket authenticated by claims to b.
+func welcomeFrame(b []byte, claims *auth.Claims, now time.Time) ([]byte, error) {
+	return wire.AppendFrame(b, wire.TypeWelcome, 0, wire.Welcome{
+		Protocol: wire.Protocol, Account: wire.Account{ID: claims.Subject, Username: claims.Name},
+		Exp: claims.ExpiresAt.Unix(), ServerTime: now.UnixMilli(),
+	})
+}
+
+// tuneSocket sets the kernel send buffer of a socket: a fixed buffer bounds what a client that
+// stops reading holds in kernel memory, and makes it show as stalled after that much rather
+// than after the megabytes autotuning allows.
+func (s *Server) tuneSocket(nc net.Conn) {
+	if s.cfg.SendBuffer <= 0 {
+		return
+	}
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(s.cfg.SendBuffer)
+	}
 }

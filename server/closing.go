@@ -1,0 +1,116 @@
+package server
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/tickwire/tickwire/auth"
+)
+
+// closeWait is how long a closing socket waits for the client's close frame, and how long a
+// close frame may wait behind a write that is stuck.
+const closeWait = 2 * time.Second
+
+// closeWith starts the closing handshake: the writer sends a close frame with code and reason
+// after the frame it is writing, if any, and the reader discards what comes until the client's
+// close frame or closeWait passes. It never blocks, so lobbies, timers and revocations may call
+// it; a second call does nothing.
+func (c *conn) closeWith(code int, reason string) {
+	c.mu.Lock()
+	c.closeLocked(code, reason)
+	c.mu.Unlock()
+}
+
+// closeLocked is closeWith with mu held. It reports whether it started the close.
+func (c *conn) closeLocked(code int, reason string) bool {
+	if c.closing {
+		return false
+	}
+	c.closing, c.closeCode, c.closeText = true, code, reason
+	c.stopTimers()
+	c.srv.metrics.closed(code, reason)
+	if c.ws != nil {
+		// Bounds the handshake: the reader ends when this passes, and cleanup then drops the
+		// connection even when the close frame is stuck behind a blocked write.
+		_ = c.ws.SetReadDeadline(time.Now().Add(closeWait))
+		c.startWriter()
+	}
+	return true
+}
+
+func (c *conn) stopTimers() {
+	for _, t := range []*time.Timer{c.warnTimer, c.expTimer, c.pingTimer} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+}
+
+// clientClosed is the close handler: the client started the closing handshake with code, and
+// the writer answers with the same code after the frame it is writing.
+func (c *conn) clientClosed(code int, _ string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closing {
+		c.closing, c.closeCode = true, code
+		if code == websocket.CloseNoStatusReceived {
+			c.closeCode = websocket.CloseNormalClosure
+		}
+		c.stopTimers()
+		c.startWriter()
+	}
+	return nil
+}
+
+// cleanup ends the connection once its reader has stopped: it gives up the seat (kept for the
+// lobby's grace period), waits for a close frame still being written, then closes the network
+// connection and forgets the socket.
+func (c *conn) cleanup(readErr error) {
+	if c.lobby != nil {
+		c.lobby.Disconnect(c)
+		c.lobby = nil
+	}
+	c.mu.Lock()
+	if !c.closing {
+		c.closing, c.closeCode = true, 0 // the connection broke: nothing to say on it
+		c.stopTimers()
+	}
+	var done chan struct{}
+	var ce *websocket.CloseError
+	if c.writing && errors.As(readErr, &ce) {
+		// The client closed cleanly: let the writer finish sending the close frame.
+		c.writerDone = make(chan struct{})
+		done = c.writerDone
+	}
+	c.mu.Unlock()
+	if done != nil {
+		t := time.NewTimer(closeWait)
+		select {
+		case <-done:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.ws.Close()
+	c.srv.conns.remove(c)
+	c.srv.log.Debug("socket closed", "account", c.accountID, "addr", c.addr, "err", readErr)
+}
+
+// onSessionEnded closes the live sockets of an ended session, or of a banned account, 4003.
+// auth calls it after the end is committed; it does not block.
+func (s *Server) onSessionEnded(e auth.Ended) {
+	var conns []*conn
+	if e.SessionID != "" {
+		conns = s.conns.list(s.conns.bySession, e.SessionID)
+	} else {
+		conns = s.conns.list(s.conns.byAccount, e.AccountID)
+	}
+	for _, c := range conns {
+		c.mu.Lock()
+		if c.closeLocked(CloseRevoked, "session revoked: "+e.Reason) {
+			s.metrics.kicks.WithLabelValues(e.Reason).Inc()
+		}
+		c.mu.Unlock()
+	}
+}
