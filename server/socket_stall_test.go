@@ -1,0 +1,136 @@
+//go:build unix
+
+package server_test
+
+import (
+	"context"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/wire"
+)
+
+// dialSmallWindow opens a socket whose kernel receive buffer is tiny, so that a client that
+// stops reading fills it, and the server's send buffer behind it, within a second or two.
+func dialSmallWindow(t *testing.T, url, token string) *websocket.Conn {
+	t.Helper()
+	nd := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		cerr := rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048) })
+		if cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	d := websocket.Dialer{NetDialContext: nd.DialContext, ReadBufferSize: 256}
+	ws, resp, err := d.Dial(url, bearerHeader(token))
+	if err != nil {
+		t.Fatalf("dial: %v (%s)", err, statusOf(resp))
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
+// TestStalledClientHarmsNoOne seats a client that stops reading in a 60 Hz lobby with two that
+// read. The readers get every snapshot, on schedule, while the stalled one's buffers fill; the
+// stalled one is closed 4008 as too slow, and, once it reads again, finds that code.
+func TestStalledClientHarmsNoOne(t *testing.T) {
+	srv := startSockServer(t, func(c *server.Config) {
+		c.SendBuffer = 4096
+		c.StallTimeout = time.Second
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var readers []*goclient.Conn
+	lobby := ""
+	for _, name := range []string{"steady", "ready"} {
+		c, err := goclient.Dial(ctx, srv.wsURL(), srv.guest(t, name).AccessToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if lobby == "" {
+			j, err := c.Create(ctx, wire.Create{Name: "stall", TickRate: 60, MaxPlayers: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lobby = j.Lobby.ID
+		} else if _, err := c.Join(ctx, wire.Join{Lobby: lobby}); err != nil {
+			t.Fatal(err)
+		}
+		readers = append(readers, c)
+	}
+	stalled := dialSmallWindow(t, srv.wsURL(), srv.guest(t, "stalled").AccessToken)
+	readEnv(t, stalled) // welcome
+	writeEnv(t, stalled, wire.TypeJoin, 1, wire.Join{Lobby: lobby})
+	expect(t, stalled, wire.TypeJoined, 1)
+	// From here on the stalled client reads nothing.
+
+	const period = time.Second / 60
+	type track struct {
+		tick0, last uint64
+		t0          time.Time
+		worstLate   time.Duration
+		n           int
+	}
+	tracks := make([]track, len(readers))
+	check := func(i int, s goclient.Snapshot) {
+		tr := &tracks[i]
+		switch {
+		case tr.last == 0:
+			tr.tick0, tr.t0 = s.Tick, s.Received
+		case s.Tick != tr.last+1:
+			t.Fatalf("reader %d: tick %d after %d", i, s.Tick, tr.last)
+		default:
+			due := tr.t0.Add(time.Duration(s.Tick-tr.tick0) * period)
+			tr.worstLate = max(tr.worstLate, s.Received.Sub(due))
+		}
+		tr.last = s.Tick
+		tr.n++
+	}
+	slowSeen := time.Time{}
+	deadline := time.Now().Add(20 * time.Second)
+	for slowSeen.IsZero() || time.Since(slowSeen) < time.Second {
+		if time.Now().After(deadline) {
+			t.Fatalf("the stalled client was not found too slow in 20 s")
+		}
+		for i, c := range readers {
+		drain:
+			for {
+				select {
+				case s := <-c.Snapshots():
+					check(i, s)
+				default:
+					break drain
+				}
+			}
+		}
+		if slowSeen.IsZero() && srv.metric(t, "tickwire_slow_consumer_closes_total", "") == 1 {
+			slowSeen = time.Now()
+			// It reads again: the close frame waits behind what it left unread.
+			code, _ := closeCode(t, stalled, 5*time.Second)
+			if code != 4008 {
+				t.Fatalf("the stalled client was closed %d, want 4008", code)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i, tr := range tracks {
+		t.Logf("reader %d: %d snapshots, ticks %d to %d, at most %v behind schedule", i, tr.n, tr.tick0, tr.last, tr.worstLate)
+		if tr.n < 60 {
+			t.Fatalf("reader %d saw only %d snapshots", i, tr.n)
+		}
+		if tr.worstLate > 750*time.Millisecond { // machine load moves both readers alike; a lobby held up by the stalled socket would lag by its stall
+			t.Fatalf("reader %d fell %v behind the tick schedule", i, tr.worstLate)
+		}
+	}
+	eventually(t, 5*time.Second, "the stalled socket is gone", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 2 })
+	if n := srv.metric(t, "tickwire_socket_closes_total", `code="4008",reason="client too slow"`); n != 1 {
+		t.Fatalf("closes{4008, too slow} = %v", n)
+	}
+}
