@@ -40,10 +40,8 @@ func (c *conn) closeLocked(code int, reason string) bool {
 }
 
 func (c *conn) stopTimers() {
-	for _, t := range []*time.Timer{c.warnTimer, c.expTimer, c.pingTimer} {
-		if t != nil {
-			t.Stop()
-		}
+	if c.timer != nil {
+		c.timer.Stop()
 	}
 }
 

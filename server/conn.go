@@ -50,22 +50,18 @@ type conn struct {
 
 	mu         sync.Mutex
 	sid        string
-	exp, iat   time.Time
-	expGen     uint64 // which arming of the expiry timers is current
+	exp        time.Time   // the token's expiry: the socket closes 4001 then
+	warnAt     time.Time   // when reauth_required is due; zero once sent
+	pingAt     time.Time   // when the next ping is due
+	timer      *time.Timer // one timer per socket, for pings, the warning and the expiry
 	queue      [][]byte
-	snaps      [snapshotDepth]game.Snapshot // a ring of snapshots not yet written, oldest at snapHead
-	snapHead   int
-	snapCount  int
-	stuckSince time.Time // when a snapshot was first superseded unsent, zero when the writer keeps up
+	snaps      *snapRing // snapshots not yet written, made with the first one
 	writing    bool
 	closing    bool
 	closeCode  int    // the close frame the writer sends last; 0 sends none
 	closeText  string // its reason
 	closeSent  bool
 	writerDone chan struct{} // made by cleanup when it waits for a running writer
-	warnTimer  *time.Timer
-	expTimer   *time.Timer
-	pingTimer  *time.Timer
 }
 
 func (c *conn) sessionID() string {

@@ -23,8 +23,9 @@ func (c *conn) run() {
 	} else {
 		c.readUntil = time.Now().Add(c.srv.cfg.PongWait)
 		_ = c.ws.SetReadDeadline(c.readUntil)
-		c.armExpiry()
-		c.pingTimer = time.AfterFunc(c.srv.cfg.PongWait*9/10, c.ping)
+		now := c.srv.now()
+		c.pingAt = now.Add(c.srv.cfg.PongWait * 9 / 10)
+		c.timer = time.AfterFunc(c.untilNext(now), c.onTimer)
 	}
 	c.startWriter()
 	c.mu.Unlock()
@@ -140,16 +141,4 @@ func (c *conn) pinged(data string) error {
 		return err
 	}
 	return nil
-}
-
-// ping sends a ping every 9/10 of PongWait; the client's pong moves the read deadline on.
-func (c *conn) ping() {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return
-	}
-	c.pingTimer.Reset(c.srv.cfg.PongWait * 9 / 10)
-	c.mu.Unlock()
-	_ = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.cfg.WriteWait))
 }

@@ -3,47 +3,74 @@ package server
 import (
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
-// reauthLead is how long before its token's exp a connection is sent reauth_required: the
-// configured lead, or min(60 s, a quarter of the token's lifetime).
-func (c *conn) reauthLead() time.Duration {
+// reauthLead is how long before exp a token that was issued at iat is warned about with
+// reauth_required: the configured lead, or min(60 s, a quarter of the token's lifetime).
+func (c *conn) reauthLead(iat, exp time.Time) time.Duration {
 	if lead := c.srv.cfg.ReauthLead; lead > 0 {
 		return lead
 	}
-	return min(60*time.Second, c.exp.Sub(c.iat)/4)
+	return min(60*time.Second, exp.Sub(iat)/4)
 }
 
-// armExpiry (re)arms the reauth warning and the 4001 close for c.exp. Called with mu held.
-// Each arming has a generation, so that a timer of an earlier expiry that fires while a reauth
-// replaces it does nothing.
-func (c *conn) armExpiry() {
-	if c.warnTimer != nil {
-		c.warnTimer.Stop()
+// setExpiry sets the token's expiry and when to warn of it. Called with mu held; the caller
+// then (re)arms the timer.
+func (c *conn) setExpiry(iat, exp time.Time) {
+	c.exp = exp
+	c.warnAt = exp.Add(-c.reauthLead(iat, exp))
+}
+
+// untilNext is how long until the socket's next timed event: a ping, the warning, or the
+// expiry. Called with mu held.
+func (c *conn) untilNext(now time.Time) time.Duration {
+	next := c.exp
+	if c.pingAt.Before(next) {
+		next = c.pingAt
 	}
-	if c.expTimer != nil {
-		c.expTimer.Stop()
+	if !c.warnAt.IsZero() && c.warnAt.Before(next) {
+		next = c.warnAt
 	}
-	c.expGen++
-	gen, exp := c.expGen, c.exp
+	return max(next.Sub(now), 0)
+}
+
+// onTimer is the socket's one timer, which idle sockets by the ten thousand each carry: it
+// closes the socket 4001 at its token's exp, sends reauth_required when that is due, and pings.
+// It decides from the state under mu when it fires, so a reauth that moved exp meanwhile simply
+// makes the old expiry not due.
+func (c *conn) onTimer() {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
 	now := c.srv.now()
-	c.warnTimer = time.AfterFunc(max(exp.Add(-c.reauthLead()).Sub(now), 0), func() {
-		c.mu.Lock()
-		current := c.expGen == gen && !c.closing
+	if !now.Before(c.exp) {
+		c.closeLocked(CloseTokenExpired, "token expired")
 		c.mu.Unlock()
-		if current {
-			c.send(wire.TypeReauthRequired, 0, wire.ReauthRequired{Exp: exp.Unix()})
-		}
-	})
-	c.expTimer = time.AfterFunc(max(exp.Sub(now), 0), func() {
-		c.mu.Lock()
-		if c.expGen == gen {
-			c.closeLocked(CloseTokenExpired, "token expired")
-		}
-		c.mu.Unlock()
-	})
+		return
+	}
+	warn := !c.warnAt.IsZero() && !now.Before(c.warnAt)
+	if warn {
+		c.warnAt = time.Time{}
+	}
+	ping := !now.Before(c.pingAt)
+	if ping {
+		c.pingAt = now.Add(c.srv.cfg.PongWait * 9 / 10)
+	}
+	exp := c.exp
+	c.timer.Reset(c.untilNext(now))
+	c.mu.Unlock()
+	if warn {
+		c.send(wire.TypeReauthRequired, 0, wire.ReauthRequired{Exp: exp.Unix()})
+	}
+	if ping {
+		_ = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.cfg.WriteWait))
+	}
 }
 
 // reauth moves the connection's expiry to a new access token's, which must be valid, live,
@@ -75,8 +102,8 @@ func (c *conn) reauth(id uint64, raw string) error {
 		c.mu.Unlock()
 		return nil
 	}
-	c.exp, c.iat = claims.ExpiresAt.Time, claims.IssuedAt.Time
-	c.armExpiry()
+	c.setExpiry(claims.IssuedAt.Time, claims.ExpiresAt.Time)
+	c.timer.Reset(c.untilNext(c.srv.now()))
 	c.mu.Unlock()
 	c.srv.metrics.reauthOK.Inc()
 	c.send(wire.TypeReauthOK, id, wire.ReauthOK{Exp: claims.ExpiresAt.Unix()})

@@ -61,6 +61,14 @@ func putFrameBuf(bp *[]byte, b []byte) {
 // writer is blocked behind a full kernel send buffer anyway.
 const snapshotDepth = 4
 
+// snapRing holds the snapshots a connection has not written yet, oldest at head. A socket gets
+// one with its first snapshot, so one that is in no lobby pays nothing for it.
+type snapRing struct {
+	buf        [snapshotDepth]game.Snapshot
+	head, n    int
+	stuckSince time.Time // when a snapshot was first superseded unsent; zero while the writer keeps up
+}
+
 // Snapshot implements game.Member: the snapshot joins those not yet written, replacing the
 // oldest when snapshotDepth wait. A client that has not taken a snapshot for StallTimeout, with
 // snapshots superseded meanwhile, is too slow and is closed 4008; until then it costs its lobby
@@ -71,23 +79,38 @@ func (c *conn) Snapshot(s game.Snapshot) {
 	if c.closing {
 		return
 	}
-	if c.snapCount == snapshotDepth {
+	r := c.snaps
+	if r == nil {
+		r = &snapRing{}
+		c.snaps = r
+	}
+	if r.n == snapshotDepth {
 		c.srv.metrics.snapshotsSkipped.Inc()
 		now := time.Now()
-		if c.stuckSince.IsZero() {
-			c.stuckSince = now
-		} else if now.Sub(c.stuckSince) >= c.srv.cfg.StallTimeout {
+		if r.stuckSince.IsZero() {
+			r.stuckSince = now
+		} else if now.Sub(r.stuckSince) >= c.srv.cfg.StallTimeout {
 			c.srv.metrics.slowCloses.Inc()
 			c.closeLocked(ClosePolicy, "client too slow")
 			return
 		}
-		c.snaps[c.snapHead] = game.Snapshot{}
-		c.snapHead = (c.snapHead + 1) % snapshotDepth
-		c.snapCount--
+		r.buf[r.head] = game.Snapshot{}
+		r.head = (r.head + 1) % snapshotDepth
+		r.n--
 	}
-	c.snaps[(c.snapHead+c.snapCount)%snapshotDepth] = s
-	c.snapCount++
+	r.buf[(r.head+r.n)%snapshotDepth] = s
+	r.n++
 	c.startWriter()
+}
+
+// take removes the oldest snapshot. Called with mu held and r.n > 0.
+func (r *snapRing) take() game.Snapshot {
+	s := r.buf[r.head]
+	r.buf[r.head] = game.Snapshot{}
+	r.head = (r.head + 1) % snapshotDepth
+	r.n--
+	r.stuckSince = time.Time{}
+	return s
 }
 
 // appendSnapshot appends s's frame to b: the lobby's state, encoded once per tick, behind this
@@ -156,11 +179,8 @@ func (c *conn) write() {
 			if len(c.queue) == 0 {
 				c.queue = nil
 			}
-		case c.snapCount > 0:
-			snap, c.snaps[c.snapHead], isSnap = c.snaps[c.snapHead], game.Snapshot{}, true
-			c.snapHead = (c.snapHead + 1) % snapshotDepth
-			c.snapCount--
-			c.stuckSince = time.Time{}
+		case c.snaps != nil && c.snaps.n > 0:
+			snap, isSnap = c.snaps.take(), true
 		default:
 			c.writing = false
 			c.mu.Unlock()
@@ -198,7 +218,7 @@ func (c *conn) finishWriting() {
 	code, text := c.closeCode, c.closeText
 	send := code != 0 && !c.closeSent
 	c.closeSent = c.closeSent || send
-	c.queue, c.snaps, c.snapCount = nil, [snapshotDepth]game.Snapshot{}, 0
+	c.queue, c.snaps = nil, nil
 	c.mu.Unlock()
 	if send {
 		msg := websocket.FormatCloseMessage(code, text)

@@ -127,12 +127,11 @@ func (s *Server) handleWS(c echo.Context) error {
 		accountID: claims.Subject,
 		username:  claims.Name,
 		sid:       claims.SID,
-		exp:       claims.ExpiresAt.Time,
-		iat:       claims.IssuedAt.Time,
 		limiter:   rate.NewLimiter(rate.Limit(s.cfg.MsgRate), s.cfg.MsgBurst),
 		queue:     [][]byte{welcome},
 	}
 	cn.writeLoop = cn.write
+	cn.setExpiry(claims.IssuedAt.Time, claims.ExpiresAt.Time)
 	switch limit := s.conns.admit(cn, &s.cfg); limit {
 	case "":
 	case "shutting_down":
