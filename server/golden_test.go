@@ -51,7 +51,7 @@ func goldenFrames(t *testing.T) []struct {
 	// A lobby and its seats as the engine describes them.
 	ada := game.Seat{ID: 1, AccountID: "k5tqzv3m2yxw6ab4", Name: "ada", Host: true, Connected: true}
 	bob := game.Seat{ID: 2, AccountID: "p2mw7c4hq9rjx3ne", Name: "bob", Connected: true}
-	info := game.Info{ID: "lb-3fa9c1", Name: "friday night", Game: arena.Name, Code: "QX4TMR", Private: true,
+	info := game.Info{ID: "lk3nbq7zt2mx", Name: "friday night", Game: arena.Name, Code: "QX4TMR", Private: true,
 		State: game.StateWaiting, TickRate: 20, MaxPlayers: 4, Players: 2, Seats: []game.Seat{ada, bob}}
 	// A snapshot of a real arena, 15 ticks into a round, as the writer encodes it.
 	g := arena.New(arena.DefaultRules)(game.Config{TickRate: 20, MaxPlayers: 4, Seed: 7})
@@ -74,10 +74,10 @@ func goldenFrames(t *testing.T) []struct {
 	}{
 		{"ping", enc(wire.TypePing, 1, wire.Ping{C: 1700000000000})},
 		{"create", enc(wire.TypeCreate, 2, wire.Create{Name: "friday night", Private: true, MaxPlayers: 4})},
-		{"join.lobby", enc(wire.TypeJoin, 3, wire.Join{Lobby: "lb-3fa9c1"})},
+		{"join.lobby", enc(wire.TypeJoin, 3, wire.Join{Lobby: "lk3nbq7zt2mx"})},
 		{"join.code", enc(wire.TypeJoin, 3, wire.Join{Code: "QX4TMR"})},
 		{"join.quick", enc(wire.TypeJoin, 3, wire.Join{Quick: true})},
-		{"join.spectate", enc(wire.TypeJoin, 3, wire.Join{Lobby: "lb-3fa9c1", Spectate: true})},
+		{"join.spectate", enc(wire.TypeJoin, 3, wire.Join{Lobby: "lk3nbq7zt2mx", Spectate: true})},
 		{"leave", enc(wire.TypeLeave, 4, struct{}{})},
 		{"input", enc(wire.TypeInput, 0, wire.Input{Seq: 42, DX: 0.5, DY: -1})},
 		{"input.buttons", enc(wire.TypeInput, 0, wire.Input{Seq: 70000, DX: -0.25, DY: 0, Buttons: 1})},
@@ -88,7 +88,7 @@ func goldenFrames(t *testing.T) []struct {
 		{"welcome", welcome},
 		{"pong", enc(wire.TypePong, 1, wire.Pong{C: 1700000000000, S: 1700000000012})},
 		{"joined", enc(wire.TypeJoined, 2, wire.Joined{Lobby: lobbyFrame(info), Player: 1})},
-		{"left", enc(wire.TypeLeft, 4, wire.Left{Lobby: "lb-3fa9c1"})},
+		{"left", enc(wire.TypeLeft, 4, wire.Left{Lobby: "lk3nbq7zt2mx"})},
 		{"snapshot", snapshot},
 		{"event.player_joined", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: game.EventPlayerJoined, Lobby: info.ID, Player: &bob}))},
 		{"event.player_left", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: game.EventPlayerLeft, Lobby: info.ID, Player: &bob, Reason: "left"}))},

@@ -179,6 +179,7 @@ const (
 	EventState              = "state"
 	EventKicked             = "kicked"
 	EventRoundOver          = "round_over"
+	EventLobbyClosed        = "lobby_closed"
 )
 
 // ReauthRequired warns that the connection's token expires at Exp (unix seconds).
@@ -212,6 +213,9 @@ const (
 	CodeWrongAccount   = "wrong_account"
 	CodeInternal       = "internal"
 	CodeRateLimited    = "rate_limited"
+	CodeRefused        = "refused"
+	CodeLobbyClosed    = "lobby_closed"
+	CodeDisabled       = "account_disabled"
 )
 
 // NewPayload returns a pointer to a new payload struct for message type t, or nil for a type
