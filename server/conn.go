@@ -48,6 +48,9 @@ type conn struct {
 	joinReq   uint64
 	readUntil time.Time // the read deadline last set by touch
 
+	// Owned by the writer goroutine that runs.
+	writeUntil time.Time // the write deadline last set for a data frame
+
 	mu         sync.Mutex
 	sid        string
 	exp        time.Time   // the token's expiry: the socket closes 4001 then

@@ -193,7 +193,7 @@ func (c *conn) write() {
 			frame = appendSnapshot((*bp)[:frameHeaderRoom], snap)
 		}
 		start := putHeader(frame[:frameHeaderRoom], len(frame)-frameHeaderRoom)
-		_ = c.netConn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
+		c.moveWriteDeadline()
 		_, err := c.netConn.Write(frame[start:])
 		c.srv.metrics.framesOut.Inc()
 		c.srv.metrics.bytesOut.Add(float64(len(frame) - frameHeaderRoom))
@@ -205,11 +205,25 @@ func (c *conn) write() {
 			// unusable, so the connection is dropped without a close frame.
 			c.mu.Lock()
 			c.closing, c.closeCode = true, 0
+			c.stopTimers()
 			c.finishWriting()
 			c.netConn.Close()
 			return
 		}
 	}
+}
+
+// moveWriteDeadline gives the next write WriteWait, moving the deadline only when a tenth of it
+// has passed since it was last set, so that a socket written every tick costs no timer update
+// per frame. Only the writer calls it, and one writer runs at a time (writing, under mu).
+func (c *conn) moveWriteDeadline() {
+	now := time.Now()
+	wait := c.srv.cfg.WriteWait
+	if c.writeUntil.Sub(now) > wait-wait/10 {
+		return
+	}
+	c.writeUntil = now.Add(wait)
+	_ = c.netConn.SetWriteDeadline(c.writeUntil)
 }
 
 // finishWriting sends the close frame, if one is due, and ends the writer. Called with mu held;
