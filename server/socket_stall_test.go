@@ -134,3 +134,39 @@ func TestStalledClientHarmsNoOne(t *testing.T) {
 		t.Fatalf("closes{4008, too slow} = %v", n)
 	}
 }
+
+// TestWriteDeadlineDropsABlockedSocket: with the stall check out of the way, a write that stays
+// blocked for --write-wait ends the socket, and the lobby goes on.
+func TestWriteDeadlineDropsABlockedSocket(t *testing.T) {
+	srv := startSockServer(t, func(c *server.Config) {
+		c.SendBuffer = 4096
+		c.StallTimeout = time.Hour
+		c.WriteWait = 500 * time.Millisecond
+	})
+	ctx := t.Context()
+	host, err := goclient.Dial(ctx, srv.wsURL(), srv.guest(t, "host").AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	j, err := host.Create(ctx, wire.Create{TickRate: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stalled := dialSmallWindow(t, srv.wsURL(), srv.guest(t, "blocked").AccessToken)
+	readEnv(t, stalled)
+	writeEnv(t, stalled, wire.TypeJoin, 1, wire.Join{Lobby: j.Lobby.ID})
+	expect(t, stalled, wire.TypeJoined, 1)
+	eventually(t, 20*time.Second, "the blocked socket is dropped", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 1 })
+	if n := srv.metric(t, "tickwire_slow_consumer_closes_total", ""); n != 0 {
+		t.Fatalf("slow closes = %v; the write deadline, not the stall check, should have ended it", n)
+	}
+	select {
+	case <-host.Done():
+		t.Fatalf("the host's socket closed: %v", host.Err())
+	case s := <-host.Snapshots():
+		if s.Tick == 0 {
+			t.Fatal("no tick")
+		}
+	}
+}
