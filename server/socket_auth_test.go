@@ -34,7 +34,7 @@ func TestSocketTokenTransports(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ws, resp, err := dialRaw(c.url, c.header, c.protocols...)
 			if err != nil {
-				t.Fatalf("dial: %v (%s)", err, statusOf(resp))
+				t.Fatalf("dial: %v (%s)", err, respStatus(resp))
 			}
 			defer ws.Close()
 			if len(c.protocols) > 0 {
@@ -52,7 +52,7 @@ func TestSocketTokenTransports(t *testing.T) {
 			env := readEnv(t, ws)
 			var w wire.Welcome
 			decodeInto(t, env, &w)
-			if env.T != wire.TypeWelcome || w.Protocol != wire.Protocol || w.Account.Username == "" || w.Exp != claimsOf(t, tok.AccessToken).ExpiresAt.Unix() {
+			if env.T != wire.TypeWelcome || w.Protocol != wire.Protocol || w.Account.Username == "" || w.Exp != tokenClaims(t, tok.AccessToken).ExpiresAt.Unix() {
 				t.Fatalf("welcome = %s %+v", env.T, w)
 			}
 		})
@@ -60,7 +60,7 @@ func TestSocketTokenTransports(t *testing.T) {
 	t.Run("a bad header is not rescued by a good query", func(t *testing.T) {
 		_, resp, err := dialRaw(srv.wsURL()+"?token="+url.QueryEscape(tok.AccessToken), bearerHeader("garbage"))
 		if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("dial = %v (%s), want 401", err, statusOf(resp))
+			t.Fatalf("dial = %v (%s), want 401", err, respStatus(resp))
 		}
 	})
 }
@@ -75,7 +75,7 @@ func TestQueryTokenNeverLogged(t *testing.T) {
 
 	ws, resp, err := dialRaw(srv.wsURL()+"?token="+good, nil)
 	if err != nil {
-		t.Fatalf("dial: %v (%s)", err, statusOf(resp))
+		t.Fatalf("dial: %v (%s)", err, respStatus(resp))
 	}
 	readEnv(t, ws)
 	writeEnv(t, ws, "no_such_type", 1, nil)
@@ -90,10 +90,10 @@ func TestQueryTokenNeverLogged(t *testing.T) {
 			h.Set("Origin", c.origin)
 		}
 		if _, resp, err := dialRaw(srv.wsURL()+"?token="+c.query, h); err == nil {
-			t.Fatalf("dial with %q was not refused (%s)", c.query, statusOf(resp))
+			t.Fatalf("dial with %q was not refused (%s)", c.query, respStatus(resp))
 		}
 	}
-	eventually(t, 5*time.Second, "socket closed is logged", func() bool { return strings.Contains(srv.log.String(), "socket closed") })
+	pollUntil(t, 5*time.Second, "socket closed is logged", func() bool { return strings.Contains(srv.log.String(), "socket closed") })
 	logs := srv.log.String()
 	for _, want := range []string{"socket open", "socket refused", "reason=token_expired", "reason=origin"} {
 		if !strings.Contains(logs, want) {
@@ -107,8 +107,8 @@ func TestQueryTokenNeverLogged(t *testing.T) {
 	}
 }
 
-// refusal dials and returns the HTTP status and JSON error code of a refused upgrade.
-func refusal(t *testing.T, url string, h http.Header) (int, string, http.Header) {
+// wsRefusal dials and returns the HTTP status and JSON error code of a refused upgrade.
+func wsRefusal(t *testing.T, url string, h http.Header) (int, string, http.Header) {
 	t.Helper()
 	ws, resp, err := dialRaw(url, h, wire.Subprotocol)
 	if err == nil {
@@ -143,7 +143,7 @@ func TestSocketRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	banned := srv.guest(t, "banned")
-	if _, err := srv.Auth().SetBanned(ctx, claimsOf(t, banned.AccessToken).Name, true); err != nil {
+	if _, err := srv.Auth().SetBanned(ctx, tokenClaims(t, banned.AccessToken).Name, true); err != nil {
 		t.Fatal(err)
 	}
 	parts := strings.Split(tok, ".")
@@ -174,7 +174,7 @@ func TestSocketRefusals(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := srv.metric(t, "tickwire_socket_refusals_total", `reason="`+c.reason+`"`)
-			status, code, _ := refusal(t, srv.wsURL(), c.header)
+			status, code, _ := wsRefusal(t, srv.wsURL(), c.header)
 			if status != c.status || code != c.code {
 				t.Fatalf("refused %d %s, want %d %s", status, code, c.status, c.code)
 			}
@@ -186,7 +186,7 @@ func TestSocketRefusals(t *testing.T) {
 	t.Run("the server's own Origin passes", func(t *testing.T) {
 		ws, resp, err := dialRaw(srv.wsURL(), http.Header{"Authorization": {"Bearer " + tok}, "Origin": {srv.URL()}})
 		if err != nil {
-			t.Fatalf("dial: %v (%s)", err, statusOf(resp))
+			t.Fatalf("dial: %v (%s)", err, respStatus(resp))
 		}
 		ws.Close()
 	})
@@ -195,7 +195,7 @@ func TestSocketRefusals(t *testing.T) {
 		// Per account: 2.
 		srv.mustDial(t, tok)
 		srv.mustDial(t, tok)
-		status, code, h := refusal(t, srv.wsURL(), bearerHeader(tok))
+		status, code, h := wsRefusal(t, srv.wsURL(), bearerHeader(tok))
 		if status != 429 || code != "rate_limited" || h.Get("Retry-After") == "" {
 			t.Fatalf("third socket of an account: %d %s Retry-After %q", status, code, h.Get("Retry-After"))
 		}
@@ -203,7 +203,7 @@ func TestSocketRefusals(t *testing.T) {
 		for i := range 3 {
 			srv.mustDial(t, srv.guest(t, "addr"+string(rune('a'+i))).AccessToken)
 		}
-		if status, code, _ := refusal(t, srv.wsURL(), bearerHeader(srv.guest(t, "addrx").AccessToken)); status != 429 || code != "rate_limited" {
+		if status, code, _ := wsRefusal(t, srv.wsURL(), bearerHeader(srv.guest(t, "addrx").AccessToken)); status != 429 || code != "rate_limited" {
 			t.Fatalf("sixth socket of an address: %d %s", status, code)
 		}
 		if n := srv.metric(t, "tickwire_socket_refusals_total", `reason="limit_address"`); n != 1 {
@@ -219,7 +219,7 @@ func TestSocketServerWideLimit(t *testing.T) {
 	srv := startSockServer(t, func(c *server.Config) { c.MaxConns = 2 })
 	srv.mustDial(t, srv.guest(t, "one").AccessToken)
 	srv.mustDial(t, srv.guest(t, "two").AccessToken)
-	if status, code, _ := refusal(t, srv.wsURL(), bearerHeader(srv.guest(t, "three").AccessToken)); status != 429 || code != "rate_limited" {
+	if status, code, _ := wsRefusal(t, srv.wsURL(), bearerHeader(srv.guest(t, "three").AccessToken)); status != 429 || code != "rate_limited" {
 		t.Fatalf("third socket of the server: %d %s", status, code)
 	}
 	if n := srv.metric(t, "tickwire_socket_refusals_total", `reason="limit_server"`); n != 1 {
@@ -245,12 +245,12 @@ func TestSocketOriginAllowlist(t *testing.T) {
 		if ok {
 			ws, resp, err := dialRaw(srv.wsURL(), h)
 			if err != nil {
-				t.Fatalf("%s: %v (%s)", origin, err, statusOf(resp))
+				t.Fatalf("%s: %v (%s)", origin, err, respStatus(resp))
 			}
 			ws.Close()
 			continue
 		}
-		if status, code, _ := refusal(t, srv.wsURL(), h); status != 403 || code != "forbidden" {
+		if status, code, _ := wsRefusal(t, srv.wsURL(), h); status != 403 || code != "forbidden" {
 			t.Fatalf("%s: %d %s, want 403 forbidden", origin, status, code)
 		}
 	}

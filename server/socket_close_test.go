@@ -75,7 +75,7 @@ func TestBadInputClosesWithItsCode(t *testing.T) {
 				t.Fatal(err)
 			}
 			stop := keepSending(ws, websocket.BinaryMessage, input)
-			code, took := closeCode(t, ws, 5*time.Second)
+			code, took := readCloseCode(t, ws, 5*time.Second)
 			stop()
 			runtime.ReadMemStats(&ms)
 			if code != c.code {
@@ -123,7 +123,7 @@ func TestFloodIsClosedAndHarmsNoOne(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			ws := srv.mustDial(t, srv.guest(t, "flood").AccessToken)
 			writeEnv(t, ws, wire.TypeJoin, 1, wire.Join{Lobby: j.Lobby.ID})
-			expect(t, ws, wire.TypeJoined, 1)
+			expectFrame(t, ws, wire.TypeJoined, 1)
 			var stop func()
 			if kind == "pings" {
 				done := make(chan struct{})
@@ -147,7 +147,7 @@ func TestFloodIsClosedAndHarmsNoOne(t *testing.T) {
 				}
 				stop = keepSending(ws, websocket.BinaryMessage, in)
 			}
-			code, _ := closeCode(t, ws, 5*time.Second)
+			code, _ := readCloseCode(t, ws, 5*time.Second)
 			stop()
 			if code != 4008 {
 				t.Fatalf("the flood was closed %d, want 4008", code)

@@ -8,9 +8,9 @@ import (
 	"github.com/tickwire/tickwire/server/wire"
 )
 
-// expect reads frames, skipping snapshots and events, until the next one, and checks its type
+// expectFrame reads frames, skipping snapshots and events, until the next one, and checks its type
 // and request id.
-func expect(t *testing.T, ws *websocket.Conn, typ string, id uint64) wire.Envelope {
+func expectFrame(t *testing.T, ws *websocket.Conn, typ string, id uint64) wire.Envelope {
 	t.Helper()
 	env := readEnv(t, ws)
 	if env.T != typ || env.ID != id {
@@ -50,7 +50,7 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 	t.Run("ping is answered by pong with both clocks", func(t *testing.T) {
 		writeEnv(t, a, wire.TypePing, 11, wire.Ping{C: 1234})
 		var p wire.Pong
-		decodeInto(t, expect(t, a, wire.TypePong, 11), &p)
+		decodeInto(t, expectFrame(t, a, wire.TypePong, 11), &p)
 		if now := time.Now().UnixMilli(); p.C != 1234 || p.S < now-5000 || p.S > now+5000 {
 			t.Fatalf("pong = %+v", p)
 		}
@@ -59,7 +59,7 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 	t.Run("input outside a lobby is an error with no id to echo", func(t *testing.T) {
 		writeEnv(t, a, wire.TypeInput, 0, wire.Input{Seq: 1})
 		var e wire.Error
-		decodeInto(t, expect(t, a, wire.TypeError, 0), &e)
+		decodeInto(t, expectFrame(t, a, wire.TypeError, 0), &e)
 		if e.Code != wire.CodeNotInLobby {
 			t.Fatalf("error = %+v", e)
 		}
@@ -69,7 +69,7 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 	t.Run("create answers joined, as host", func(t *testing.T) {
 		writeEnv(t, a, wire.TypeCreate, 12, wire.Create{Name: "den", Private: true, MaxPlayers: 3})
 		var j wire.Joined
-		decodeInto(t, expect(t, a, wire.TypeJoined, 12), &j)
+		decodeInto(t, expectFrame(t, a, wire.TypeJoined, 12), &j)
 		lobby = j.Lobby
 		if j.Lobby.Name != "den" || j.Lobby.Code == "" || j.Lobby.MaxPlayers != 3 || len(j.Lobby.Players) != 1 || !j.Lobby.Players[0].Host || j.Player != j.Lobby.Players[0].ID {
 			t.Fatalf("joined = %+v", j)
@@ -79,7 +79,7 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 	t.Run("create while in a lobby is an error", func(t *testing.T) {
 		writeEnv(t, a, wire.TypeCreate, 13, wire.Create{})
 		var e wire.Error
-		decodeInto(t, expect(t, a, wire.TypeError, 13), &e)
+		decodeInto(t, expectFrame(t, a, wire.TypeError, 13), &e)
 		if e.Code != wire.CodeAlreadyInLobby {
 			t.Fatalf("error = %+v", e)
 		}
@@ -88,7 +88,7 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 	t.Run("join by code answers joined; the others hear player_joined", func(t *testing.T) {
 		writeEnv(t, b, wire.TypeJoin, 21, wire.Join{Code: lobby.Code})
 		var j wire.Joined
-		decodeInto(t, expect(t, b, wire.TypeJoined, 21), &j)
+		decodeInto(t, expectFrame(t, b, wire.TypeJoined, 21), &j)
 		if j.Lobby.ID != lobby.ID || len(j.Lobby.Players) != 2 {
 			t.Fatalf("joined = %+v", j)
 		}
@@ -122,7 +122,7 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 	t.Run("leave answers left", func(t *testing.T) {
 		writeEnv(t, b, wire.TypeLeave, 22, struct{}{})
 		var l wire.Left
-		decodeInto(t, expect(t, b, wire.TypeLeft, 22), &l)
+		decodeInto(t, expectFrame(t, b, wire.TypeLeft, 22), &l)
 		if l.Lobby != lobby.ID {
 			t.Fatalf("left = %+v", l)
 		}
@@ -131,15 +131,15 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 
 	t.Run("join by id answers joined", func(t *testing.T) {
 		writeEnv(t, b, wire.TypeJoin, 23, wire.Join{Lobby: lobby.ID})
-		expect(t, b, wire.TypeJoined, 23)
+		expectFrame(t, b, wire.TypeJoined, 23)
 		writeEnv(t, b, wire.TypeLeave, 24, nil)
-		expect(t, b, wire.TypeLeft, 24)
+		expectFrame(t, b, wire.TypeLeft, 24)
 	})
 
 	t.Run("quick join answers joined", func(t *testing.T) {
 		writeEnv(t, b, wire.TypeJoin, 25, wire.Join{Quick: true})
 		var j wire.Joined
-		decodeInto(t, expect(t, b, wire.TypeJoined, 25), &j)
+		decodeInto(t, expectFrame(t, b, wire.TypeJoined, 25), &j)
 		if j.Lobby.ID == "" || j.Lobby.ID == lobby.ID {
 			t.Fatalf("quick join put bob in %q (the private lobby is %q)", j.Lobby.ID, lobby.ID)
 		}
@@ -152,8 +152,8 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 		}
 		writeEnv(t, a, wire.TypeReauth, 31, wire.Reauth{Token: fresh.AccessToken})
 		var ok wire.ReauthOK
-		decodeInto(t, expect(t, a, wire.TypeReauthOK, 31), &ok)
-		if ok.Exp != claimsOf(t, fresh.AccessToken).ExpiresAt.Unix() {
+		decodeInto(t, expectFrame(t, a, wire.TypeReauthOK, 31), &ok)
+		if ok.Exp != tokenClaims(t, fresh.AccessToken).ExpiresAt.Unix() {
 			t.Fatalf("reauth_ok = %+v", ok)
 		}
 	})
@@ -175,7 +175,7 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 		} {
 			writeEnv(t, a, c.typ, 41, c.payload)
 			var e wire.Error
-			decodeInto(t, expect(t, a, wire.TypeError, 41), &e)
+			decodeInto(t, expectFrame(t, a, wire.TypeError, 41), &e)
 			if e.Code != c.code || e.Message == "" {
 				t.Fatalf("%s: error = %+v, want %s", c.typ, e, c.code)
 			}

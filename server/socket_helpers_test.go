@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,22 +31,7 @@ type sockServer struct {
 	api *goclient.Client
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer (hosting_helpers_test.go) holds the log.
 
 // startSockServer runs a server like startServer does, logging at debug level into a buffer.
 func startSockServer(t *testing.T, mutate func(*server.Config)) *sockServer {
@@ -98,8 +81,8 @@ func (s *sockServer) guest(t testing.TB, name string) goclient.Tokens {
 	return tok
 }
 
-// claimsOf reads a token's claims without checking it.
-func claimsOf(t testing.TB, token string) *auth.Claims {
+// tokenClaims reads a token's claims without checking it.
+func tokenClaims(t testing.TB, token string) *auth.Claims {
 	t.Helper()
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
@@ -124,7 +107,7 @@ func (s *sockServer) mint(t testing.TB, like string, now time.Time, ttl time.Dur
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := claimsOf(t, like)
+	c := tokenClaims(t, like)
 	tokens := &auth.Tokens{Keys: keys, AccessTTL: ttl, RefreshTTL: time.Hour, Now: func() time.Time { return now }}
 	signed, err := tokens.IssueAccess(auth.Subject{AccountID: c.Subject, Username: c.Name, SessionID: c.SID, Scope: scope})
 	if err != nil {
@@ -149,7 +132,7 @@ func (s *sockServer) mustDial(t testing.TB, token string) *websocket.Conn {
 	t.Helper()
 	ws, resp, err := dialRaw(s.wsURL(), bearerHeader(token), wire.Subprotocol)
 	if err != nil {
-		t.Fatalf("dial: %v (%s)", err, statusOf(resp))
+		t.Fatalf("dial: %v (%s)", err, respStatus(resp))
 	}
 	t.Cleanup(func() { ws.Close() })
 	if env := readEnv(t, ws); env.T != wire.TypeWelcome {
@@ -158,7 +141,7 @@ func (s *sockServer) mustDial(t testing.TB, token string) *websocket.Conn {
 	return ws
 }
 
-func statusOf(resp *http.Response) string {
+func respStatus(resp *http.Response) string {
 	if resp == nil {
 		return "no response"
 	}
@@ -212,9 +195,9 @@ func decodeInto(t testing.TB, env wire.Envelope, v any) {
 	}
 }
 
-// closeCode reads until the server closes the socket and returns the close code it sent;
+// readCloseCode reads until the server closes the socket and returns the close code it sent;
 // within bounds the wait. A connection that ends without a close frame fails the test.
-func closeCode(t testing.TB, ws *websocket.Conn, within time.Duration) (int, time.Duration) {
+func readCloseCode(t testing.TB, ws *websocket.Conn, within time.Duration) (int, time.Duration) {
 	t.Helper()
 	start := time.Now()
 	_ = ws.SetReadDeadline(start.Add(within))
@@ -259,8 +242,8 @@ func (s *sockServer) metric(t testing.TB, name, labels string) float64 {
 	return 0
 }
 
-// eventually polls cond every 20 ms until it holds or within passes.
-func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+// pollUntil polls cond every 20 ms until it holds or within passes.
+func pollUntil(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {

@@ -27,7 +27,7 @@ func TestSilentClientsAreDropped(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	eventually(t, 5*time.Second, "the silent socket is dropped", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 1 })
+	pollUntil(t, 5*time.Second, "the silent socket is dropped", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 1 })
 	if took := time.Since(start); took < 800*time.Millisecond {
 		t.Fatalf("dropped after %v, before --pong-wait", took)
 	}

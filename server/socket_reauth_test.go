@@ -96,7 +96,7 @@ func TestReauthCyclesKeepEverythingFlowing(t *testing.T) {
 					reauths <- result{err: err}
 					return
 				}
-				if want := claimsOf(t, fresh.AccessToken).ExpiresAt.Unix(); ok.Exp != want {
+				if want := tokenClaims(t, fresh.AccessToken).ExpiresAt.Unix(); ok.Exp != want {
 					reauths <- result{err: errors.New("reauth_ok carries another exp")}
 					return
 				}
@@ -133,7 +133,7 @@ func TestReauthCyclesKeepEverythingFlowing(t *testing.T) {
 func TestExpiryCloses4001(t *testing.T) {
 	srv := startSockServer(t, func(c *server.Config) { c.AccessTTL = 3 * time.Second })
 	tok := srv.guest(t, "lapsed").AccessToken
-	exp := claimsOf(t, tok).ExpiresAt.Time
+	exp := tokenClaims(t, tok).ExpiresAt.Time
 	ws := srv.mustDial(t, tok)
 	env := readEnv(t, ws)
 	var rr wire.ReauthRequired
@@ -141,7 +141,7 @@ func TestExpiryCloses4001(t *testing.T) {
 	if env.T != wire.TypeReauthRequired || rr.Exp != exp.Unix() || time.Until(exp) < 600*time.Millisecond {
 		t.Fatalf("got %s %+v %v before exp", env.T, rr, time.Until(exp))
 	}
-	code, _ := closeCode(t, ws, 10*time.Second)
+	code, _ := readCloseCode(t, ws, 10*time.Second)
 	if off := time.Since(exp); code != 4001 || off < -100*time.Millisecond || off > time.Second {
 		t.Fatalf("closed %d at %v from exp, want 4001 at exp", code, off)
 	}
@@ -155,7 +155,7 @@ func TestExpiryCloses4001(t *testing.T) {
 func TestRefusedReauthKeepsTheOldExpiry(t *testing.T) {
 	srv := startSockServer(t, func(c *server.Config) { c.AccessTTL = 3 * time.Second })
 	tok := srv.guest(t, "keeper").AccessToken
-	exp := claimsOf(t, tok).ExpiresAt.Time
+	exp := tokenClaims(t, tok).ExpiresAt.Time
 	ws := srv.mustDial(t, tok)
 	for i, c := range []struct{ token, code string }{
 		{srv.guest(t, "other").AccessToken, wire.CodeWrongAccount},
@@ -174,7 +174,7 @@ func TestRefusedReauthKeepsTheOldExpiry(t *testing.T) {
 			t.Fatalf("reauth answered %s id %d %+v, want error %s", env.T, env.ID, e, c.code)
 		}
 	}
-	code, _ := closeCode(t, ws, 10*time.Second)
+	code, _ := readCloseCode(t, ws, 10*time.Second)
 	if off := time.Since(exp); code != 4001 || off < -100*time.Millisecond || off > time.Second {
 		t.Fatalf("closed %d at %v from the old exp, want 4001 at it", code, off)
 	}
@@ -186,7 +186,7 @@ func TestEndedSessionsClose4003(t *testing.T) {
 	ctx := context.Background()
 	within := func(t *testing.T, ws *websocket.Conn, since time.Time) {
 		t.Helper()
-		code, _ := closeCode(t, ws, 5*time.Second)
+		code, _ := readCloseCode(t, ws, 5*time.Second)
 		took := time.Since(since)
 		t.Logf("closed %d %v after the request", code, took)
 		if code != 4003 || took >= time.Second {
@@ -214,7 +214,7 @@ func TestEndedSessionsClose4003(t *testing.T) {
 		within(t, a, start)
 		within(t, b, start)
 		writeEnv(t, other, wire.TypePing, 5, wire.Ping{C: 1})
-		expect(t, other, wire.TypePong, 5)
+		expectFrame(t, other, wire.TypePong, 5)
 		if n := srv.metric(t, "tickwire_socket_kicks_total", `reason="logout"`); n != 2 {
 			t.Fatalf("kicks{logout} = %v", n)
 		}
@@ -249,12 +249,12 @@ func TestEndedSessionsClose4003(t *testing.T) {
 		}
 		ws := srv.mustDial(t, one.AccessToken)
 		writeEnv(t, ws, wire.TypeReauth, 1, wire.Reauth{Token: two.AccessToken})
-		expect(t, ws, wire.TypeReauthOK, 1)
+		expectFrame(t, ws, wire.TypeReauthOK, 1)
 		if err := srv.api.Logout(ctx, one.AccessToken); err != nil {
 			t.Fatal(err)
 		}
 		writeEnv(t, ws, wire.TypePing, 2, wire.Ping{})
-		expect(t, ws, wire.TypePong, 2)
+		expectFrame(t, ws, wire.TypePong, 2)
 		start := time.Now()
 		if err := srv.api.Logout(ctx, two.AccessToken); err != nil {
 			t.Fatal(err)
@@ -282,13 +282,13 @@ func TestEndedSessionsClose4003(t *testing.T) {
 		start := time.Now()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode != http.StatusNoContent {
-			t.Fatalf("ban: %v %s", err, statusOf(resp))
+			t.Fatalf("ban: %v %s", err, respStatus(resp))
 		}
 		resp.Body.Close()
 		within(t, a, start)
 		within(t, b, start)
 		writeEnv(t, bystander, wire.TypePing, 3, wire.Ping{})
-		expect(t, bystander, wire.TypePong, 3)
+		expectFrame(t, bystander, wire.TypePong, 3)
 		if n := srv.metric(t, "tickwire_socket_kicks_total", `reason="ban"`); n != 2 {
 			t.Fatalf("kicks{ban} = %v", n)
 		}

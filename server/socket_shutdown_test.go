@@ -5,11 +5,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -42,7 +39,7 @@ func TestShutdownDrainsSockets(t *testing.T) {
 		defer cancel()
 		done <- srv.Shutdown(sctx)
 	}()
-	eventually(t, 2*time.Second, "/readyz fails", func() bool {
+	pollUntil(t, 2*time.Second, "/readyz fails", func() bool {
 		resp, err := http.Get(srv.URL() + "/readyz")
 		if err != nil {
 			return false
@@ -50,7 +47,7 @@ func TestShutdownDrainsSockets(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusServiceUnavailable
 	})
-	if status, code, _ := refusal(t, srv.wsURL(), bearerHeader(late)); status != 503 || code != "shutting_down" {
+	if status, code, _ := wsRefusal(t, srv.wsURL(), bearerHeader(late)); status != 503 || code != "shutting_down" {
 		t.Fatalf("a socket during shutdown: %d %s, want 503 shutting_down", status, code)
 	}
 	select {
@@ -71,36 +68,9 @@ func TestShutdownDrainsSockets(t *testing.T) {
 		t.Fatal("Shutdown took over 10 s")
 	}
 	t.Logf("shutdown took %v", time.Since(start))
-	if code, _ := closeCode(t, mute, time.Second); code != 1001 {
+	if code, _ := readCloseCode(t, mute, time.Second); code != 1001 {
 		t.Fatalf("the mute socket was closed %d, want 1001", code)
 	}
-}
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// tickwireBinary builds the tickwire command once per test run.
-func tickwireBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "tickwire-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "tickwire")
-		out, err := exec.Command("go", "build", "-o", binPath, "..").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("build tickwire: %v", buildErr)
-	}
-	return binPath
 }
 
 // TestSignalShutsDownTheBinary runs the built binary and stops it with SIGTERM and SIGINT: new
@@ -109,7 +79,7 @@ func TestSignalShutsDownTheBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := tickwireBinary(t)
+	bin := buildBinary(t) // durability_test.go
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir())
@@ -144,7 +114,7 @@ func TestSignalShutsDownTheBinary(t *testing.T) {
 			defer a.Close()
 			mute, resp, err := dialRaw(goclient.WebSocketURL(base), bearerHeader(tok()))
 			if err != nil {
-				t.Fatalf("dial: %v (%s)", err, statusOf(resp))
+				t.Fatalf("dial: %v (%s)", err, respStatus(resp))
 			}
 			defer mute.Close()
 			late := tok()
@@ -163,7 +133,7 @@ func TestSignalShutsDownTheBinary(t *testing.T) {
 				t.Fatalf("the socket ended with %v, want close 1001", a.Err())
 			}
 			// The mute socket holds the drain open for its 2 s: a new socket meets a 503.
-			if status, code, _ := refusal(t, goclient.WebSocketURL(base), bearerHeader(late)); status != 503 || code != "shutting_down" {
+			if status, code, _ := wsRefusal(t, goclient.WebSocketURL(base), bearerHeader(late)); status != 503 || code != "shutting_down" {
 				t.Fatalf("a socket during shutdown: %d %s", status, code)
 			}
 			exited := make(chan error, 1)

@@ -30,7 +30,7 @@ func dialSmallWindow(t *testing.T, url, token string) *websocket.Conn {
 	d := websocket.Dialer{NetDialContext: nd.DialContext, ReadBufferSize: 256}
 	ws, resp, err := d.Dial(url, bearerHeader(token))
 	if err != nil {
-		t.Fatalf("dial: %v (%s)", err, statusOf(resp))
+		t.Fatalf("dial: %v (%s)", err, respStatus(resp))
 	}
 	t.Cleanup(func() { ws.Close() })
 	return ws
@@ -68,7 +68,7 @@ func TestStalledClientHarmsNoOne(t *testing.T) {
 	stalled := dialSmallWindow(t, srv.wsURL(), srv.guest(t, "stalled").AccessToken)
 	readEnv(t, stalled) // welcome
 	writeEnv(t, stalled, wire.TypeJoin, 1, wire.Join{Lobby: lobby})
-	expect(t, stalled, wire.TypeJoined, 1)
+	expectFrame(t, stalled, wire.TypeJoined, 1)
 	// From here on the stalled client reads nothing.
 
 	const period = time.Second / 60
@@ -113,7 +113,7 @@ func TestStalledClientHarmsNoOne(t *testing.T) {
 		if slowSeen.IsZero() && srv.metric(t, "tickwire_slow_consumer_closes_total", "") == 1 {
 			slowSeen = time.Now()
 			// It reads again: the close frame waits behind what it left unread.
-			code, _ := closeCode(t, stalled, 5*time.Second)
+			code, _ := readCloseCode(t, stalled, 5*time.Second)
 			if code != 4008 {
 				t.Fatalf("the stalled client was closed %d, want 4008", code)
 			}
@@ -129,7 +129,7 @@ func TestStalledClientHarmsNoOne(t *testing.T) {
 			t.Fatalf("reader %d fell %v behind the tick schedule", i, tr.worstLate)
 		}
 	}
-	eventually(t, 5*time.Second, "the stalled socket is gone", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 2 })
+	pollUntil(t, 5*time.Second, "the stalled socket is gone", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 2 })
 	if n := srv.metric(t, "tickwire_socket_closes_total", `code="4008",reason="client too slow"`); n != 1 {
 		t.Fatalf("closes{4008, too slow} = %v", n)
 	}
@@ -156,8 +156,8 @@ func TestWriteDeadlineDropsABlockedSocket(t *testing.T) {
 	stalled := dialSmallWindow(t, srv.wsURL(), srv.guest(t, "blocked").AccessToken)
 	readEnv(t, stalled)
 	writeEnv(t, stalled, wire.TypeJoin, 1, wire.Join{Lobby: j.Lobby.ID})
-	expect(t, stalled, wire.TypeJoined, 1)
-	eventually(t, 20*time.Second, "the blocked socket is dropped", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 1 })
+	expectFrame(t, stalled, wire.TypeJoined, 1)
+	pollUntil(t, 20*time.Second, "the blocked socket is dropped", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 1 })
 	if n := srv.metric(t, "tickwire_slow_consumer_closes_total", ""); n != 0 {
 		t.Fatalf("slow closes = %v; the write deadline, not the stall check, should have ended it", n)
 	}

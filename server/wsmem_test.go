@@ -134,7 +134,7 @@ func TestIdleSocketMemory(t *testing.T) {
 	before := measure(t)
 	fmt.Fprintln(stdin, "dial")
 	waitFor("dialed")
-	eventually(t, time.Minute, "all sockets open", func() bool { return s.metric(t, "tickwire_sockets_open", "") == float64(n) })
+	pollUntil(t, time.Minute, "all sockets open", func() bool { return s.metric(t, "tickwire_sockets_open", "") == float64(n) })
 	time.Sleep(3 * time.Second) // writers of the welcome frames end, timers settle
 	after := measure(t)
 	if path := os.Getenv("WSMEM_HEAPPROFILE"); path != "" {
