@@ -95,6 +95,7 @@ func goldenFrames(t *testing.T) []struct {
 		{"event.state", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: game.EventState, Lobby: info.ID, State: game.StateRunning}))},
 		{"event.round_over", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: game.EventRoundOver, Lobby: info.ID,
 			Scores: []game.Score{{Player: 2, Name: "bob", Score: 7}, {Player: 1, Name: "ada", Score: 5}}}))},
+		{"event.host_changed", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: game.EventHost, Lobby: info.ID, Player: &bob}))},
 		{"event.kicked", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: game.EventKicked, Lobby: info.ID, Reason: "kicked by the host"}))},
 		{"reauth_required", enc(wire.TypeReauthRequired, 0, wire.ReauthRequired{Exp: 1700000900})},
 		{"reauth_ok", enc(wire.TypeReauthOK, 5, wire.ReauthOK{Exp: 1700001800})},

@@ -189,6 +189,7 @@ func TestSocketRefusals(t *testing.T) {
 			t.Fatalf("dial: %v (%s)", err, respStatus(resp))
 		}
 		ws.Close()
+		pollUntil(t, 5*time.Second, "the socket is gone", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 0 })
 	})
 
 	t.Run("connection limits", func(t *testing.T) {

@@ -178,6 +178,7 @@ const (
 	EventPlayerReconnected  = "player_reconnected"
 	EventState              = "state"
 	EventKicked             = "kicked"
+	EventHostChanged        = "host_changed"
 	EventRoundOver          = "round_over"
 	EventLobbyClosed        = "lobby_closed"
 )
