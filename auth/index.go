@@ -7,7 +7,10 @@ import (
 
 // Index answers "is this jti or sid revoked, is this account disabled" from memory, so that the
 // hot path of a token check never touches disk. It is filled from the store at start and
-// written only after the store commits. Entries drop out once the tokens they guard have expired.
+// written only after the store commits. An entry is kept until the last token it guards has
+// expired (plus Leeway), then Purge drops it: an ended session is held until its last access
+// token expires (its refresh tokens are refused by the store), a revoked jti until its exp.
+// Disabled accounts are held while they are disabled.
 type Index struct {
 	mu       sync.RWMutex
 	sessions map[string]time.Time
@@ -28,6 +31,23 @@ func NewIndex(r Revoked) *Index {
 		x.disabled = map[string]bool{}
 	}
 	return x
+}
+
+// Check returns the refusal, if any, for a token of account sub with id jti in session sid:
+// ErrAccountDisabled or ErrTokenRevoked. It takes one read lock for all three questions.
+func (x *Index) Check(sub, jti, sid string) error {
+	x.mu.RLock()
+	disabled := x.disabled[sub]
+	_, revoked := x.tokens[jti]
+	_, ended := x.sessions[sid]
+	x.mu.RUnlock()
+	switch {
+	case disabled:
+		return ErrAccountDisabled
+	case revoked, ended:
+		return ErrTokenRevoked
+	}
+	return nil
 }
 
 // SessionEnded reports whether sid was ended.
@@ -54,10 +74,12 @@ func (x *Index) Disabled(accountID string) bool {
 	return d
 }
 
-// EndSession records sid as ended until until.
+// EndSession records sid as ended; until is when its last access token expires.
 func (x *Index) EndSession(sid string, until time.Time) {
 	x.mu.Lock()
-	x.sessions[sid] = until
+	if t, ok := x.sessions[sid]; !ok || until.After(t) {
+		x.sessions[sid] = until
+	}
 	x.mu.Unlock()
 }
 
@@ -79,7 +101,7 @@ func (x *Index) SetDisabled(accountID string, disabled bool) {
 	x.mu.Unlock()
 }
 
-// Purge drops entries whose tokens have all expired by now.
+// Purge drops entries whose tokens have all expired by now (with Leeway).
 func (x *Index) Purge(now time.Time) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -93,4 +115,16 @@ func (x *Index) Purge(now time.Time) {
 			delete(x.tokens, k)
 		}
 	}
+}
+
+// IndexSize counts an Index's entries.
+type IndexSize struct {
+	Sessions, Tokens, Disabled int
+}
+
+// Size counts the entries held.
+func (x *Index) Size() IndexSize {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return IndexSize{Sessions: len(x.sessions), Tokens: len(x.tokens), Disabled: len(x.disabled)}
 }

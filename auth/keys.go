@@ -27,13 +27,32 @@ type Key struct {
 
 // KeySet holds the keys in a folder: the newest signs, every one verifies. Key IDs start with
 // the UTC time of their creation, so the newest is the greatest.
+//
+// Another process (tickwire keys rotate) may add keys to the folder while a server runs: a token
+// naming an unknown kid makes the set read the folder again, at most once per ReloadEvery, so
+// that a flood of made-up kids costs one directory read per interval and no more.
 type KeySet struct {
+	// ReloadEvery is the shortest time between two reloads caused by unknown kids; zero means
+	// DefaultReloadEvery. Set it before use.
+	ReloadEvery time.Duration
+	// Now is the clock for ReloadEvery; nil means time.Now. Set it before use.
+	Now func() time.Time
+
 	dir string
 
 	mu     sync.RWMutex
 	keys   map[string]*Key
 	newest *Key
+
+	reloadMu   sync.Mutex
+	lastReload time.Time
 }
+
+// kidTime is the layout of the time a key id starts with.
+const kidTime = "20060102T150405.000000Z"
+
+// DefaultReloadEvery is KeySet.ReloadEvery's default.
+const DefaultReloadEvery = 5 * time.Second
 
 // OpenKeySet loads the keys in dir, creating the folder and a first key when there is none.
 func OpenKeySet(dir string) (*KeySet, error) {
@@ -52,7 +71,12 @@ func OpenKeySet(dir string) (*KeySet, error) {
 	return ks, nil
 }
 
-// Reload reads the folder again, picking up keys another process added.
+// Dir returns the folder the keys live in.
+func (ks *KeySet) Dir() string { return ks.dir }
+
+// Reload reads the folder again, picking up keys another process added and dropping keys whose
+// files were deleted. On an error (an unreadable or foreign file) the set keeps what it had.
+// Files whose names start with a dot are temporary files of a rotation in progress.
 func (ks *KeySet) Reload() error {
 	entries, err := os.ReadDir(ks.dir)
 	if err != nil {
@@ -62,7 +86,7 @@ func (ks *KeySet) Reload() error {
 	var newest *Key
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".pem") {
+		if e.IsDir() || !strings.HasSuffix(name, ".pem") || strings.HasPrefix(name, ".") {
 			continue
 		}
 		k, err := readKey(filepath.Join(ks.dir, name))
@@ -74,10 +98,39 @@ func (ks *KeySet) Reload() error {
 			newest = k
 		}
 	}
+	if newest == nil && ks.newest != nil {
+		return fmt.Errorf("key folder %s: no keys left; keeping the ones loaded", ks.dir)
+	}
 	ks.mu.Lock()
 	ks.keys, ks.newest = keys, newest
 	ks.mu.Unlock()
 	return nil
+}
+
+func (ks *KeySet) now() time.Time {
+	if ks.Now != nil {
+		return ks.Now()
+	}
+	return time.Now()
+}
+
+// reloadIfDue reloads the folder unless it was reloaded within ReloadEvery, or another caller
+// is reloading it now; it reports whether it did.
+func (ks *KeySet) reloadIfDue() bool {
+	if !ks.reloadMu.TryLock() {
+		return false
+	}
+	defer ks.reloadMu.Unlock()
+	every := ks.ReloadEvery
+	if every <= 0 {
+		every = DefaultReloadEvery
+	}
+	now := ks.now()
+	if !ks.lastReload.IsZero() && now.Sub(ks.lastReload) < every {
+		return false
+	}
+	ks.lastReload = now
+	return ks.Reload() == nil
 }
 
 func readKey(path string) (*Key, error) {
@@ -109,26 +162,44 @@ func (ks *KeySet) Rotate(now time.Time) (*Key, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(pub)
-	id := now.UTC().Format("20060102T150405Z") + "-" + base64.RawURLEncoding.EncodeToString(sum[:6])
+	// Microseconds, so that two rotations in one second still sort in the order they happened;
+	// and never at or before the newest key's time, so that a clock set back cannot make a new
+	// key sort below the one it replaces.
+	if cur := ks.Signing(); cur != nil {
+		if t, err := time.Parse(kidTime, strings.SplitN(cur.ID, "-", 2)[0]); err == nil && !now.After(t) {
+			now = t.Add(time.Microsecond)
+		}
+	}
+	id := now.UTC().Format(kidTime) + "-" + base64.RawURLEncoding.EncodeToString(sum[:6])
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
 		return nil, err
 	}
+	// Written under a dot-name and renamed, so that a server reloading the folder meanwhile
+	// never reads half a key.
 	path := filepath.Join(ks.dir, id+".pem")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp := filepath.Join(ks.dir, "."+id+".pem.tmp")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("write key: %w", err)
 	}
-	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		f.Close()
+	err = pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
 		return nil, fmt.Errorf("write key: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
+	if d, err := os.Open(ks.dir); err == nil {
+		_ = d.Sync() // make the rename durable; best effort where the platform refuses
+		d.Close()
 	}
 	k := &Key{ID: id, Private: priv, Public: pub}
 	ks.mu.Lock()
@@ -150,12 +221,36 @@ func (ks *KeySet) Signing() *Key {
 	return ks.newest
 }
 
-// Lookup returns the key named kid.
+// Lookup returns the key named kid. An unknown kid makes the set reload its folder (at most
+// once per ReloadEvery) and look again, so a key rotated in by another process verifies.
 func (ks *KeySet) Lookup(kid string) (*Key, bool) {
+	if k, ok := ks.lookup(kid); ok {
+		return k, true
+	}
+	// A kid that could not name a file of ours does not deserve a directory read.
+	if kid == "" || len(kid) > 64 || strings.ContainsAny(kid, "/\\") || !ks.reloadIfDue() {
+		return nil, false
+	}
+	return ks.lookup(kid)
+}
+
+func (ks *KeySet) lookup(kid string) (*Key, bool) {
 	ks.mu.RLock()
-	defer ks.mu.RUnlock()
 	k, ok := ks.keys[kid]
+	ks.mu.RUnlock()
 	return k, ok
+}
+
+// IDs returns the ids of the keys held, oldest first.
+func (ks *KeySet) IDs() []string {
+	ks.mu.RLock()
+	ids := make([]string, 0, len(ks.keys))
+	for id := range ks.keys {
+		ids = append(ids, id)
+	}
+	ks.mu.RUnlock()
+	slices.Sort(ids)
+	return ids
 }
 
 // ErrNoKey reports a kid the set does not hold.

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -25,17 +27,42 @@ type Params struct {
 // DefaultParams meet OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
 var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-// Hasher hashes and verifies passwords with argon2id, with at most a fixed number of hashes in
-// flight so that a flood of logins costs bounded memory (Memory KiB each) rather than all of it.
-type Hasher struct {
-	Params Params
-	slots  chan struct{}
-	dummy  string
+// HashLimits bound the work and the waiting of password hashing.
+type HashLimits struct {
+	// Concurrency is how many hashes run at once, each holding Params.Memory KiB; below 1
+	// means 1.
+	Concurrency int
+	// Queue is how many requests may wait for a slot; past it a request is refused at once
+	// with rate_limited. Zero means none wait.
+	Queue int
+	// Wait is the longest a request waits for a slot before it is refused with rate_limited;
+	// zero means DefaultHashWait.
+	Wait time.Duration
 }
 
-// NewHasher returns a Hasher allowing concurrency hashes at once (at least one).
-func NewHasher(p Params, concurrency int) *Hasher {
-	h := &Hasher{Params: p, slots: make(chan struct{}, max(concurrency, 1))}
+// DefaultHashWait is HashLimits.Wait's default.
+const DefaultHashWait = 2 * time.Second
+
+// Hasher hashes and verifies passwords with argon2id. At most Concurrency hashes are in flight,
+// so that a flood of logins costs bounded memory (Memory KiB each) rather than all of it, and
+// at most Queue requests wait, each for at most Wait, so that a flood is refused quickly
+// (rate_limited, Retry-After) instead of piling up goroutines and requests.
+type Hasher struct {
+	Params  Params
+	limits  HashLimits
+	slots   chan struct{}
+	waiting atomic.Int64
+	dummy   string
+}
+
+// NewHasher returns a Hasher with parameters p and limits lim.
+func NewHasher(p Params, lim HashLimits) *Hasher {
+	lim.Concurrency = max(lim.Concurrency, 1)
+	lim.Queue = max(lim.Queue, 0)
+	if lim.Wait <= 0 {
+		lim.Wait = DefaultHashWait
+	}
+	h := &Hasher{Params: p, limits: lim, slots: make(chan struct{}, lim.Concurrency)}
 	// An unknown username is checked against this hash, so it costs what a wrong password costs.
 	d, err := h.hash([]byte(rand.Text()))
 	if err != nil {
@@ -45,16 +72,39 @@ func NewHasher(p Params, concurrency int) *Hasher {
 	return h
 }
 
+// errBusy is the refusal of a hash that found every slot taken and the queue full, or that
+// waited too long.
+var errBusy = &Error{Code: CodeRateLimited, Message: "the server is busy checking passwords; try again", RetryAfter: time.Second}
+
 func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
 		return nil
+	default:
+	}
+	if h.waiting.Add(1) > int64(h.limits.Queue) {
+		h.waiting.Add(-1)
+		return errBusy
+	}
+	defer h.waiting.Add(-1)
+	t := time.NewTimer(h.limits.Wait)
+	defer t.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return errBusy
 	case <-ctx.Done():
-		return errorf(CodeRateLimited, "the server is busy checking passwords; try again")
+		return errBusy
 	}
 }
 
 func (h *Hasher) release() { <-h.slots }
+
+// InFlight reports how many hashes are running and how many requests wait for a slot.
+func (h *Hasher) InFlight() (running, waiting int) {
+	return len(h.slots), int(h.waiting.Load())
+}
 
 // Hash returns the PHC-format argon2id hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
@@ -93,6 +143,19 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
 	return real && subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// NeedsRehash reports whether encoded was made with parameters other than the Hasher's, so
+// that a login with the right password should store a fresh hash (raising the cost later
+// upgrades every account that signs in).
+func (h *Hasher) NeedsRehash(encoded string) bool {
+	p, salt, key, err := decodeHash(encoded)
+	if err != nil {
+		return false
+	}
+	q := h.Params
+	return p.Memory != q.Memory || p.Time != q.Time || p.Threads != q.Threads ||
+		uint32(len(salt)) != q.SaltLen || uint32(len(key)) != q.KeyLen
 }
 
 // maxMemory bounds the memory a stored hash may ask for, so that a tampered row cannot make a

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -46,16 +47,23 @@ type Sessions interface {
 	CreateAccount(ctx context.Context, a Account, passwordHash string) error
 	AccountByName(ctx context.Context, username string) (Account, string, error) // ErrNotFound
 	AccountByID(ctx context.Context, id string) (Account, error)                 // ErrNotFound
-	SetDisabled(ctx context.Context, accountID string, disabled bool, now time.Time) (endedSessions []string, err error)
+	// SetPasswordHash replaces an account's password hash (a rehash at higher cost).
+	SetPasswordHash(ctx context.Context, accountID, hash string) error
+	// SetDisabled sets an account's standing. Disabling it ends its live sessions in the same
+	// transaction, each revoked until until, and returns their ids.
+	SetDisabled(ctx context.Context, accountID string, disabled bool, now, until time.Time) (endedSessions []string, err error)
 	CreateSession(ctx context.Context, s Session) error
 	// RotateRefresh replaces the session's expected refresh jti old with next. It reports false,
 	// changing nothing, when the session is ended or expects another jti.
 	RotateRefresh(ctx context.Context, sid, old, next string, expires time.Time) (bool, error)
-	// EndSession marks a session ended; ending one already ended is no error.
-	EndSession(ctx context.Context, sid, reason string, now time.Time) error
+	// EndSession marks a session ended, revoked until until (when its last access token
+	// expires). It reports whether it ended it: false for a session already ended or unknown.
+	EndSession(ctx context.Context, sid, reason string, now, until time.Time) (bool, error)
 	RevokeToken(ctx context.Context, jti string, exp time.Time) error
-	LoadRevoked(ctx context.Context, now time.Time) (Revoked, error)
-	PurgeExpired(ctx context.Context, now time.Time) error
+	// LoadRevoked returns the revocations still in force after cutoff.
+	LoadRevoked(ctx context.Context, cutoff time.Time) (Revoked, error)
+	// PurgeExpired deletes revocations and sessions that no longer matter after cutoff.
+	PurgeExpired(ctx context.Context, cutoff time.Time) error
 }
 
 // Ended tells the socket layer that a session, or every session of an account, ended.
@@ -72,15 +80,41 @@ type Pair struct {
 	Account Account
 }
 
-// Service runs the token lifecycle over a Sessions store.
+// Service runs the token lifecycle over a Sessions store. Set its fields, call Load, then use
+// it from any number of goroutines.
 type Service struct {
 	Store  Sessions
 	Tokens *Tokens
 	Hasher *Hasher
-	Index  *Index
+	// Index is the in-memory revocation index; Load fills it from Store.
+	Index *Index
 	// OnEnded, when set, is called after a session end or a ban is committed. It must not block.
 	OnEnded func(Ended)
 	Now     func() time.Time
+}
+
+// Load builds the revocation index from the store: what was revoked and may still be presented.
+func (s *Service) Load(ctx context.Context) error {
+	r, err := s.Store.LoadRevoked(ctx, s.Now().Add(-Leeway))
+	if err != nil {
+		return fmt.Errorf("load revocations: %w", err)
+	}
+	s.Index = NewIndex(r)
+	return nil
+}
+
+// Sweep drops what no longer matters: revocations whose tokens have all expired, from the
+// index and the store, and sessions past their refresh expiry. It also reads the key folder
+// again, so that a key rotated in by another process starts signing. Servers call it
+// periodically.
+func (s *Service) Sweep(ctx context.Context) error {
+	now := s.Now()
+	s.Index.Purge(now)
+	err := s.Store.PurgeExpired(ctx, now.Add(-Leeway))
+	if kerr := s.Tokens.Keys.Reload(); kerr != nil {
+		err = errors.Join(err, kerr)
+	}
+	return err
 }
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{3,32}$`)
@@ -141,8 +175,11 @@ func (s *Service) Guest(ctx context.Context, name string) (Pair, error) {
 }
 
 // Login checks a password and starts a session. Unknown usernames and wrong passwords cost the
-// same and fail the same.
+// same and fail the same. A right password whose hash was made at another cost is rehashed.
 func (s *Service) Login(ctx context.Context, username, password string) (Pair, error) {
+	if username == "" || password == "" {
+		return Pair{}, errorf(CodeInvalidRequest, "username and password are required")
+	}
 	if len(username) > 64 || len(password) > 512 {
 		return Pair{}, ErrInvalidCredentials
 	}
@@ -159,6 +196,12 @@ func (s *Service) Login(ctx context.Context, username, password string) (Pair, e
 	}
 	if a.Disabled || s.Index.Disabled(a.ID) {
 		return Pair{}, ErrAccountDisabled
+	}
+	if s.Hasher.NeedsRehash(hash) {
+		// Best effort: a busy hasher or a failed write leaves the old hash, which still works.
+		if fresh, err := s.Hasher.Hash(ctx, password); err == nil {
+			_ = s.Store.SetPasswordHash(ctx, a.ID, fresh)
+		}
 	}
 	return s.startSession(ctx, a)
 }
@@ -198,8 +241,12 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
-	if s.Index.SessionEnded(c.SID) {
-		return Pair{}, errorf(CodeTokenRevoked, "session ended")
+	// A banned account hears so, rather than of the sessions the ban ended.
+	switch {
+	case s.Index.Disabled(c.Subject):
+		return Pair{}, ErrAccountDisabled
+	case s.Index.SessionEnded(c.SID):
+		return Pair{}, ErrSessionEnded
 	}
 	a, err := s.Store.AccountByID(ctx, c.Subject)
 	if errors.Is(err, ErrNotFound) {
@@ -221,10 +268,14 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 		return Pair{}, err
 	}
 	if !ok {
-		if err := s.EndSession(ctx, c.SID, a.ID, "refresh_reuse"); err != nil {
+		ended, err := s.endSession(ctx, c.SID, a.ID, "refresh_reuse")
+		if err != nil {
 			return Pair{}, err
 		}
-		return Pair{}, errorf(CodeTokenRevoked, "refresh token already used; the session has ended")
+		if !ended {
+			return Pair{}, ErrSessionEnded
+		}
+		return Pair{}, ErrRefreshReused
 	}
 	return p, nil
 }
@@ -235,37 +286,53 @@ func (s *Service) Logout(ctx context.Context, c *Claims) error {
 		return err
 	}
 	s.Index.RevokeToken(c.ID, c.ExpiresAt.Time)
-	return s.EndSession(ctx, c.SID, c.Subject, "logout")
+	_, err := s.endSession(ctx, c.SID, c.Subject, "logout")
+	return err
 }
 
-// EndSession ends sid after committing it, and tells OnEnded.
+// EndSession ends sid after committing it, and tells OnEnded. Ending a session already ended
+// is no error.
 func (s *Service) EndSession(ctx context.Context, sid, accountID, reason string) error {
+	_, err := s.endSession(ctx, sid, accountID, reason)
+	return err
+}
+
+// revokedUntil is when the last access token issued before now expires: how long an ended
+// session must stay in the index. Its refresh tokens need no entry, since the store refuses
+// them from then on.
+func (s *Service) revokedUntil(now time.Time) time.Time { return now.Add(s.Tokens.AccessTTL) }
+
+func (s *Service) endSession(ctx context.Context, sid, accountID, reason string) (bool, error) {
 	now := s.Now()
-	if err := s.Store.EndSession(ctx, sid, reason, now); err != nil {
-		return err
+	until := s.revokedUntil(now)
+	ended, err := s.Store.EndSession(ctx, sid, reason, now, until)
+	if err != nil {
+		return false, err
 	}
-	s.Index.EndSession(sid, now.Add(s.Tokens.RefreshTTL))
-	if s.OnEnded != nil {
+	s.Index.EndSession(sid, until)
+	if ended && s.OnEnded != nil {
 		s.OnEnded(Ended{SessionID: sid, AccountID: accountID, Reason: reason})
 	}
-	return nil
+	return ended, nil
 }
 
 // SetBanned bans (or unbans) the account named username: a ban ends every session it has and
-// refuses its logins and tokens.
+// refuses its logins and tokens. An unban lets the account sign in again; the sessions the
+// ban ended stay ended.
 func (s *Service) SetBanned(ctx context.Context, username string, banned bool) (Account, error) {
 	a, _, err := s.Store.AccountByName(ctx, username)
 	if err != nil {
 		return Account{}, err
 	}
 	now := s.Now()
-	ended, err := s.Store.SetDisabled(ctx, a.ID, banned, now)
+	until := s.revokedUntil(now)
+	ended, err := s.Store.SetDisabled(ctx, a.ID, banned, now, until)
 	if err != nil {
 		return Account{}, err
 	}
 	s.Index.SetDisabled(a.ID, banned)
 	for _, sid := range ended {
-		s.Index.EndSession(sid, now.Add(s.Tokens.RefreshTTL))
+		s.Index.EndSession(sid, until)
 	}
 	if banned && s.OnEnded != nil {
 		s.OnEnded(Ended{AccountID: a.ID, Reason: "ban"})
@@ -287,15 +354,10 @@ func (s *Service) VerifyAccess(raw string) (*Claims, error) {
 	return c, nil
 }
 
-// CheckLive reports whether c's token, session and account still stand.
+// CheckLive reports whether c's token, session and account still stand: nil,
+// ErrAccountDisabled or ErrTokenRevoked.
 func (s *Service) CheckLive(c *Claims) error {
-	switch {
-	case s.Index.Disabled(c.Subject):
-		return ErrAccountDisabled
-	case s.Index.TokenRevoked(c.ID), s.Index.SessionEnded(c.SID):
-		return errorf(CodeTokenRevoked, "token revoked")
-	}
-	return nil
+	return s.Index.Check(c.Subject, c.ID, c.SID)
 }
 
 // Me returns the account a token names.

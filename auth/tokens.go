@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -53,12 +54,16 @@ func (c *Claims) HasScope(s string) bool {
 	return false
 }
 
-// Tokens signs and verifies Tickwire's JWTs with a KeySet.
+// Tokens signs and verifies Tickwire's JWTs with a KeySet. Set its fields before first use and
+// do not copy it after.
 type Tokens struct {
 	Keys       *KeySet
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
 	Now        func() time.Time
+
+	once sync.Once
+	ps   *tokenParsers
 }
 
 // NewID returns a random 128-bit identifier, for jti and sid.
@@ -121,66 +126,104 @@ func (t *Tokens) issue(s Subject, typ, aud string, ttl time.Duration, scope stri
 
 // ParseAccess checks that raw is an access token of ours: size, algorithm, signature, kid,
 // typ, iss, aud, exp, nbf, iat and the presence of sub, jti and sid. Revocation is the caller's
-// next check (Service.VerifyAccess does both).
+// next check (Service.VerifyAccess does both). The signature is checked before any claim, so a
+// token that is both expired and tampered with is reported as invalid, not as expired.
 func (t *Tokens) ParseAccess(raw string) (*Claims, error) {
-	return t.parse(raw, TypeAccess, AudienceAccess)
+	return t.parse(raw, &t.parsers().access)
 }
 
 // ParseRefresh is ParseAccess for refresh tokens.
 func (t *Tokens) ParseRefresh(raw string) (*Claims, error) {
-	return t.parse(raw, TypeRefresh, AudienceRefresh)
+	return t.parse(raw, &t.parsers().refresh)
 }
 
-var errWrongType = errors.New("wrong token type")
+// purpose is one kind of token and the parser that accepts only it.
+type purpose struct {
+	typ    string
+	parser *jwt.Parser
+	keyFn  jwt.Keyfunc
+}
 
-func (t *Tokens) parse(raw, typ, aud string) (*Claims, error) {
+type tokenParsers struct{ access, refresh purpose }
+
+// parsers builds, once, the two parsers: a jwt.Parser holds only its options, so one serves
+// every concurrent caller and the hot path (socket reauth) allocates no parser.
+func (t *Tokens) parsers() *tokenParsers {
+	t.once.Do(func() {
+		now := func() time.Time { return t.Now() }
+		mk := func(typ, aud string) purpose {
+			p := purpose{typ: typ, parser: jwt.NewParser(
+				jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+				jwt.WithIssuer(Issuer),
+				jwt.WithAudience(aud),
+				jwt.WithExpirationRequired(),
+				jwt.WithIssuedAt(),
+				jwt.WithLeeway(Leeway),
+				jwt.WithTimeFunc(now),
+			)}
+			p.keyFn = func(tok *jwt.Token) (any, error) { return t.key(tok, typ) }
+			return p
+		}
+		t.ps = &tokenParsers{access: mk(TypeAccess, AudienceAccess), refresh: mk(TypeRefresh, AudienceRefresh)}
+	})
+	return t.ps
+}
+
+var (
+	errWrongType = errors.New("wrong token type")
+	errCrit      = errors.New("critical header")
+)
+
+// key checks the JOSE header and returns the public key its kid names.
+func (t *Tokens) key(tok *jwt.Token, typ string) (any, error) {
+	if h, _ := tok.Header["typ"].(string); h != typ {
+		return nil, errWrongType
+	}
+	// RFC 7515 §4.1.11: a recipient must refuse a token whose crit lists what it does not
+	// understand; this server understands no extension.
+	if _, ok := tok.Header["crit"]; ok {
+		return nil, errCrit
+	}
+	kid, _ := tok.Header["kid"].(string)
+	k, ok := t.Keys.Lookup(kid)
+	if !ok {
+		return nil, ErrNoKey
+	}
+	return k.Public, nil
+}
+
+func (t *Tokens) parse(raw string, p *purpose) (*Claims, error) {
+	// Cheap checks first, before any decoding: a megabyte of dots costs one length check.
 	if raw == "" {
-		return nil, errorf(CodeInvalidToken, "no token")
+		return nil, errNoToken
 	}
 	if len(raw) > MaxTokenBytes {
-		return nil, errorf(CodeInvalidToken, "token too long")
+		return nil, errTokenTooLong
 	}
 	if strings.Count(raw, ".") != 2 {
-		return nil, errorf(CodeInvalidToken, "token malformed")
+		return nil, errTokenMalformed
 	}
-	p := jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-		jwt.WithIssuer(Issuer),
-		jwt.WithAudience(aud),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithLeeway(Leeway),
-		jwt.WithTimeFunc(t.Now),
-	)
 	c := &Claims{}
-	_, err := p.ParseWithClaims(raw, c, func(tok *jwt.Token) (any, error) {
-		if h, _ := tok.Header["typ"].(string); h != typ {
-			return nil, errWrongType
-		}
-		kid, _ := tok.Header["kid"].(string)
-		k, ok := t.Keys.Lookup(kid)
-		if !ok {
-			return nil, ErrNoKey
-		}
-		return k.Public, nil
-	})
+	_, err := p.parser.ParseWithClaims(raw, c, p.keyFn)
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return nil, errorf(CodeTokenExpired, "token expired")
+		return nil, errTokenExpired
 	case errors.Is(err, errWrongType):
-		return nil, errorf(CodeInvalidToken, "wrong token type")
+		return nil, errWrongTypeCode
+	case errors.Is(err, errCrit):
+		return nil, errCritHeader
 	case errors.Is(err, ErrNoKey):
-		return nil, errorf(CodeInvalidToken, "unknown signing key")
+		return nil, errUnknownKey
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return nil, errorf(CodeInvalidToken, "bad signature")
+		return nil, errBadSignature
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return nil, errorf(CodeInvalidToken, "token not valid yet")
+		return nil, errNotYetValid
 	default:
-		return nil, errorf(CodeInvalidToken, "token invalid")
+		return nil, errTokenInvalid
 	}
 	if c.Subject == "" || c.ID == "" || c.SID == "" || c.NotBefore == nil || c.IssuedAt == nil {
-		return nil, errorf(CodeInvalidToken, "token lacks a required claim")
+		return nil, errMissingClaim
 	}
 	return c, nil
 }

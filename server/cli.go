@@ -181,8 +181,16 @@ func offline(ctx context.Context, data string) (*auth.Service, *store.DB, error)
 		db.Close()
 		return nil, nil, err
 	}
-	svc := &auth.Service{Store: db, Tokens: &auth.Tokens{Keys: keys, AccessTTL: 15 * time.Minute, RefreshTTL: 168 * time.Hour, Now: time.Now},
-		Hasher: auth.NewHasher(auth.DefaultParams, 1), Index: auth.NewIndex(auth.Revoked{}), Now: time.Now}
+	// Nothing is signed offline. The access lifetime sets how long the sessions ended here stay
+	// revoked, and the server that issued their tokens may run with any --access-ttl: assume
+	// the default refresh lifetime, longer than any access token sensibly lives.
+	long := DefaultConfig().RefreshTTL
+	svc := &auth.Service{Store: db, Tokens: &auth.Tokens{Keys: keys, AccessTTL: long, RefreshTTL: long, Now: time.Now},
+		Hasher: auth.NewHasher(auth.DefaultParams, auth.HashLimits{Concurrency: 1}), Now: time.Now}
+	if err := svc.Load(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
 	return svc, db, nil
 }
 

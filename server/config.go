@@ -43,6 +43,16 @@ type Config struct {
 	MaxConnsPerAddr int
 	MaxConns        int
 	HashConcurrency int
+
+	// Password hashing and login throttling (auth.HashLimits, server/throttle.go).
+	HashQueue        int           // password checks that may wait for a hashing slot; past it 429
+	HashWait         time.Duration // longest wait for a hashing slot before 429
+	LoginAddrBurst   int           // failed logins a client address may make at once
+	LoginAddrEvery   time.Duration // one more failed login per address every this long
+	LoginAcctBurst   int           // failed logins a username may take at once
+	LoginAcctEvery   time.Duration // one more failed login per username every this long
+	LoginTrackedKeys int           // addresses, usernames and known pairs the throttle holds
+
 	ShutdownTimeout time.Duration
 	ReauthLead      time.Duration // 0: min(60 s, ttl/4)
 	SendBuffer      int           // kernel send buffer per socket, bytes; 0 leaves the kernel's autotuning
@@ -201,6 +211,13 @@ func (c *Config) settings() []setting {
 		{"quick-start-players", "TICKWIRE_QUICK_START_PLAYERS", "2", "players a quick-join lobby waits for before it starts a round", num(&c.QuickStartPlayers, 1, 64)},
 		{"tick-catch-up", "TICKWIRE_TICK_CATCH_UP", "3", "missed ticks a late lobby runs back to back; it skips those past this", num(&c.TickCatchUp, 1, 128)},
 		{"hash-concurrency", "TICKWIRE_HASH_CONCURRENCY", "4", "password hashes computed at once (19 MiB each)", num(&c.HashConcurrency, 1, 256)},
+		{"hash-queue", "TICKWIRE_HASH_QUEUE", "64", "password checks that may wait for a hashing slot; past it they get 429", num(&c.HashQueue, 0, 1<<16)},
+		{"hash-wait", "TICKWIRE_HASH_WAIT", "2s", "longest wait for a hashing slot before 429", dur(&c.HashWait, time.Millisecond)},
+		{"login-addr-burst", "TICKWIRE_LOGIN_ADDR_BURST", "45", "failed logins a client address (IPv6: its /64) may make at once before 429", num(&c.LoginAddrBurst, 1, 1<<20)},
+		{"login-addr-every", "TICKWIRE_LOGIN_ADDR_EVERY", "2s", "after the burst, one more failed login per address every this long", dur(&c.LoginAddrEvery, time.Millisecond)},
+		{"login-account-burst", "TICKWIRE_LOGIN_ACCOUNT_BURST", "30", "failed logins at one username may take at once before 429", num(&c.LoginAcctBurst, 1, 1<<20)},
+		{"login-account-every", "TICKWIRE_LOGIN_ACCOUNT_EVERY", "30s", "after the burst, one more failed login per username every this long", dur(&c.LoginAcctEvery, time.Millisecond)},
+		{"login-tracked-keys", "TICKWIRE_LOGIN_TRACKED_KEYS", "65536", "addresses and usernames the login throttle remembers (about 200 bytes each)", num(&c.LoginTrackedKeys, 16, 1<<24)},
 		{"shutdown-timeout", "TICKWIRE_SHUTDOWN_TIMEOUT", "8s", "how long a graceful shutdown may take", dur(&c.ShutdownTimeout, 0)},
 		{"reauth-lead", "TICKWIRE_REAUTH_LEAD", "0s", "how long before expiry reauth_required is sent (0: min(60s, ttl/4))", dur(&c.ReauthLead, 0)},
 		{"send-buffer", "TICKWIRE_SEND_BUFFER", "65536", "kernel send buffer per socket in bytes (0: the kernel's autotuning); bounds what a stalled client holds and how soon it is found", num(&c.SendBuffer, 0, 64<<20)},

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
@@ -81,6 +82,10 @@ func (s *Server) httpErrorHandler(err error, c echo.Context) {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 	} else {
 		status = http.StatusBadRequest
+	}
+	var ae *auth.Error
+	if errors.As(err, &ae) && ae.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(ae.RetryAfter), 10))
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -45,15 +46,26 @@ func (s *Server) handleRegister(c echo.Context) error {
 	return c.JSON(http.StatusCreated, map[string]string{"id": a.ID, "username": a.Username})
 }
 
+// handleLogin checks the login throttle (throttle.go) before the password, and charges only
+// failures to it.
 func (s *Server) handleLogin(c echo.Context) error {
 	var req credentials
 	if err := bind(c, &req); err != nil {
 		return err
 	}
+	addr := clientKey(c.RealIP())
+	if wait := s.throttle.check(req.Username, addr, s.now()); wait > 0 {
+		return &auth.Error{Code: auth.CodeRateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
+	}
 	p, err := s.auth.Login(c.Request().Context(), req.Username, req.Password)
-	if err != nil {
+	switch {
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		s.throttle.fail(req.Username, addr, s.now())
+		return err
+	case err != nil:
 		return err
 	}
+	s.throttle.succeed(req.Username, addr, s.now())
 	return s.sendPair(c, p)
 }
 
@@ -82,9 +94,10 @@ func (s *Server) handleRefresh(c echo.Context) error {
 			return err
 		}
 	}
+	fromCookie := false
 	if req.RefreshToken == "" {
-		if ck, err := c.Cookie(refreshCookie); err == nil {
-			req.RefreshToken = ck.Value
+		if ck, err := c.Cookie(refreshCookie); err == nil && ck.Value != "" {
+			req.RefreshToken, fromCookie = ck.Value, true
 		}
 	}
 	if req.RefreshToken == "" {
@@ -92,18 +105,31 @@ func (s *Server) handleRefresh(c echo.Context) error {
 	}
 	p, err := s.auth.Refresh(c.Request().Context(), req.RefreshToken)
 	if err != nil {
+		if fromCookie && auth.ErrorCode(err) != auth.CodeInternal && auth.ErrorCode(err) != auth.CodeRateLimited {
+			// The cookie holds a token that will never work again: drop it.
+			clearRefreshCookie(c)
+		}
 		return err
 	}
 	return s.sendPair(c, p)
 }
 
+// setRefreshCookie gives a browser its copy of the refresh token: HttpOnly so scripts never
+// see it, SameSite=Strict so no other site's page sends it, Secure when the client reached us
+// over HTTPS (directly, or through a proxy that says so), and sent to the auth endpoints only.
+func setRefreshCookie(c echo.Context, value string, expires time.Time, maxAge int) {
+	c.SetCookie(&http.Cookie{
+		Name: refreshCookie, Value: value, Path: "/api/v1/auth", Expires: expires, MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Scheme() == "https",
+	})
+}
+
+func clearRefreshCookie(c echo.Context) { setRefreshCookie(c, "", time.Time{}, -1) }
+
 func (s *Server) sendPair(c echo.Context, p auth.Pair) error {
 	now := s.now()
 	refreshExp := p.Refresh.Claims.ExpiresAt.Time
-	c.SetCookie(&http.Cookie{
-		Name: refreshCookie, Value: p.Refresh.Token, Path: "/api/v1/auth",
-		Expires: refreshExp, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.IsTLS(),
-	})
+	setRefreshCookie(c, p.Refresh.Token, refreshExp, int(refreshExp.Sub(now)/time.Second))
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, tokenPair{
 		AccessToken:      p.Access.Token,
@@ -118,7 +144,7 @@ func (s *Server) handleLogout(c echo.Context) error {
 	if err := s.auth.Logout(c.Request().Context(), claimsOf(c)); err != nil {
 		return err
 	}
-	c.SetCookie(&http.Cookie{Name: refreshCookie, Value: "", Path: "/api/v1/auth", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.IsTLS()})
+	clearRefreshCookie(c)
 	return c.NoContent(http.StatusNoContent)
 }
 

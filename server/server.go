@@ -38,6 +38,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	conns    *connSet
 	metrics  *metrics
+	throttle *loginThrottle
 	now      func() time.Time
 
 	shuttingDown atomic.Bool
@@ -70,27 +71,29 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
-	revoked, err := db.LoadRevoked(ctx, now())
+	keys.Now = now
+	// The accounts disabled at start, from which the data-folder sync tells later changes.
+	disabled, err := db.DisabledAccounts(ctx)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, db: db, now: now, served: make(chan error, 1), shutdownDone: make(chan struct{})}
-	disabled := make(map[string]bool, len(revoked.Disabled))
-	for id := range revoked.Disabled {
-		disabled[id] = true
-	}
 	s.sync = newDataSync(now(), disabled)
 	s.conns = newConnSet()
 	s.metrics = newMetrics(s)
 	s.auth = &auth.Service{
 		Store:   db,
 		Tokens:  &auth.Tokens{Keys: keys, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Now: now},
-		Hasher:  auth.NewHasher(auth.DefaultParams, cfg.HashConcurrency),
-		Index:   auth.NewIndex(revoked),
+		Hasher:  auth.NewHasher(auth.DefaultParams, auth.HashLimits{Concurrency: cfg.HashConcurrency, Queue: cfg.HashQueue, Wait: cfg.HashWait}),
 		OnEnded: s.onSessionEnded,
 		Now:     now,
 	}
+	if err := s.auth.Load(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.throttle = newLoginThrottle(cfg)
 	s.lobbies = newRegistry(cfg, db, log)
 	s.upgrader = newUpgrader()
 	s.echo = s.routes()
@@ -261,22 +264,23 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close closes a server that was opened but never served.
 func (s *Server) Close() error { return s.db.Close() }
 
+// purgeLoop sweeps, every minute, what no longer matters: expired revocations (index and
+// store), refilled login-throttle buckets; and picks up signing keys rotated in meanwhile.
 func (s *Server) purgeLoop(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
+	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			now := s.now()
-			s.auth.Index.Purge(now)
-			if err := s.db.PurgeExpired(ctx, now); err != nil && ctx.Err() == nil {
-				s.log.Warn("purge expired", "err", err)
+			if err := s.auth.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("sweep expired", "err", err)
 			}
-			if err := s.db.PurgeInvites(ctx, now); err != nil && ctx.Err() == nil {
+			if err := s.db.PurgeInvites(ctx, s.now()); err != nil && ctx.Err() == nil {
 				s.log.Warn("purge invites", "err", err)
 			}
+			s.throttle.sweep(s.now())
 		}
 	}
 }

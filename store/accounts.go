@@ -82,9 +82,21 @@ func (db *DB) ListAccounts(ctx context.Context, limit int) ([]auth.Account, erro
 	return out, rows.Err()
 }
 
-// SetDisabled sets an account's standing; disabling it ends its live sessions in the same
-// transaction and returns their ids.
-func (db *DB) SetDisabled(ctx context.Context, accountID string, disabled bool, now time.Time) ([]string, error) {
+// SetPasswordHash replaces an account's password hash.
+func (db *DB) SetPasswordHash(ctx context.Context, accountID, hash string) error {
+	res, err := db.stmts["setPassword"].ExecContext(ctx, hash, accountID)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return auth.ErrNotFound
+	}
+	return nil
+}
+
+// SetDisabled sets an account's standing; disabling it ends its sessions in the same
+// transaction, revoked until until, and returns their ids.
+func (db *DB) SetDisabled(ctx context.Context, accountID string, disabled bool, now, until time.Time) ([]string, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("set disabled: %w", err)
@@ -99,7 +111,7 @@ func (db *DB) SetDisabled(ctx context.Context, accountID string, disabled bool, 
 	}
 	var ended []string
 	if disabled {
-		rows, err := tx.StmtContext(ctx, db.stmts["endAllSessions"]).QueryContext(ctx, now.Unix(), accountID, now.Unix())
+		rows, err := tx.StmtContext(ctx, db.stmts["endAllSessions"]).QueryContext(ctx, now.Unix(), until.Unix(), accountID)
 		if err != nil {
 			return nil, fmt.Errorf("end sessions: %w", err)
 		}
@@ -141,12 +153,15 @@ func (db *DB) RotateRefresh(ctx context.Context, sid, old, next string, expires 
 	return n == 1, err
 }
 
-// EndSession marks sid ended.
-func (db *DB) EndSession(ctx context.Context, sid, reason string, now time.Time) error {
-	if _, err := db.stmts["endSession"].ExecContext(ctx, now.Unix(), reason, sid); err != nil {
-		return fmt.Errorf("end session: %w", err)
+// EndSession marks sid ended, revoked until until; it reports false for a session already
+// ended or unknown.
+func (db *DB) EndSession(ctx context.Context, sid, reason string, now, until time.Time) (bool, error) {
+	res, err := db.stmts["endSession"].ExecContext(ctx, now.Unix(), reason, until.Unix(), sid)
+	if err != nil {
+		return false, fmt.Errorf("end session: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // RevokeToken records jti as revoked until exp.
@@ -175,11 +190,22 @@ func (db *DB) LiveSessions(ctx context.Context, accountID string, now time.Time)
 	return out, rows.Err()
 }
 
-// LoadRevoked reads what the revocation index needs at start.
-func (db *DB) LoadRevoked(ctx context.Context, now time.Time) (auth.Revoked, error) {
+// SessionCount returns how many session rows are stored, live, ended or expired; -1 when the
+// database does not answer.
+func (db *DB) SessionCount(ctx context.Context) int {
+	var n int
+	if err := db.rstmts["sessionCount"].QueryRowContext(ctx).Scan(&n); err != nil {
+		return -1
+	}
+	return n
+}
+
+// LoadRevoked reads what the revocation index needs at start: ended sessions and revoked
+// tokens still in force after cutoff, and disabled accounts.
+func (db *DB) LoadRevoked(ctx context.Context, cutoff time.Time) (auth.Revoked, error) {
 	r := auth.Revoked{Sessions: map[string]time.Time{}, Tokens: map[string]time.Time{}, Disabled: map[string]bool{}}
 	load := func(name string, into map[string]time.Time) error {
-		rows, err := db.rstmts[name].QueryContext(ctx, now.Unix())
+		rows, err := db.rstmts[name].QueryContext(ctx, cutoff.Unix())
 		if err != nil {
 			return fmt.Errorf("load %s: %w", name, err)
 		}
@@ -215,12 +241,13 @@ func (db *DB) LoadRevoked(ctx context.Context, now time.Time) (auth.Revoked, err
 	return r, rows.Err()
 }
 
-// PurgeExpired deletes revoked tokens and sessions whose tokens have all expired.
-func (db *DB) PurgeExpired(ctx context.Context, now time.Time) error {
-	if _, err := db.stmts["purgeTokens"].ExecContext(ctx, now.Unix()); err != nil {
+// PurgeExpired deletes revoked tokens that expired before cutoff, and sessions whose refresh
+// tokens expired and whose revocation ended before cutoff.
+func (db *DB) PurgeExpired(ctx context.Context, cutoff time.Time) error {
+	if _, err := db.stmts["purgeTokens"].ExecContext(ctx, cutoff.Unix()); err != nil {
 		return fmt.Errorf("purge tokens: %w", err)
 	}
-	if _, err := db.stmts["purgeSessions"].ExecContext(ctx, now.Unix()); err != nil {
+	if _, err := db.stmts["purgeSessions"].ExecContext(ctx, cutoff.Unix()); err != nil {
 		return fmt.Errorf("purge sessions: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -32,7 +33,7 @@ type DB struct {
 // FileName is the database's name inside the data folder.
 const FileName = "tickwire.db"
 
-func dsn(path string, readOnly bool) string {
+func dsn(file string, readOnly bool) string {
 	q := url.Values{}
 	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(ON)", "synchronous(FULL)"} {
 		q.Add("_pragma", p)
@@ -42,25 +43,25 @@ func dsn(path string, readOnly bool) string {
 	} else {
 		q.Set("_txlock", "immediate")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + file + "?" + q.Encode()
 }
 
 // Open opens (creating if missing) the database in dir and brings its schema up to date.
 func Open(ctx context.Context, dir string) (*DB, error) {
-	path := filepath.Join(dir, FileName)
-	w, err := sql.Open("sqlite", dsn(path, false))
+	file := filepath.Join(dir, FileName)
+	w, err := sql.Open("sqlite", dsn(file, false))
 	if err != nil {
 		return nil, fmt.Errorf("open db: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	db := &DB{path: path, write: w}
-	if err := db.migrate(ctx); err != nil {
+	db := &DB{path: file, write: w}
+	if err := db.migrate(ctx, migrations); err != nil {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite", dsn(path, true))
+	r, err := sql.Open("sqlite", dsn(file, true))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open db: %w", err)
@@ -92,49 +93,85 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
-// migrate applies, in order and each in its own transaction, the embedded migrations newer than
-// the database's user_version.
-func (db *DB) migrate(ctx context.Context) error {
+// migration is one embedded schema change; Version becomes the database's user_version.
+type migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// migrationsIn reads fsys's migrations/NNNN_name.sql files, ordered by number. A name without
+// a number or two files with one number are errors.
+func migrationsIn(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, name := range names {
+		base := path.Base(name)
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("migration %s: name must start with its number", base)
+		}
+		body, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{Version: v, Name: base, SQL: string(body)})
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return a.Version - b.Version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migrations %s and %s share the number %d", ms[i-1].Name, ms[i].Name, ms[i].Version)
+		}
+	}
+	if len(ms) == 0 {
+		return nil, errors.New("no migrations embedded")
+	}
+	return ms, nil
+}
+
+// migrate applies, in order and each in its own transaction together with its user_version,
+// the migrations newer than the database's user_version. A database newer than every
+// migration was written by a newer binary and is refused rather than misread.
+func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
+	ms, err := migrationsIn(fsys)
+	if err != nil {
+		return err
+	}
 	var have int
 	if err := db.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if latest := ms[len(ms)-1].Version; have > latest {
+		return fmt.Errorf("database schema version %d is newer than this binary knows (%d): run a newer tickwire", have, latest)
+	}
+	for _, m := range ms {
+		if m.Version <= have {
+			continue
+		}
+		if err := db.apply(ctx, m); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		have = m.Version
+	}
+	return nil
+}
+
+func (db *DB) apply(ctx context.Context, m migration) error {
+	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	slices.Sort(names)
-	for _, name := range names {
-		base := filepath.Base(name)
-		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with its number", base)
-		}
-		if v <= have {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		tx, err := db.write.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %s: %w", base, err)
-		}
-		have = v
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return err
 	}
-	return nil
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.Version)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Backup writes an online, consistent copy of the database to path (VACUUM INTO), safe while

@@ -10,13 +10,14 @@ import (
 var writeQueries = map[string]string{
 	"insertAccount":  `INSERT INTO accounts (id, username, password_hash, scopes, guest, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 	"setDisabled":    `UPDATE accounts SET disabled = ? WHERE id = ?`,
-	"endAllSessions": `UPDATE sessions SET ended_at = ?, ended_reason = 'ban' WHERE account_id = ? AND ended_at IS NULL AND expires_at > ? RETURNING id`,
+	"endAllSessions": `UPDATE sessions SET ended_at = ?1, ended_reason = 'ban', revoked_until = ?2 WHERE account_id = ?3 AND ended_at IS NULL RETURNING id`,
+	"setPassword":    `UPDATE accounts SET password_hash = ? WHERE id = ?`,
 	"insertSession":  `INSERT INTO sessions (id, account_id, refresh_jti, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 	"rotateRefresh":  `UPDATE sessions SET refresh_jti = ?, expires_at = ? WHERE id = ? AND refresh_jti = ? AND ended_at IS NULL`,
-	"endSession":     `UPDATE sessions SET ended_at = ?, ended_reason = ? WHERE id = ? AND ended_at IS NULL`,
+	"endSession":     `UPDATE sessions SET ended_at = ?1, ended_reason = ?2, revoked_until = ?3 WHERE id = ?4 AND ended_at IS NULL`,
 	"revokeToken":    `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`,
 	"purgeTokens":    `DELETE FROM revoked_tokens WHERE expires_at < ?`,
-	"purgeSessions":  `DELETE FROM sessions WHERE expires_at < ?`,
+	"purgeSessions":  `DELETE FROM sessions WHERE expires_at < ?1 AND (revoked_until IS NULL OR revoked_until < ?1)`,
 	"insertMatch":    `INSERT INTO matches (lobby_id, game, started_at, ended_at, players) VALUES (?, ?, ?, ?, ?)`,
 	"insertPlayer":   `INSERT INTO match_players (match_id, account_id, name, score, place) VALUES (?, ?, ?, ?, ?)`,
 }
@@ -24,13 +25,14 @@ var writeQueries = map[string]string{
 var readQueries = map[string]string{
 	"accountByName": `SELECT id, username, password_hash, scopes, guest, disabled, created_at FROM accounts WHERE username = ?`,
 	"accountByID":   `SELECT id, username, password_hash, scopes, guest, disabled, created_at FROM accounts WHERE id = ?`,
-	"endedSessions": `SELECT id, expires_at FROM sessions WHERE ended_at IS NOT NULL AND expires_at > ?`,
+	"endedSessions": `SELECT id, revoked_until FROM sessions WHERE ended_at IS NOT NULL AND revoked_until > ?`,
 	"revokedTokens": `SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > ?`,
 	"disabled":      `SELECT id FROM accounts WHERE disabled = 1`,
 	"listAccounts":  `SELECT id, username, password_hash, scopes, guest, disabled, created_at FROM accounts WHERE guest = 0 ORDER BY username LIMIT ?`,
 	"leaderboard":   `SELECT a.username, SUM(p.score), COUNT(*), SUM(p.place = 1 AND p.score > 0), MAX(p.score) FROM match_players p JOIN accounts a ON a.id = p.account_id GROUP BY p.account_id ORDER BY SUM(p.score) DESC, a.username LIMIT ?`,
 	"matchesOf":     `SELECT m.id, m.lobby_id, m.game, m.started_at, m.ended_at, m.players, p.score, p.place FROM match_players p JOIN matches m ON m.id = p.match_id WHERE p.account_id = ? ORDER BY m.ended_at DESC, m.id DESC LIMIT ?`,
 	"sessionsOf":    `SELECT id FROM sessions WHERE account_id = ? AND ended_at IS NULL AND expires_at > ?`,
+	"sessionCount":  `SELECT count(*) FROM sessions`,
 }
 
 func (db *DB) prepare(ctx context.Context) error {
