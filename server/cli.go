@@ -130,7 +130,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 // key of the --config file or TICKWIRE_CONFIG, else ./data), --config, and what more adds.
 func dataFlags(env Env, name string, args []string, more func(*flag.FlagSet)) (string, []string, error) {
 	fs := flag.NewFlagSet("tickwire "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	// A bad flag is one line on stderr (from Main); -h prints the usage to stdout.
+	fs.SetOutput(io.Discard)
 	data := fs.String("data", "", "data folder (env TICKWIRE_DATA, default ./data)")
 	config := fs.String("config", "", "the server's TOML config file, to read its data key (env "+configEnv+")")
 	if more != nil {
@@ -138,6 +139,8 @@ func dataFlags(env Env, name string, args []string, more func(*flag.FlagSet)) (s
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(env.Stdout)
+			fs.Usage()
 			return "", nil, err
 		}
 		return "", nil, &FlagError{err.Error()}
@@ -166,8 +169,9 @@ func dataFlags(env Env, name string, args []string, more func(*flag.FlagSet)) (s
 	return dir, fs.Args(), nil
 }
 
-// offline opens the auth service on a data folder without serving. A running server learns of
-// bans and revocations made this way at its next start; use the admin API for instant kicks.
+// offline opens the auth service on a data folder without serving. A running server on the same
+// folder picks up the bans and revocations made this way within seconds (Service.Sync) and
+// closes the sockets they end.
 func offline(ctx context.Context, data string) (*auth.Service, *store.DB, error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("data folder: %w", err)

@@ -127,7 +127,9 @@ func setRefreshCookie(c echo.Context, value string, expires time.Time, maxAge in
 func clearRefreshCookie(c echo.Context) { setRefreshCookie(c, "", time.Time{}, -1) }
 
 func (s *Server) sendPair(c echo.Context, p auth.Pair) error {
-	now := s.now()
+	// Lifetimes count from the tokens' iat, the second they were issued in, so that they are
+	// exactly the configured TTLs.
+	now := p.Access.Claims.IssuedAt.Time
 	refreshExp := p.Refresh.Claims.ExpiresAt.Time
 	setRefreshCookie(c, p.Refresh.Token, refreshExp, int(refreshExp.Sub(now)/time.Second))
 	c.Response().Header().Set("Cache-Control", "no-store")
@@ -135,8 +137,8 @@ func (s *Server) sendPair(c echo.Context, p auth.Pair) error {
 		AccessToken:      p.Access.Token,
 		RefreshToken:     p.Refresh.Token,
 		TokenType:        "Bearer",
-		ExpiresIn:        int64(p.Access.Claims.ExpiresAt.Sub(now).Round(time.Second) / time.Second),
-		RefreshExpiresIn: int64(refreshExp.Sub(now).Round(time.Second) / time.Second),
+		ExpiresIn:        int64(p.Access.Claims.ExpiresAt.Sub(now) / time.Second),
+		RefreshExpiresIn: int64(refreshExp.Sub(now) / time.Second),
 	})
 }
 

@@ -1,0 +1,172 @@
+package server_test
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server"
+)
+
+func wrongLogin(h *authHTTP, name string) reply {
+	return h.do("POST", "/api/v1/auth/login", "", map[string]string{"username": name, "password": "wrong password"})
+}
+
+func wantRateLimited(t *testing.T, what string, r reply, most time.Duration) {
+	t.Helper()
+	wantError(t, what, r, 429, auth.CodeRateLimited)
+	secs, err := strconv.Atoi(r.header.Get("Retry-After"))
+	if err != nil || secs < 1 || time.Duration(secs)*time.Second > most {
+		t.Errorf("%s: Retry-After %q, want 1 to %v seconds", what, r.header.Get("Retry-After"), most)
+	}
+}
+
+// TestWrongPasswordsAtOneAccountMeet429 uses the default limits: a burst of a few dozen wrong
+// passwords meets 429, while the owner still signs in from where she did before.
+func TestWrongPasswordsAtOneAccountMeet429(t *testing.T) {
+	srv := startServer(t, nil)
+	guesser := newAuthHTTP(t, srv.URL(), "127.0.0.1")
+	home := newAuthHTTP(t, srv.URL(), "127.0.0.2")
+	elsewhere := newAuthHTTP(t, srv.URL(), "127.0.0.3")
+	home.register("alice", "correct horse")
+	home.login("alice", "correct horse")
+
+	first := -1
+	for i := range 40 {
+		r := wrongLogin(guesser, "alice")
+		if r.status == 429 {
+			first = i
+			wantRateLimited(t, "guess", r, 30*time.Second)
+			break
+		}
+		wantError(t, "guess", r, 401, auth.CodeInvalidCredentials)
+	}
+	if first < 30 || first > 33 {
+		t.Fatalf("first 429 at guess %d, want about 30 (the default account burst)", first+1)
+	}
+	// Throttled: even the right password from the guesser's address waits.
+	wantRateLimited(t, "right password from the guesser", guesser.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 30*time.Second)
+	wantRateLimited(t, "alice from a new address", elsewhere.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 30*time.Second)
+	home.login("alice", "correct horse") // not locked out at home
+	// Other accounts are not affected by alice's bucket.
+	home.register("bob", "correct horse")
+	guesser.login("bob", "correct horse")
+}
+
+func TestWrongPasswordsSprayedFromOneAddressMeet429(t *testing.T) {
+	srv := startServer(t, nil)
+	h := newAuthHTTP(t, srv.URL(), "127.0.0.4")
+	first := -1
+	for i := range 55 {
+		r := wrongLogin(h, fmt.Sprintf("someone%d", i))
+		if r.status == 429 {
+			first = i
+			wantRateLimited(t, "spray", r, 2*time.Second)
+			break
+		}
+		wantError(t, "spray", r, 401, auth.CodeInvalidCredentials)
+	}
+	if first < 45 || first > 50 {
+		t.Fatalf("first 429 at guess %d, want about 45 (the default address burst)", first+1)
+	}
+	other := newAuthHTTP(t, srv.URL(), "127.0.0.5")
+	wantError(t, "another address", wrongLogin(other, "someone0"), 401, auth.CodeInvalidCredentials)
+}
+
+// TestPlayersBehindOneAddressSignInFreely: twenty players behind one address, each mistyping
+// once, are never throttled by the defaults.
+func TestPlayersBehindOneAddressSignInFreely(t *testing.T) {
+	srv := startServer(t, nil)
+	h := newAuthHTTP(t, srv.URL(), "")
+	for i := range 20 {
+		name := fmt.Sprintf("player%d", i)
+		h.register(name, "correct horse")
+		if i%2 == 0 {
+			wantError(t, "typo", wrongLogin(h, name), 401, auth.CodeInvalidCredentials)
+		}
+		h.login(name, "correct horse")
+	}
+}
+
+// TestPasswordFloodIsRefusedNotQueued: with one hashing slot and a queue of two, a flood of
+// logins gets quick 429s with Retry-After, never errors or an unbounded wait.
+func TestPasswordFloodIsRefusedNotQueued(t *testing.T) {
+	srv := startServer(t, func(c *server.Config) {
+		c.HashConcurrency, c.HashQueue, c.HashWait = 1, 2, 150*time.Millisecond
+	})
+	const n = 16
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	for i := range n {
+		h := newAuthHTTP(t, srv.URL(), fmt.Sprintf("127.0.1.%d", i+1))
+		wg.Go(func() {
+			r := wrongLogin(h, fmt.Sprintf("flood%d", i))
+			statuses[i] = r.status
+			if r.status == 429 {
+				wantRateLimited(t, "flood", r, time.Second)
+			} else if r.status != 401 {
+				t.Errorf("flood: %d %s", r.status, r.body)
+			}
+		})
+	}
+	wg.Wait()
+	if !slices.Contains(statuses, 429) || !slices.Contains(statuses, 401) {
+		t.Fatalf("statuses %v: want some checked (401) and some refused (429)", statuses)
+	}
+	running, waiting := srv.Auth().Hasher.InFlight()
+	if running != 0 || waiting != 0 {
+		t.Errorf("after the flood %d hashes run and %d wait", running, waiting)
+	}
+	h := newAuthHTTP(t, srv.URL(), "")
+	h.register("alice", "correct horse")
+	h.login("alice", "correct horse")
+}
+
+// TestUnknownUserAndWrongPasswordLookAlike: the same status and body, and medians of 20 tries
+// within 20% of each other, at the real argon2id cost and the default limits.
+func TestUnknownUserAndWrongPasswordLookAlike(t *testing.T) {
+	srv := startServer(t, nil)
+	h := newAuthHTTP(t, srv.URL(), "")
+	h.register("alice", "correct horse")
+	wrongLogin(h, "alice") // warm both paths' connections and caches
+	var wrong, unknown []time.Duration
+	var wrongBody, unknownBody []byte
+	try := func(name string, into *[]time.Duration, body *[]byte) {
+		start := time.Now()
+		r := wrongLogin(h, name)
+		*into = append(*into, time.Since(start))
+		wantError(t, name, r, 401, auth.CodeInvalidCredentials)
+		if *body != nil && !bytes.Equal(*body, r.body) {
+			t.Fatalf("%s: body %s changed from %s", name, r.body, *body)
+		}
+		*body = r.body
+	}
+	for i := range 20 {
+		if i%2 == 0 {
+			try("alice", &wrong, &wrongBody)
+			try("nobody", &unknown, &unknownBody)
+		} else {
+			try("nobody", &unknown, &unknownBody)
+			try("alice", &wrong, &wrongBody)
+		}
+	}
+	if !bytes.Equal(wrongBody, unknownBody) {
+		t.Errorf("bodies differ: wrong password %s, unknown user %s", wrongBody, unknownBody)
+	}
+	mw, mu := median(wrong), median(unknown)
+	if ratio := float64(mw) / float64(mu); ratio < 1/1.2 || ratio > 1.2 {
+		t.Errorf("median wrong password %v, unknown user %v: ratio %.2f, want within 20%%", mw, mu, ratio)
+	}
+	t.Logf("median wrong password %v, unknown user %v", mw, mu)
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
