@@ -26,10 +26,30 @@ func wantRateLimited(t *testing.T, what string, r reply, most time.Duration) {
 	}
 }
 
+// authClock is a server clock a test steps, so that throttle buckets refill only when told.
+type authClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *authClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *authClock) Step(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
 // TestWrongPasswordsAtOneAccountMeet429 uses the default limits: a burst of a few dozen wrong
-// passwords meets 429, while the owner still signs in from where she did before.
+// passwords meets 429, while the owner still signs in from where she did before; after the
+// Retry-After she may try again.
 func TestWrongPasswordsAtOneAccountMeet429(t *testing.T) {
-	srv := startServer(t, nil)
+	clk := &authClock{now: time.Now()}
+	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now })
 	guesser := newAuthHTTP(t, srv.URL(), "127.0.0.1")
 	home := newAuthHTTP(t, srv.URL(), "127.0.0.2")
 	elsewhere := newAuthHTTP(t, srv.URL(), "127.0.0.3")
@@ -46,8 +66,8 @@ func TestWrongPasswordsAtOneAccountMeet429(t *testing.T) {
 		}
 		wantError(t, "guess", r, 401, auth.CodeInvalidCredentials)
 	}
-	if first < 30 || first > 33 {
-		t.Fatalf("first 429 at guess %d, want about 30 (the default account burst)", first+1)
+	if first != 30 {
+		t.Fatalf("first 429 at guess %d, want 31 (the default account burst is 30)", first+1)
 	}
 	// Throttled: even the right password from the guesser's address waits.
 	wantRateLimited(t, "right password from the guesser", guesser.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 30*time.Second)
@@ -56,10 +76,15 @@ func TestWrongPasswordsAtOneAccountMeet429(t *testing.T) {
 	// Other accounts are not affected by alice's bucket.
 	home.register("bob", "correct horse")
 	guesser.login("bob", "correct horse")
+	// One refill later, one more try.
+	clk.Step(30 * time.Second)
+	wantError(t, "a guess after the refill", wrongLogin(guesser, "alice"), 401, auth.CodeInvalidCredentials)
+	wantRateLimited(t, "the next guess", wrongLogin(guesser, "alice"), 30*time.Second)
 }
 
 func TestWrongPasswordsSprayedFromOneAddressMeet429(t *testing.T) {
-	srv := startServer(t, nil)
+	clk := &authClock{now: time.Now()}
+	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now })
 	h := newAuthHTTP(t, srv.URL(), "127.0.0.4")
 	first := -1
 	for i := range 55 {
@@ -71,8 +96,8 @@ func TestWrongPasswordsSprayedFromOneAddressMeet429(t *testing.T) {
 		}
 		wantError(t, "spray", r, 401, auth.CodeInvalidCredentials)
 	}
-	if first < 45 || first > 50 {
-		t.Fatalf("first 429 at guess %d, want about 45 (the default address burst)", first+1)
+	if first != 45 {
+		t.Fatalf("first 429 at guess %d, want 46 (the default address burst is 45)", first+1)
 	}
 	other := newAuthHTTP(t, srv.URL(), "127.0.0.5")
 	wantError(t, "another address", wrongLogin(other, "someone0"), 401, auth.CodeInvalidCredentials)

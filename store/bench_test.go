@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/auth"
+)
+
+func BenchmarkAccountByName(b *testing.B) {
+	db, _ := openTest(b)
+	for i := range 1000 {
+		mustAccount(b, db, fmt.Sprint("a", i), fmt.Sprint("user", i))
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := db.AccountByName(ctx, "user500"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCreateSession is the committed write a login makes (synchronous=FULL, WAL).
+func BenchmarkCreateSession(b *testing.B) {
+	db, _ := openTest(b)
+	mustAccount(b, db, "a1", "alice")
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if err := db.CreateSession(ctx, auth.Session{ID: fmt.Sprint("s", i), AccountID: "a1", RefreshJTI: "j", CreatedAt: exp, ExpiresAt: exp}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRotateRefresh is the compare-and-swap a refresh makes.
+func BenchmarkRotateRefresh(b *testing.B) {
+	db, _ := openTest(b)
+	mustAccount(b, db, "a1", "alice")
+	mustSession(b, db, "s1", "a1", "j0", time.Now().Add(time.Hour))
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		ok, err := db.RotateRefresh(ctx, "s1", fmt.Sprint("j", i), fmt.Sprint("j", i+1), exp)
+		if err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		i++
+	}
+}
+
+// BenchmarkLoadRevoked reads 10 000 ended sessions and 10 000 revoked tokens, as a start or
+// a Sync does.
+func BenchmarkLoadRevoked(b *testing.B) {
+	db, _ := openTest(b)
+	mustAccount(b, db, "a1", "alice")
+	ctx := context.Background()
+	now := time.Now()
+	for i := range 10_000 {
+		sid := fmt.Sprint("s", i)
+		mustSession(b, db, sid, "a1", "j", now.Add(time.Hour))
+		if _, err := db.EndSession(ctx, sid, "logout", now, now.Add(time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.RevokeToken(ctx, fmt.Sprint("t", i), now.Add(time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := db.LoadRevoked(ctx, now)
+		if err != nil || len(r.Sessions) != 10_000 {
+			b.Fatal(len(r.Sessions), err)
+		}
+	}
+}
+
+func BenchmarkExternalVersion(b *testing.B) {
+	db, _ := openTest(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := db.ExternalVersion(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
