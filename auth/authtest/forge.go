@@ -156,6 +156,7 @@ func Hostile(key *auth.Key, s Subject, now time.Time, refresh string) []Case {
 		{"missing sub", sign(h, with(c, "sub", nil)), auth.CodeInvalidToken},
 		{"missing nbf", sign(h, with(c, "nbf", nil)), auth.CodeInvalidToken},
 		{"missing iat", sign(h, with(c, "iat", nil)), auth.CodeInvalidToken},
+		{"missing name", sign(h, with(c, "name", nil)), auth.CodeInvalidToken},
 		{"exp not a number", sign(h, with(c, "exp", "tomorrow")), auth.CodeInvalidToken},
 		{"no typ", sign(with(h, "typ", nil), c), auth.CodeInvalidToken},
 		{"plain JWT typ", sign(with(h, "typ", "JWT"), c), auth.CodeInvalidToken},
