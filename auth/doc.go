@@ -11,7 +11,7 @@
 //
 // Concurrency: a Service is safe for concurrent use once its fields are set and Load has run.
 // The Index is read on every token check and written only after the store has committed; it
-// is rebuilt from the store at start (Load), caught up with other processes' writes (Sync)
-// and trimmed of what has expired (Sweep). A Hasher bounds the hashes in flight and the
+// is rebuilt from the store at start (Load) and trimmed of what has expired (Sweep); a server
+// also feeds it what other processes (the command line) commit. A Hasher bounds the hashes in flight and the
 // callers waiting for one. A KeySet reloads its folder at most once per ReloadEvery.
 package auth

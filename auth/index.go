@@ -16,7 +16,7 @@ type Index struct {
 	sessions map[string]time.Time
 	tokens   map[string]time.Time
 	disabled map[string]bool
-	gen      uint64 // counts changes to disabled, so Merge can tell a stale read
+	gen      uint64 // counts changes to disabled, so EnableSince can tell a stale read
 }
 
 // NewIndex returns an index holding r.
@@ -104,49 +104,22 @@ func (x *Index) SetDisabled(accountID string, disabled bool) {
 }
 
 // Gen returns a number that changes whenever an account's standing is set; take it before
-// reading the store for Merge.
+// reading the store for EnableSince.
 func (x *Index) Gen() uint64 {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return x.gen
 }
 
-// Merge adds what r, read from the store, holds and the index does not: revocations made by
-// another process on the same database (the command line). It returns the sessions and
-// accounts it newly learned were ended or disabled. Disabled accounts are taken from r as they
-// are, unbans included, unless the index changed a standing since gen, when r may be stale and
-// only additions are taken.
-func (x *Index) Merge(r Revoked, gen uint64) (endedSessions, disabledAccounts []string) {
+// EnableSince enables an account that the store, read after Gen returned gen, shows enabled;
+// if a standing changed since gen the read may be stale, and it does nothing.
+func (x *Index) EnableSince(accountID string, gen uint64) {
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	for sid, until := range r.Sessions {
-		if t, ok := x.sessions[sid]; !ok || until.After(t) {
-			if !ok {
-				endedSessions = append(endedSessions, sid)
-			}
-			x.sessions[sid] = until
-		}
+	if x.gen == gen && x.disabled[accountID] {
+		delete(x.disabled, accountID)
+		x.gen++
 	}
-	for jti, exp := range r.Tokens {
-		if _, ok := x.tokens[jti]; !ok {
-			x.tokens[jti] = exp
-		}
-	}
-	for id := range r.Disabled {
-		if !x.disabled[id] {
-			disabledAccounts = append(disabledAccounts, id)
-			x.disabled[id] = true
-		}
-	}
-	if x.gen == gen {
-		for id := range x.disabled {
-			if !r.Disabled[id] {
-				delete(x.disabled, id)
-			}
-		}
-	}
-	x.gen++
-	return endedSessions, disabledAccounts
+	x.mu.Unlock()
 }
 
 // Purge drops entries whose tokens have all expired by now (with Leeway).

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -67,17 +66,10 @@ type Sessions interface {
 	PurgeExpired(ctx context.Context, cutoff time.Time) error
 }
 
-// ChangeWatcher is implemented by a store that can tell cheaply whether another process (the
-// command line on the same data folder) has written to it.
-type ChangeWatcher interface {
-	// ExternalVersion returns a number that changes when another process commits.
-	ExternalVersion(ctx context.Context) (int64, error)
-}
-
 // Ended tells the socket layer that a session, or every session of an account, ended.
 type Ended struct {
 	SessionID string // empty when the whole account was disabled
-	AccountID string // empty for a session another process ended (Sync)
+	AccountID string
 	Reason    string // "logout", "ban", "refresh_reuse", "revoked"
 }
 
@@ -99,10 +91,6 @@ type Service struct {
 	// OnEnded, when set, is called after a session end or a ban is committed. It must not block.
 	OnEnded func(Ended)
 	Now     func() time.Time
-
-	syncMu      sync.Mutex
-	syncVersion int64
-	synced      bool
 }
 
 // Load builds the revocation index from the store: what was revoked and may still be presented.
@@ -115,54 +103,12 @@ func (s *Service) Load(ctx context.Context) error {
 	return nil
 }
 
-// Sync brings the index up to date with revocations another process committed to the store
-// (tickwire user ban, unban, sessions revoke on a running server's data folder), and tells
-// OnEnded of the sessions and accounts they ended. With a store that is a ChangeWatcher it
-// reads the revocations only when another process wrote; servers call it every few seconds.
-func (s *Service) Sync(ctx context.Context) error {
-	s.syncMu.Lock()
-	defer s.syncMu.Unlock()
-	w, watch := s.Store.(ChangeWatcher)
-	var v int64
-	if watch {
-		var err error
-		if v, err = w.ExternalVersion(ctx); err != nil {
-			return fmt.Errorf("sync revocations: %w", err)
-		}
-		if s.synced && v == s.syncVersion {
-			return nil
-		}
-	}
-	gen := s.Index.Gen()
-	r, err := s.Store.LoadRevoked(ctx, s.Now().Add(-Leeway))
-	if err != nil {
-		return fmt.Errorf("sync revocations: %w", err)
-	}
-	sessions, accounts := s.Index.Merge(r, gen)
-	s.syncVersion, s.synced = v, true
-	if s.OnEnded != nil {
-		for _, sid := range sessions {
-			s.OnEnded(Ended{SessionID: sid, Reason: "revoked"})
-		}
-		for _, id := range accounts {
-			s.OnEnded(Ended{AccountID: id, Reason: "ban"})
-		}
-	}
-	return nil
-}
-
 // Sweep drops what no longer matters: revocations whose tokens have all expired, from the
-// index and the store, and sessions past their refresh expiry. It also reads the key folder
-// again, so that a key rotated in by another process starts signing. Servers call it
-// periodically.
+// index and the store, and sessions past their refresh expiry. Servers call it periodically.
 func (s *Service) Sweep(ctx context.Context) error {
 	now := s.Now()
 	s.Index.Purge(now)
-	err := s.Store.PurgeExpired(ctx, now.Add(-Leeway))
-	if kerr := s.Tokens.Keys.Reload(); kerr != nil {
-		err = errors.Join(err, kerr)
-	}
-	return err
+	return s.Store.PurgeExpired(ctx, now.Add(-Leeway))
 }
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{3,32}$`)
@@ -231,6 +177,7 @@ func (s *Service) Login(ctx context.Context, username, password string) (Pair, e
 	if len(username) > 64 || len(password) > 512 {
 		return Pair{}, ErrInvalidCredentials
 	}
+	gen := s.Index.Gen()
 	a, hash, err := s.Store.AccountByName(ctx, username)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Pair{}, err
@@ -242,11 +189,11 @@ func (s *Service) Login(ctx context.Context, username, password string) (Pair, e
 	if err != nil || !ok {
 		return Pair{}, ErrInvalidCredentials
 	}
-	// The store is the authority on an account's standing. Another process may have banned or
-	// unbanned it since the index last heard: catch up now, so that the tokens issued next
-	// are judged as the store judges them.
-	if a.Disabled != s.Index.Disabled(a.ID) {
-		_ = s.Sync(ctx) // on failure the periodic Sync retries
+	// The store is the authority on an account's standing. Another process (tickwire user
+	// unban) may have unbanned it since the index last heard: catch up now, so that the tokens
+	// issued next are accepted.
+	if !a.Disabled {
+		s.Index.EnableSince(a.ID, gen)
 	}
 	if a.Disabled {
 		return Pair{}, ErrAccountDisabled

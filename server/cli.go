@@ -170,8 +170,7 @@ func dataFlags(env Env, name string, args []string, more func(*flag.FlagSet)) (s
 }
 
 // offline opens the auth service on a data folder without serving. A running server on the same
-// folder picks up the bans and revocations made this way within seconds (Service.Sync) and
-// closes the sockets they end.
+// folder picks up the bans and revocations made this way every --sync-interval (sync.go).
 func offline(ctx context.Context, data string) (*auth.Service, *store.DB, error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("data folder: %w", err)

@@ -54,7 +54,7 @@ func TestUserCommands(t *testing.T) {
 	if code, out, errs := run("", "user", "ban", "alice"); code != 0 || !strings.Contains(out, "banned alice") {
 		t.Fatalf("user ban: %d %q %q", code, out, errs)
 	}
-	srv := startServer(t, func(c *server.Config) { c.Data = dir })
+	srv := startServer(t, func(c *server.Config) { c.Data, c.SyncInterval = dir, 100*time.Millisecond })
 	h := newAuthHTTP(t, srv.URL(), "")
 	root := h.login("root", "admin password")
 	var me struct{ Scopes []string }
@@ -68,6 +68,9 @@ func TestUserCommands(t *testing.T) {
 		t.Fatalf("user unban: %d %q %q", code, out, errs)
 	}
 	p := h.login("alice", "correct horse")
+	if r := h.do("GET", "/api/v1/me", p.AccessToken, nil); r.status != 200 {
+		t.Fatalf("a token of the first login after an offline unban: %d %s", r.status, r.body)
+	}
 	code, out, _ := runMain(t, "", "user", "list", "--data", dir)
 	if code != 0 || !strings.Contains(out, "alice\t") || !strings.Contains(out, "root\t") || !strings.Contains(out, "active") {
 		t.Errorf("user list: %d %q", code, out)
@@ -91,7 +94,7 @@ func TestUserCommands(t *testing.T) {
 }
 
 // waitForStatus polls /api/v1/me with tok until it answers status; the server picks up
-// offline changes every 2 s.
+// offline changes every --sync-interval.
 func waitForStatus(t *testing.T, h *authHTTP, tok string, status int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

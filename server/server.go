@@ -264,26 +264,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close closes a server that was opened but never served.
 func (s *Server) Close() error { return s.db.Close() }
 
-// purgeLoop keeps the auth state current: every syncEvery it picks up revocations another
-// process (the command line) committed, and every sweepEvery it drops expired revocations
-// (index and store) and refilled login-throttle buckets, and reads the key folder again.
+// purgeLoop drops, every minute, what no longer matters: expired revocations (index and
+// store), expired invites and refilled login-throttle buckets.
 func (s *Server) purgeLoop(ctx context.Context) {
-	const syncEvery, sweepEvery = 2 * time.Second, time.Minute
-	t := time.NewTicker(syncEvery)
+	t := time.NewTicker(time.Minute)
 	defer t.Stop()
-	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.auth.Sync(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("sync revocations", "err", err)
-			}
-			if time.Since(last) < sweepEvery {
-				continue
-			}
-			last = time.Now()
 			if err := s.auth.Sweep(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("sweep expired", "err", err)
 			}

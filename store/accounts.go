@@ -190,19 +190,6 @@ func (db *DB) LiveSessions(ctx context.Context, accountID string, now time.Time)
 	return out, rows.Err()
 }
 
-var _ auth.ChangeWatcher = (*DB)(nil)
-
-// ExternalVersion returns SQLite's data_version as the writer connection sees it: it changes
-// only when another connection, which in this process's design means another process,
-// commits.
-func (db *DB) ExternalVersion(ctx context.Context) (int64, error) {
-	var v int64
-	if err := db.write.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
-		return 0, fmt.Errorf("data version: %w", err)
-	}
-	return v, nil
-}
-
 // SessionCount returns how many session rows are stored, live, ended or expired; -1 when the
 // database does not answer.
 func (db *DB) SessionCount(ctx context.Context) int {

@@ -88,14 +88,3 @@ func BenchmarkLoadRevoked(b *testing.B) {
 		}
 	}
 }
-
-func BenchmarkExternalVersion(b *testing.B) {
-	db, _ := openTest(b)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := db.ExternalVersion(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
