@@ -2,8 +2,10 @@ package goclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,132 +14,548 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/server/wire"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
-// Player is one player in an arena snapshot.
-type Player struct {
-	//lint:ignore U1000 the tag tells msgpack to read this struct from an array
-	_msgpack struct{} `msgpack:",as_array"`
-	ID       uint32
-	X, Y     float32
-	VX, VY   float32
-	Score    int
+// Options configure a Conn made by Client.Connect. The zero value is ready to use.
+type Options struct {
+	// OnSnapshot, when set, receives every snapshot in its wire form on the connection's reader
+	// goroutine, instead of the Snapshots channel. It must return quickly and must not call
+	// Close or a method that waits for a reply (Request, Join, Create, Leave, Ping, Start,
+	// Kick, Reauth); SendInput and Send are fine.
+	OnSnapshot func(*RawSnapshot)
+	// OnEvent, when set, receives lobby events on the reader goroutine, instead of the Events
+	// channel, under the same rules.
+	OnEvent func(wire.Event)
+	// OnStatus, when set, is told what the connection does on its own: reconnects, rejoins and
+	// reauths. Calls come one at a time from the connection's goroutines, under the same rules.
+	OnStatus func(Status)
+	// OnTokens, when set, receives every new token pair after a refresh, for a caller that keeps
+	// them: a refresh token works once.
+	OnTokens func(Tokens)
+	// NoReconnect ends the connection at the first lost socket instead of reconnecting.
+	NoReconnect bool
+	// ReconnectFor bounds how long the connection keeps trying to reconnect before it ends with
+	// the last error. Zero means 5 minutes; negative means forever.
+	ReconnectFor time.Duration
+	// MinBackoff and MaxBackoff bound the wait before each reconnect attempt, which doubles from
+	// the one to the other with random jitter. Zero means 250 ms and 15 s.
+	MinBackoff, MaxBackoff time.Duration
+	// ReadTimeout ends a socket that received nothing for this long; the server pings an idle
+	// socket well within its own pong wait (60 s by default). Zero means 90 s.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds one write. Zero means 10 s.
+	WriteTimeout time.Duration
+	// MaxFrameBytes bounds one frame from the server. Zero means 1 MiB.
+	MaxFrameBytes int
+	// Buffer is the capacity of the Snapshots, Events and Other channels. Zero means 64.
+	Buffer int
 }
 
-// Coin is one coin in an arena snapshot.
-type Coin struct {
-	//lint:ignore U1000 the tag tells msgpack to read this struct from an array
-	_msgpack struct{} `msgpack:",as_array"`
-	ID       uint32
-	X, Y     float32
+func (o Options) withDefaults() Options {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&o.ReconnectFor, 5*time.Minute)
+	def(&o.MinBackoff, 250*time.Millisecond)
+	def(&o.MaxBackoff, 15*time.Second)
+	def(&o.ReadTimeout, 90*time.Second)
+	def(&o.WriteTimeout, 10*time.Second)
+	if o.MaxFrameBytes <= 0 {
+		o.MaxFrameBytes = 1 << 20
+	}
+	if o.Buffer <= 0 {
+		o.Buffer = 64
+	}
+	o.MaxBackoff = max(o.MaxBackoff, o.MinBackoff)
+	return o
 }
 
-// Snapshot is one tick of the lobby, as the default game (arena) describes it.
-type Snapshot struct {
-	Tick    uint64   `msgpack:"tick"`
-	Ack     uint32   `msgpack:"ack"`
-	W       float32  `msgpack:"w"`
-	H       float32  `msgpack:"h"`
-	RoundMS uint32   `msgpack:"round_ms"`
-	Players []Player `msgpack:"players"`
-	Coins   []Coin   `msgpack:"coins"`
-	// Received is when the frame arrived.
-	Received time.Time `msgpack:"-"`
+// StatusKind names what a connection did on its own.
+type StatusKind int
+
+// What a connection reports through Options.OnStatus.
+const (
+	// StatusDisconnected: the socket dropped (Err says why) and a reconnect follows.
+	StatusDisconnected StatusKind = iota + 1
+	// StatusReconnected: a new socket is up.
+	StatusReconnected
+	// StatusRejoined: back in the lobby, and seat, held before the drop.
+	StatusRejoined
+	// StatusRejoinFailed: that lobby could not be rejoined (Err says why, often ErrNotFound
+	// after a server restart); the connection is in no lobby.
+	StatusRejoinFailed
+	// StatusReauthed: the access token was renewed in band.
+	StatusReauthed
+	// StatusReauthFailed: a refresh or reauth failed (Err); it is retried until the token
+	// expires.
+	StatusReauthFailed
+)
+
+var statusNames = [...]string{"", "disconnected", "reconnected", "rejoined", "rejoin_failed", "reauthed", "reauth_failed"}
+
+func (k StatusKind) String() string {
+	if k > 0 && int(k) < len(statusNames) {
+		return statusNames[k]
+	}
+	return fmt.Sprintf("status(%d)", int(k))
 }
 
-// ServerError is an error frame that answered a request.
-type ServerError struct {
-	Code    string
-	Message string
+// Status is one thing a connection did on its own.
+type Status struct {
+	Kind StatusKind
+	Err  error
+	// Attempt counts reconnect attempts since the socket dropped, for StatusReconnected.
+	Attempt int
 }
 
-func (e *ServerError) Error() string { return "tickwire: " + e.Code + ": " + e.Message }
-
-// CloseError reports why the server closed the socket.
-type CloseError struct {
-	Code   int
-	Reason string
-}
-
-func (e *CloseError) Error() string {
-	return fmt.Sprintf("tickwire: socket closed %d %s", e.Code, e.Reason)
-}
-
-// Conn is an open socket to a Tickwire server. Its methods are safe for concurrent use.
+// Conn is a connection to a Tickwire server. Its methods are safe for concurrent use.
+//
+// Made by Dial, it is one socket: reauth_required arrives on Other for the caller to answer
+// with Reauth, and the Conn ends when the socket does. Made by Client.Connect, it outlives its
+// sockets: it answers reauth_required itself (refresh over HTTP, then reauth), and after the
+// server goes away (1001) or the connection breaks it reconnects with backoff and jitter and
+// rejoins the lobby it was in, taking back its seat. Either way one goroutine reads for it, and
+// Close ends it and every goroutine it started.
 type Conn struct {
-	ws      *websocket.Conn
+	// Welcome is the first socket's welcome frame.
 	Welcome wire.Welcome
+
+	api  *Client // nil for a Conn made by Dial
+	url  string
+	opts Options
 
 	snapshots chan Snapshot
 	events    chan wire.Event
 	other     chan wire.Envelope
 	done      chan struct{}
-	err       error
+	err       error // why it ended, set before done closes
 
-	writeMu sync.Mutex
-	nextID  atomic.Uint64
+	ctx    context.Context // ends when the Conn does
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // goroutines besides the reader: token refreshes
+	nextID atomic.Uint64
 
-	mu      sync.Mutex
-	pending map[uint64]chan wire.Envelope
+	// writeMu guards the write side: the socket used for writing and the encode buffer.
+	writeMu    sync.Mutex
+	ws         *websocket.Conn // nil while reconnecting
+	wbuf       []byte
+	writeArmed time.Time
+
+	// mu guards the rest of the shared state.
+	mu        sync.Mutex
+	up        chan struct{} // closed while a socket is up
+	pending   map[uint64]*call
+	closing   bool
+	tokens    Tokens
+	tokenGen  int
+	accessExp time.Time
+	reauthing bool
+	lobby     string
+	player    uint32
+
+	refreshMu sync.Mutex // one refresh at a time: refresh tokens work once
+	statusMu  sync.Mutex // OnStatus calls come one at a time
+
+	// Owned by the reader goroutine.
+	rbuf      []byte
+	raw       RawSnapshot
+	readArmed time.Time
 }
 
-// Dial opens a socket to wsURL (like ws://localhost:8080/ws) with the Authorization header
-// and waits for the welcome frame.
+// call is a request waiting for its reply: a caller's (ch) or the Conn's own (fn, run on the
+// reader goroutine).
+type call struct {
+	ch chan result
+	fn func(wire.Envelope)
+}
+
+type result struct {
+	env wire.Envelope
+	err error
+}
+
+// Dial opens one socket to wsURL (like ws://localhost:8080/ws) with accessToken in the
+// Authorization header and waits for the welcome frame. A refused upgrade comes back as an
+// *APIError.
 func Dial(ctx context.Context, wsURL, accessToken string) (*Conn, error) {
-	h := http.Header{}
-	h.Set("Authorization", "Bearer "+accessToken)
-	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Subprotocols: []string{wire.Subprotocol}}
-	ws, resp, err := d.DialContext(ctx, wsURL, h)
-	if err != nil {
-		if resp != nil {
-			return nil, fmt.Errorf("tickwire: dial: %s: %w", resp.Status, err)
-		}
-		return nil, fmt.Errorf("tickwire: dial: %w", err)
-	}
-	c := &Conn{ws: ws, snapshots: make(chan Snapshot, 256), events: make(chan wire.Event, 256),
-		other: make(chan wire.Envelope, 64), done: make(chan struct{}), pending: map[uint64]chan wire.Envelope{}}
-	_, b, err := ws.ReadMessage()
-	if err != nil {
-		ws.Close()
-		return nil, fmt.Errorf("tickwire: welcome: %w", err)
-	}
-	env, err := wire.Decode(b, wire.Limits{})
-	if err != nil || env.T != wire.TypeWelcome {
-		ws.Close()
-		return nil, fmt.Errorf("tickwire: first frame is not welcome")
-	}
-	if err := wire.DecodePayload(env.D, &c.Welcome); err != nil {
-		ws.Close()
+	c := newConn(nil, wsURL, Options{NoReconnect: true})
+	if err := c.start(ctx, accessToken); err != nil {
 		return nil, err
 	}
-	go c.readLoop()
 	return c, nil
 }
 
-// WebSocketURL turns an http(s) base URL into the server's ws(s) socket URL.
-func WebSocketURL(base string) string {
-	base = strings.TrimSuffix(base, "/")
-	if rest, ok := strings.CutPrefix(base, "https://"); ok {
-		return "wss://" + rest + "/ws"
+// Connect opens a connection that renews its token in band and reconnects, as Conn describes,
+// with the token pair tok from Login, Guest or Refresh. ctx bounds the first dial only.
+func (cl *Client) Connect(ctx context.Context, tok Tokens, opts Options) (*Conn, error) {
+	c := newConn(cl, WebSocketURL(cl.BaseURL), opts)
+	c.setTokens(tok)
+	if err := c.start(ctx, tok.AccessToken); err != nil {
+		return nil, err
 	}
-	return "ws://" + strings.TrimPrefix(base, "http://") + "/ws"
+	return c, nil
 }
 
-// Snapshots delivers snapshots; when the reader is 256 behind, the oldest are dropped.
+func newConn(api *Client, url string, opts Options) *Conn {
+	opts = opts.withDefaults()
+	c := &Conn{api: api, url: url, opts: opts,
+		snapshots: make(chan Snapshot, opts.Buffer), events: make(chan wire.Event, opts.Buffer),
+		other: make(chan wire.Envelope, opts.Buffer), done: make(chan struct{}),
+		up: make(chan struct{}), pending: map[uint64]*call{}}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	return c
+}
+
+func (c *Conn) start(ctx context.Context, token string) error {
+	ws, welcome, err := c.dial(ctx, token)
+	if err != nil {
+		c.cancel()
+		return err
+	}
+	c.Welcome = welcome
+	c.install(ws)
+	go c.run(ws)
+	return nil
+}
+
+var writeBuffers sync.Pool
+
+// dial opens a socket and reads its welcome.
+func (c *Conn) dial(ctx context.Context, token string) (*websocket.Conn, wire.Welcome, error) {
+	var w wire.Welcome
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+token)
+	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Subprotocols: []string{wire.Subprotocol},
+		ReadBufferSize: 2048, WriteBufferPool: &writeBuffers, Proxy: http.ProxyFromEnvironment}
+	ws, resp, err := d.DialContext(ctx, c.url, h)
+	if err != nil {
+		if resp != nil {
+			return nil, w, dialRefused(resp, err)
+		}
+		return nil, w, fmt.Errorf("tickwire: dial: %w", err)
+	}
+	ws.SetReadLimit(int64(c.opts.MaxFrameBytes))
+	if dl, ok := ctx.Deadline(); ok {
+		_ = ws.SetReadDeadline(dl)
+	} else {
+		_ = ws.SetReadDeadline(time.Now().Add(c.opts.ReadTimeout))
+	}
+	_, b, err := ws.ReadMessage()
+	if err != nil {
+		ws.Close()
+		return nil, w, fmt.Errorf("tickwire: welcome: %w", closeErr(err))
+	}
+	env, err := wire.Decode(b, wire.Limits{})
+	if err == nil && env.T != wire.TypeWelcome {
+		err = fmt.Errorf("first frame is %q, not welcome", env.T)
+	}
+	if err == nil {
+		err = wire.DecodePayload(env.D, &w)
+	}
+	if err != nil {
+		ws.Close()
+		return nil, w, fmt.Errorf("tickwire: welcome: %w", err)
+	}
+	_ = ws.SetReadDeadline(time.Time{})
+	return ws, w, nil
+}
+
+// dialRefused turns a refused upgrade into an *APIError from its JSON body.
+func dialRefused(resp *http.Response, err error) error {
+	e := &APIError{Status: resp.StatusCode}
+	if resp.Body != nil {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		_ = json.Unmarshal(b, e)
+		resp.Body.Close()
+	}
+	if e.Code == "" {
+		return fmt.Errorf("tickwire: dial: %s: %w", resp.Status, err)
+	}
+	e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"))
+	return e
+}
+
+// closeErr turns gorilla's close error into ours.
+func closeErr(err error) error {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return &CloseError{Code: ce.Code, Reason: ce.Text}
+	}
+	return err
+}
+
+// install makes ws the socket in use.
+func (c *Conn) install(ws *websocket.Conn) {
+	c.writeMu.Lock()
+	c.ws, c.writeArmed = ws, time.Time{}
+	c.writeMu.Unlock()
+	c.mu.Lock()
+	close(c.up)
+	c.mu.Unlock()
+}
+
+// drop forgets ws and fails the requests that waited on it.
+func (c *Conn) drop(ws *websocket.Conn) {
+	c.writeMu.Lock()
+	if c.ws == ws {
+		c.ws = nil
+	}
+	c.writeMu.Unlock()
+	ws.Close()
+	c.mu.Lock()
+	c.up = make(chan struct{})
+	for id, p := range c.pending {
+		if p.ch != nil {
+			p.ch <- result{err: ErrConnectionLost}
+		}
+		delete(c.pending, id)
+	}
+	c.mu.Unlock()
+}
+
+// run is the reader goroutine, for the Conn's whole life.
+func (c *Conn) run(ws *websocket.Conn) {
+	var err error
+	defer func() { c.finish(err) }()
+	for {
+		err = c.read(ws)
+		c.drop(ws)
+		if c.isClosing() {
+			err = nil
+			return
+		}
+		if c.api == nil || c.opts.NoReconnect || !retryable(err) {
+			return
+		}
+		c.status(Status{Kind: StatusDisconnected, Err: err})
+		var attempt int
+		ws, attempt, err = c.reconnect(err)
+		if err != nil {
+			if c.isClosing() {
+				err = nil
+			}
+			return
+		}
+		c.install(ws)
+		c.status(Status{Kind: StatusReconnected, Attempt: attempt})
+		c.rejoin()
+	}
+}
+
+// finish ends the Conn: it records why, stops its goroutines and closes Done.
+func (c *Conn) finish(err error) {
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	c.cancel()
+	c.wg.Wait()
+	c.err = err
+	close(c.done)
+	// Only this goroutine sends on them, so they close here, after Done: a caller that ranges
+	// over them finds Err set when the loop ends.
+	close(c.snapshots)
+	close(c.events)
+	close(c.other)
+}
+
+func (c *Conn) isClosing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing
+}
+
+// read reads frames from ws until it fails, and returns why.
+func (c *Conn) read(ws *websocket.Conn) error {
+	for {
+		now := time.Now()
+		// Moving the deadline costs a timer update; once a second is precise enough.
+		if now.Sub(c.readArmed) > time.Second {
+			_ = ws.SetReadDeadline(now.Add(c.opts.ReadTimeout))
+			c.readArmed = now
+		}
+		mt, r, err := ws.NextReader()
+		if err != nil {
+			return closeErr(err)
+		}
+		if mt != websocket.BinaryMessage {
+			_, _ = io.Copy(io.Discard, r)
+			continue
+		}
+		c.rbuf, err = readAll(c.rbuf[:0], r)
+		if err != nil {
+			return closeErr(err)
+		}
+		c.dispatch(c.rbuf, time.Now())
+	}
+}
+
+// readAll reads r to its end into b, growing it as needed, so that frames reuse one buffer.
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// dispatch routes one frame. Snapshots take a path that allocates nothing when OnSnapshot is
+// set; other frames are rare and decoded in full.
+func (c *Conn) dispatch(frame []byte, now time.Time) {
+	if wire.Validate(frame, wire.Limits{}) != nil {
+		return
+	}
+	t, id, d, ok := scanEnvelope(frame)
+	if !ok {
+		return
+	}
+	if string(t) == wire.TypeSnapshot {
+		c.snapshot(d, now)
+		return
+	}
+	env := wire.Envelope{T: string(t), ID: id, D: append([]byte(nil), d...)}
+	switch env.T {
+	case wire.TypeJoined:
+		var j wire.Joined
+		if wire.DecodePayload(env.D, &j) == nil {
+			c.setLobby(j.Lobby.ID, j.Player)
+		}
+	case wire.TypeLeft:
+		c.setLobby("", 0)
+	case wire.TypeEvent:
+		var e wire.Event
+		if wire.DecodePayload(env.D, &e) != nil {
+			return
+		}
+		if e.Kind == wire.EventKicked || e.Kind == "lobby_closed" {
+			c.setLobby("", 0)
+		}
+		c.event(e)
+		return
+	case wire.TypeReauthRequired:
+		if c.api != nil {
+			var r wire.ReauthRequired
+			_ = wire.DecodePayload(env.D, &r)
+			c.startReauth(time.Unix(r.Exp, 0))
+			return
+		}
+	}
+	if id != 0 && c.answer(env) {
+		return
+	}
+	select {
+	case c.other <- env:
+	default:
+	}
+}
+
+func (c *Conn) snapshot(d []byte, now time.Time) {
+	tick, ack, ok := scanTickAck(d)
+	if !ok {
+		return
+	}
+	if c.opts.OnSnapshot != nil {
+		c.raw = RawSnapshot{Tick: tick, Ack: ack, Received: now, D: d}
+		c.opts.OnSnapshot(&c.raw)
+		c.raw.D = nil
+		return
+	}
+	r := RawSnapshot{Tick: tick, Ack: ack, Received: now, D: d}
+	s, err := r.Decode()
+	if err != nil {
+		return
+	}
+	// Latest wins: a reader that fell behind loses the oldest snapshot, never the newest.
+	select {
+	case c.snapshots <- s:
+	default:
+		select {
+		case <-c.snapshots:
+		default:
+		}
+		select {
+		case c.snapshots <- s:
+		default:
+		}
+	}
+}
+
+func (c *Conn) event(e wire.Event) {
+	if c.opts.OnEvent != nil {
+		c.opts.OnEvent(e)
+		return
+	}
+	select {
+	case c.events <- e:
+	default:
+	}
+}
+
+func (c *Conn) answer(env wire.Envelope) bool {
+	c.mu.Lock()
+	p, ok := c.pending[env.ID]
+	delete(c.pending, env.ID)
+	c.mu.Unlock()
+	switch {
+	case !ok:
+		return false
+	case p.fn != nil:
+		p.fn(env)
+	default:
+		p.ch <- result{env: env}
+	}
+	return true
+}
+
+func (c *Conn) setLobby(id string, player uint32) {
+	c.mu.Lock()
+	c.lobby, c.player = id, player
+	c.mu.Unlock()
+}
+
+// Lobby returns the lobby the connection is in and its player id there, or "" and 0.
+func (c *Conn) Lobby() (id string, player uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lobby, c.player
+}
+
+func (c *Conn) status(s Status) {
+	if c.opts.OnStatus == nil {
+		return
+	}
+	c.statusMu.Lock()
+	defer c.statusMu.Unlock()
+	c.opts.OnStatus(s)
+}
+
+// Snapshots delivers decoded snapshots, unless Options.OnSnapshot takes them. When the reader
+// falls a buffer behind, the oldest are dropped. It is closed when the connection ends.
 func (c *Conn) Snapshots() <-chan Snapshot { return c.snapshots }
 
-// Events delivers lobby events.
+// Events delivers lobby events, unless Options.OnEvent takes them; when the buffer is full, new
+// events are dropped. It is closed when the connection ends.
 func (c *Conn) Events() <-chan wire.Event { return c.events }
 
 // Other delivers frames that answer no request and are neither snapshots nor events, such as
-// reauth_required.
+// reauth_required on a Conn made by Dial. It is closed when the connection ends.
 func (c *Conn) Other() <-chan wire.Envelope { return c.other }
 
-// Done is closed when the socket has closed; Err then says why.
+// Done is closed when the connection has ended for good; Err then says why.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
-// Err returns why the socket closed, a *CloseError when the server closed it.
+// Err returns why the connection ended: nil after Close, a *CloseError when the server closed
+// it (test it with errors.Is against ErrExpired, ErrRevoked, ErrPolicy), or the error that
+// stopped the reconnects. It returns nil while the connection lives.
 func (c *Conn) Err() error {
 	select {
 	case <-c.done:
@@ -147,147 +565,43 @@ func (c *Conn) Err() error {
 	}
 }
 
-func (c *Conn) readLoop() {
-	defer close(c.done)
-	for {
-		_, b, err := c.ws.ReadMessage()
-		if err != nil {
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) {
-				c.err = &CloseError{Code: ce.Code, Reason: ce.Text}
-			} else {
-				c.err = err
-			}
-			c.ws.Close()
-			return
-		}
-		now := time.Now()
-		env, err := wire.Decode(b, wire.Limits{})
-		if err != nil {
-			continue
-		}
-		switch {
-		case env.T == wire.TypeSnapshot:
-			var s Snapshot
-			if msgpack.Unmarshal(env.D, &s) != nil {
-				continue
-			}
-			s.Received = now
-			select {
-			case c.snapshots <- s:
-			default:
-				select {
-				case <-c.snapshots:
-				default:
-				}
-				c.snapshots <- s
-			}
-		case env.ID != 0 && c.answer(env):
-		case env.T == wire.TypeEvent:
-			var e wire.Event
-			if wire.DecodePayload(env.D, &e) == nil {
-				select {
-				case c.events <- e:
-				default:
-				}
-			}
-		default:
-			select {
-			case c.other <- env:
-			default:
-			}
-		}
-	}
-}
-
-func (c *Conn) answer(env wire.Envelope) bool {
-	c.mu.Lock()
-	ch, ok := c.pending[env.ID]
-	delete(c.pending, env.ID)
-	c.mu.Unlock()
-	if ok {
-		ch <- env
-	}
-	return ok
-}
-
-func (c *Conn) write(t string, id uint64, payload any) error {
-	b, err := wire.Encode(t, id, payload)
-	if err != nil {
-		return err
-	}
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	return c.ws.WriteMessage(websocket.BinaryMessage, b)
-}
-
-// Request sends a frame of type t and waits for the frame that answers it, decoding its payload
-// into out. An error frame comes back as a *ServerError.
-func (c *Conn) Request(ctx context.Context, t string, payload, out any) error {
-	id := c.nextID.Add(1)
-	ch := make(chan wire.Envelope, 1)
-	c.mu.Lock()
-	c.pending[id] = ch
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		delete(c.pending, id)
-		c.mu.Unlock()
-	}()
-	if err := c.write(t, id, payload); err != nil {
-		return err
-	}
-	select {
-	case env := <-ch:
-		if env.T == wire.TypeError {
-			var e wire.Error
-			_ = wire.DecodePayload(env.D, &e)
-			return &ServerError{Code: e.Code, Message: e.Message}
-		}
-		if out != nil {
-			return wire.DecodePayload(env.D, out)
-		}
-		return nil
-	case <-c.done:
-		if c.err != nil {
-			return c.err
-		}
-		return errors.New("tickwire: socket closed")
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// Join joins a lobby as req says (by id, by code, or quick).
-func (c *Conn) Join(ctx context.Context, req wire.Join) (wire.Joined, error) {
-	var j wire.Joined
-	err := c.Request(ctx, wire.TypeJoin, req, &j)
-	return j, err
-}
-
-// Create creates a lobby and joins it as its host.
-func (c *Conn) Create(ctx context.Context, req wire.Create) (wire.Joined, error) {
-	var j wire.Joined
-	err := c.Request(ctx, wire.TypeCreate, req, &j)
-	return j, err
-}
-
-// SendInput sends one input; its Seq comes back as a snapshot's Ack once applied.
-func (c *Conn) SendInput(in wire.Input) error {
-	return c.write(wire.TypeInput, 0, in)
-}
-
-// Close closes the socket with a normal closure.
+// Close ends the connection: it sends a normal close, waits up to 2 s for the server's answer,
+// and returns once every goroutine of the Conn has stopped. It must not be called from an
+// Options callback.
 func (c *Conn) Close() error {
-	c.writeMu.Lock()
-	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-	c.writeMu.Unlock()
+	c.mu.Lock()
+	already := c.closing
+	c.closing = true
+	c.mu.Unlock()
+	if !already {
+		c.cancel() // stops a reconnect or a refresh in progress
+		c.writeMu.Lock()
+		if c.ws != nil {
+			_ = c.ws.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		}
+		c.writeMu.Unlock()
+	}
+	t := time.NewTimer(2 * time.Second)
+	defer t.Stop()
 	select {
 	case <-c.done:
-	case <-time.After(2 * time.Second):
-		c.ws.Close()
+	case <-t.C:
+		c.writeMu.Lock()
+		if c.ws != nil {
+			c.ws.NetConn().Close()
+		}
+		c.writeMu.Unlock()
 		<-c.done
 	}
 	return nil
+}
+
+// WebSocketURL turns an http(s) base URL into the server's ws(s) socket URL.
+func WebSocketURL(base string) string {
+	base = strings.TrimSuffix(base, "/")
+	if rest, ok := strings.CutPrefix(base, "https://"); ok {
+		return "wss://" + rest + "/ws"
+	}
+	return "ws://" + strings.TrimPrefix(base, "http://") + "/ws"
 }

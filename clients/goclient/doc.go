@@ -1,6 +1,37 @@
-// Package goclient is the Go SDK for Tickwire: the HTTP API (sign-up, login, refresh) and a
-// socket that joins lobbies, sends inputs and receives snapshots and events.
+// Package goclient is the Go SDK for Tickwire: the HTTP API (sign-up, login, guests, token
+// refresh, logout) and a socket connection that joins lobbies, sends inputs and receives
+// snapshots and events.
 //
-// It imports nothing of Tickwire's but server/wire, so a bot built on it depends on the
-// protocol alone.
+// # Connections
+//
+// Client.Connect opens a Conn that looks after itself, so that a bot can play for hours
+// unattended: when the server sends reauth_required it refreshes the token pair over HTTP and
+// re-authenticates in band, without dropping a frame; when the server goes away (close 1001) or
+// the connection breaks, it reconnects with exponential backoff and jitter and rejoins the lobby
+// it was in, which within the server's grace period gives back its seat. Options.OnStatus hears
+// of each. Dial opens a single socket that does none of that.
+//
+// A connection ends for good when Close is called, when reconnecting fails for
+// Options.ReconnectFor, or when the server closes it for a reason no retry cures. Err then says
+// why; test it with errors.Is against ErrRevoked (4003: logout, ban, refresh reuse), ErrPolicy
+// (4008), ErrExpired (4001) or ErrGoingAway (1001), or take the *CloseError. Requests that the
+// server refuses return a *ServerError that errors.Is matches against ErrNotFound,
+// ErrLobbyFull and the other values of its kind.
+//
+// # Snapshots
+//
+// Snapshots arrive decoded on the Snapshots channel, or, when Options.OnSnapshot is set, in
+// their wire form on the connection's reader goroutine (RawSnapshot): tick and ack are read,
+// and the rest stays undecoded unless asked for, so that a bot pays nothing per frame that it
+// does not use. SendInput encodes without allocating.
+//
+// # Concurrency
+//
+// Every Conn method is safe for concurrent use. Each Conn runs one goroutine that reads its
+// socket for its whole life, and one more, briefly, while it refreshes a token; Close returns
+// once they have stopped. Options callbacks run on those goroutines, one at a time, and must
+// not block or wait for a reply. Client is safe for concurrent use.
+//
+// The package imports nothing of Tickwire's but server/wire, so a bot built on it depends on
+// the protocol alone.
 package goclient

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -52,11 +53,15 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("tickwire: %d %s: %s", e.Status, e.Code, e.Message)
 }
 
+// defaultHTTP is shared by every Client without its own, so that keep-alive connections are
+// reused across clients (a load test runs thousands).
+var defaultHTTP = &http.Client{Timeout: 10 * time.Second}
+
 func (c *Client) http() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return &http.Client{Timeout: 10 * time.Second}
+	return defaultHTTP
 }
 
 // do sends a JSON request and decodes a JSON answer into out (when not nil).
@@ -91,17 +96,22 @@ func (c *Client) do(ctx context.Context, method, path, token string, in, out any
 	if resp.StatusCode >= 300 {
 		e := &APIError{Status: resp.StatusCode}
 		_ = json.Unmarshal(data, e)
-		if s := resp.Header.Get("Retry-After"); s != "" {
-			var secs int
-			fmt.Sscanf(s, "%d", &secs)
-			e.RetryAfter = time.Duration(secs) * time.Second
-		}
+		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"))
 		return e
 	}
 	if out != nil && len(data) > 0 {
 		return json.Unmarshal(data, out)
 	}
 	return nil
+}
+
+// retryAfter reads a Retry-After header given in seconds.
+func retryAfter(h string) time.Duration {
+	secs, err := strconv.Atoi(strings.TrimSpace(h))
+	if err != nil || secs < 0 {
+		return 0
+	}
+	return time.Duration(secs) * time.Second
 }
 
 // Register creates an account.
@@ -146,4 +156,24 @@ func (c *Client) Me(ctx context.Context, accessToken string) (Account, error) {
 	var a Account
 	err := c.do(ctx, http.MethodGet, "/api/v1/me", accessToken, nil, &a)
 	return a, err
+}
+
+// Lobby is one public lobby as the lobby list shows it.
+type Lobby struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Game       string `json:"game"`
+	Players    int    `json:"players"`
+	MaxPlayers int    `json:"max_players"`
+	State      string `json:"state"`
+	TickRate   int    `json:"tick_rate"`
+}
+
+// Lobbies lists the server's public lobbies.
+func (c *Client) Lobbies(ctx context.Context, accessToken string) ([]Lobby, error) {
+	var out struct {
+		Lobbies []Lobby `json:"lobbies"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/lobbies", accessToken, nil, &out)
+	return out.Lobbies, err
 }

@@ -1,0 +1,204 @@
+package goclient
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/tickwire/tickwire/server/wire"
+)
+
+// errNoSocket is ErrConnectionLost before anything was sent: a request may wait and retry.
+var errNoSocket = fmt.Errorf("%w: no socket", ErrConnectionLost)
+
+// writeFrame writes one binary frame on the current socket.
+func (c *Conn) writeFrame(b []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	return c.writeLocked(b)
+}
+
+// writeLocked writes b with writeMu held. A failed write leaves the stream unusable, so it
+// closes the socket; the reader then sees the loss and reconnects.
+func (c *Conn) writeLocked(b []byte) error {
+	if c.ws == nil {
+		select {
+		case <-c.done:
+			return ErrClosed
+		default:
+			return errNoSocket
+		}
+	}
+	now := time.Now()
+	// Moving the deadline costs a timer update; once a second is precise enough.
+	if now.Sub(c.writeArmed) > time.Second {
+		_ = c.ws.SetWriteDeadline(now.Add(c.opts.WriteTimeout))
+		c.writeArmed = now
+	}
+	if err := c.ws.WriteMessage(websocket.BinaryMessage, b); err != nil {
+		c.ws.NetConn().Close()
+		return fmt.Errorf("%w: %v", ErrConnectionLost, err)
+	}
+	return nil
+}
+
+func (c *Conn) forget(id uint64) {
+	c.mu.Lock()
+	delete(c.pending, id)
+	c.mu.Unlock()
+}
+
+// endErr is what a call returns once the Conn has ended.
+func (c *Conn) endErr() error {
+	if c.err != nil {
+		return c.err
+	}
+	return ErrClosed
+}
+
+// errorFrame turns an error frame into a *ServerError.
+func errorFrame(env wire.Envelope) error {
+	if env.T != wire.TypeError {
+		return fmt.Errorf("tickwire: unexpected %q", env.T)
+	}
+	var e wire.Error
+	_ = wire.DecodePayload(env.D, &e)
+	return &ServerError{Code: e.Code, Message: e.Message}
+}
+
+// Request sends a frame of type t and waits for the frame that answers it, decoding its payload
+// into out (when not nil). An error frame comes back as a *ServerError. While a Conn made by
+// Connect is reconnecting, Request waits for the new socket (or ctx); a socket lost after the
+// request was sent returns ErrConnectionLost, since the request may have taken effect.
+func (c *Conn) Request(ctx context.Context, t string, payload, out any) error {
+	for {
+		c.mu.Lock()
+		up := c.up
+		c.mu.Unlock()
+		select {
+		case <-up:
+		case <-c.done:
+			return c.endErr()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		id := c.nextID.Add(1)
+		b, err := wire.Encode(t, id, payload)
+		if err != nil {
+			return err
+		}
+		ch := make(chan result, 1)
+		c.mu.Lock()
+		c.pending[id] = &call{ch: ch}
+		c.mu.Unlock()
+		if err := c.writeFrame(b); err != nil {
+			c.forget(id)
+			if err == errNoSocket {
+				continue
+			}
+			return err
+		}
+		select {
+		case r := <-ch:
+			switch {
+			case r.err != nil:
+				return r.err
+			case r.env.T == wire.TypeError:
+				return errorFrame(r.env)
+			case out != nil:
+				return wire.DecodePayload(r.env.D, out)
+			}
+			return nil
+		case <-c.done:
+			return c.endErr()
+		case <-ctx.Done():
+			c.forget(id)
+			return ctx.Err()
+		}
+	}
+}
+
+// Join joins a lobby as req says: by id (Lobby), by join code (Code) or by quick join (Quick).
+func (c *Conn) Join(ctx context.Context, req wire.Join) (wire.Joined, error) {
+	var j wire.Joined
+	err := c.Request(ctx, wire.TypeJoin, req, &j)
+	return j, err
+}
+
+// Create creates a lobby and joins it as its host.
+func (c *Conn) Create(ctx context.Context, req wire.Create) (wire.Joined, error) {
+	var j wire.Joined
+	err := c.Request(ctx, wire.TypeCreate, req, &j)
+	return j, err
+}
+
+// Leave gives up the connection's seat in its lobby.
+func (c *Conn) Leave(ctx context.Context) error {
+	return c.Request(ctx, wire.TypeLeave, struct{}{}, nil)
+}
+
+// Start starts a round in the lobby the connection hosts.
+func (c *Conn) Start(ctx context.Context) error {
+	return c.Request(ctx, wire.TypeStart, struct{}{}, nil)
+}
+
+// Kick removes a player from the lobby the connection hosts.
+func (c *Conn) Kick(ctx context.Context, player uint32) error {
+	return c.Request(ctx, wire.TypeKick, wire.Kick{Player: player}, nil)
+}
+
+// Ping measures the round trip to the server and returns it with the server's clock.
+func (c *Conn) Ping(ctx context.Context) (rtt time.Duration, server time.Time, err error) {
+	start := time.Now()
+	var p wire.Pong
+	if err := c.Request(ctx, wire.TypePing, wire.Ping{C: start.UnixMilli()}, &p); err != nil {
+		return 0, time.Time{}, err
+	}
+	return time.Since(start), time.UnixMilli(p.S), nil
+}
+
+// Reauth hands the server a fresh access token for this socket and returns the connection's new
+// expiry. A Conn made by Connect does this itself on reauth_required.
+func (c *Conn) Reauth(ctx context.Context, accessToken string) (time.Time, error) {
+	var ok wire.ReauthOK
+	if err := c.Request(ctx, wire.TypeReauth, wire.Reauth{Token: accessToken}, &ok); err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(ok.Exp, 0), nil
+}
+
+// Send sends one frame of type t that expects no reply. Any answer arrives on Other.
+func (c *Conn) Send(t string, payload any) error {
+	b, err := wire.Encode(t, 0, payload)
+	if err != nil {
+		return err
+	}
+	return c.writeFrame(b)
+}
+
+// SendInput sends one input; its Seq comes back as a snapshot's Ack once the server has applied
+// it. It allocates nothing, blocks at most Options.WriteTimeout, and returns ErrConnectionLost
+// while a Conn made by Connect is reconnecting: an input is worth nothing late.
+func (c *Conn) SendInput(in wire.Input) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	b := append(c.wbuf[:0], 0x82, 0xa1, 't', 0xa5, 'i', 'n', 'p', 'u', 't', 0xa1, 'd')
+	n := 3
+	if in.Buttons != 0 {
+		n++
+	}
+	b = wire.AppendMapHeader(b, n)
+	b = wire.AppendString(b, "seq")
+	b = wire.AppendUint(b, uint64(in.Seq))
+	b = wire.AppendString(b, "dx")
+	b = wire.AppendFloat32(b, in.DX)
+	b = wire.AppendString(b, "dy")
+	b = wire.AppendFloat32(b, in.DY)
+	if in.Buttons != 0 {
+		b = wire.AppendString(b, "b")
+		b = wire.AppendUint(b, uint64(in.Buttons))
+	}
+	c.wbuf = b
+	return c.writeLocked(b)
+}

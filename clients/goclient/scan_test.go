@@ -1,0 +1,150 @@
+package goclient
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/server/wire"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// arenaFrame builds a snapshot frame the way the server does: tick and ack, then the arena's
+// fields, encoded by the msgpack library with compact ints.
+func arenaFrame(tb testing.TB, tick uint64, ack uint32, players [][6]float64) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	enc := msgpack.NewEncoder(&buf)
+	enc.UseCompactInts(true)
+	_ = enc.EncodeString("w")
+	_ = enc.EncodeFloat32(800)
+	_ = enc.EncodeString("round_ms")
+	_ = enc.EncodeUint(59000)
+	_ = enc.EncodeString("players")
+	_ = enc.EncodeArrayLen(len(players))
+	for _, p := range players {
+		_ = enc.EncodeArrayLen(6)
+		_ = enc.EncodeUint(uint64(p[0]))
+		for _, f := range p[1:5] {
+			_ = enc.EncodeFloat32(float32(f))
+		}
+		_ = enc.EncodeInt(int64(p[5]))
+	}
+	_ = enc.EncodeString("coins")
+	_ = enc.EncodeArrayLen(1)
+	_ = enc.EncodeArrayLen(3)
+	_ = enc.EncodeUint(7)
+	_ = enc.EncodeFloat32(1)
+	_ = enc.EncodeFloat32(2)
+	return wire.AppendSnapshot(nil, tick, ack, buf.Bytes(), 4, nil, 0)
+}
+
+func TestScanSnapshot(t *testing.T) {
+	players := [][6]float64{{3, 10, 20, 1, 2, 5}, {300, 400.5, 30, -1, 0, -2}, {70000, 1, 2, 3, 4, 1 << 20}}
+	frame := arenaFrame(t, 1<<33, 70000, players)
+	if err := wire.Validate(frame, wire.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	typ, id, d, ok := scanEnvelope(frame)
+	if !ok || string(typ) != wire.TypeSnapshot || id != 0 {
+		t.Fatalf("envelope: %q %d %v", typ, id, ok)
+	}
+	tick, ack, ok := scanTickAck(d)
+	if !ok || tick != 1<<33 || ack != 70000 {
+		t.Fatalf("tick %d ack %d ok %v", tick, ack, ok)
+	}
+	r := RawSnapshot{Tick: tick, Ack: ack, D: d}
+	full, err := r.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range players {
+		got, ok := r.Player(uint32(p[0]))
+		want, _ := full.Player(uint32(p[0]))
+		if !ok || got != want || got.Score != int(p[5]) {
+			t.Fatalf("player %v: scanned %+v, decoded %+v", p[0], got, want)
+		}
+	}
+	if _, ok := r.Player(4); ok {
+		t.Fatal("found a player that is not there")
+	}
+}
+
+func TestScanEnvelopeWithID(t *testing.T) {
+	frame, err := wire.Encode(wire.TypeJoined, 300, wire.Joined{Player: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ, id, d, ok := scanEnvelope(frame)
+	var j wire.Joined
+	if !ok || string(typ) != wire.TypeJoined || id != 300 || wire.DecodePayload(d, &j) != nil || j.Player != 2 {
+		t.Fatalf("%q %d %v %+v", typ, id, ok, j)
+	}
+}
+
+// FuzzScan feeds the scanner what wire.Validate lets through: it must never panic nor read out
+// of bounds, whatever the frame.
+func FuzzScan(f *testing.F) {
+	f.Add(arenaFrame(f, 5, 3, [][6]float64{{1, 2, 3, 4, 5, 6}}))
+	f.Add([]byte{0x82, 0xa1, 't', 0xa8, 's', 'n', 'a', 'p', 's', 'h', 'o', 't', 0xa1, 'd', 0x90})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if wire.Validate(b, wire.Limits{}) != nil {
+			return
+		}
+		_, _, d, ok := scanEnvelope(b)
+		if !ok {
+			return
+		}
+		scanTickAck(d)
+		r := RawSnapshot{D: d}
+		r.Player(1)
+	})
+}
+
+// BenchmarkDispatchSnapshot is a bot's cost per snapshot once the socket has read it: validate,
+// find tick, ack and the bot's own row. It must not allocate.
+func BenchmarkDispatchSnapshot(b *testing.B) {
+	players := make([][6]float64, 8)
+	for i := range players {
+		players[i] = [6]float64{float64(i + 1), 100, 200, 10, 10, 3}
+	}
+	frame := arenaFrame(b, 12345, 678, players)
+	var sum float32
+	c := newConn(nil, "", Options{OnSnapshot: func(r *RawSnapshot) {
+		p, _ := r.Player(7)
+		sum += p.X + float32(r.Ack)
+	}})
+	defer c.cancel()
+	now := time.Now()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		c.dispatch(frame, now)
+	}
+	if sum == 0 {
+		b.Fatal("no snapshot seen")
+	}
+}
+
+func TestDispatchSnapshotAllocatesNothing(t *testing.T) {
+	frame := arenaFrame(t, 1, 1, [][6]float64{{1, 2, 3, 4, 5, 6}})
+	c := newConn(nil, "", Options{OnSnapshot: func(r *RawSnapshot) { r.Player(1) }})
+	defer c.cancel()
+	if n := testing.AllocsPerRun(100, func() { c.dispatch(frame, time.Time{}) }); n != 0 {
+		t.Fatalf("%v allocations per snapshot", n)
+	}
+}
+
+func TestSendInputEncoding(t *testing.T) {
+	c := newConn(nil, "", Options{})
+	defer c.cancel()
+	_ = c.SendInput(wire.Input{Seq: 70000, DX: -0.5, DY: 1, Buttons: 3}) // no socket: encodes, then fails
+	env, err := wire.Decode(c.wbuf, wire.Limits{})
+	if err != nil || env.T != wire.TypeInput {
+		t.Fatalf("%v %q", err, env.T)
+	}
+	var in wire.Input
+	if err := wire.DecodePayload(env.D, &in); err != nil || in != (wire.Input{Seq: 70000, DX: -0.5, DY: 1, Buttons: 3}) {
+		t.Fatalf("decoded %+v, %v", in, err)
+	}
+}
