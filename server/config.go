@@ -72,6 +72,8 @@ type Config struct {
 	QuickStartPlayers    int // players a quick-join lobby waits for to start a round
 	TickCatchUp          int // missed ticks a late lobby runs back to back before skipping
 
+	PprofAddr string // where runtime profiles are served; empty: nowhere
+
 	Now func() time.Time `flag:"-"`
 }
 
@@ -223,6 +225,15 @@ func (c *Config) settings() []setting {
 		{"send-buffer", "TICKWIRE_SEND_BUFFER", "65536", "kernel send buffer per socket in bytes (0: the kernel's autotuning); bounds what a stalled client holds and how soon it is found", num(&c.SendBuffer, 0, 64<<20)},
 		{"stall-timeout", "TICKWIRE_STALL_TIMEOUT", "2s", "how long a socket's writes may stay blocked while snapshots pile up before it is closed 4008 as too slow", dur(&c.StallTimeout, 100*time.Millisecond)},
 		{"seat-grace", "TICKWIRE_SEAT_GRACE", "30s", "how long a dropped player's seat waits for a reconnect", dur(&c.SeatGrace, 0)},
+		{"pprof-addr", "TICKWIRE_PPROF_ADDR", "", "serve runtime profiles (/debug/pprof/) on this address, like 127.0.0.1:6060; keep it private (default: off)", func(s string) error {
+			if s != "" {
+				if _, _, err := net.SplitHostPort(s); err != nil {
+					return errors.New("must be host:port, like 127.0.0.1:6060")
+				}
+			}
+			c.PprofAddr = s
+			return nil
+		}},
 		{"log-format", "TICKWIRE_LOG_FORMAT", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
 		{"log-level", "TICKWIRE_LOG_LEVEL", "info", "log level: debug, info, warn or error", oneOf(&c.LogLevel, "debug", "info", "warn", "error")},
 	}

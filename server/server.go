@@ -41,6 +41,8 @@ type Server struct {
 	throttle *loginThrottle
 	now      func() time.Time
 
+	pprofAddr string
+
 	shuttingDown atomic.Bool
 	shutdownDone chan struct{} // closed when Shutdown has finished
 	shutdownErr  error         // what Shutdown returned; read after shutdownDone
@@ -156,6 +158,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
 	s.ln = ln
+	if err := s.servePprof(runCtx); err != nil {
+		stop()
+		ln.Close()
+		return err
+	}
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
