@@ -5,7 +5,7 @@ BIN         := bin/tickwire
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X github.com/tickwire/tickwire/server.Version=$(VERSION)
 
-.PHONY: all build run test lint gotest bench fuzz soak clean
+.PHONY: all build run test lint gotest bench fuzz soak loadtest clean
 
 all: build
 
@@ -42,6 +42,22 @@ soak:
 	@mkdir -p bin
 	SOAK_DURATION=$(DURATION) SOAK_BOTS=$(BOTS) SOAK_LOBBY_SIZE=$(LOBBY_SIZE) SOAK_REPORT=$(CURDIR)/bin/soak-report.txt \
 	  $(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 0 ./server
+
+# make loadtest: the server on CPU 0, BOTS bots on CPU 1, LOBBY bots per lobby, for DURATION once
+# every bot plays; TTL is the access-token lifetime (short ones exercise reauth). PROFILE=file
+# also writes a CPU profile of the server over the window. See clients/bot/loadtest.sh. Its
+# defaults are its own (soak shares the names BOTS and DURATION); the command line sets them.
+loadtest: BOTS = 1000
+loadtest: DURATION = 30s
+LOBBY    ?= 8
+TICK     ?= 20
+TTL      ?= 15m
+PROFILE  ?=
+
+loadtest: build
+	$(GO) build -trimpath -o bin/tickwire-bot ./clients/bot
+	BOTS=$(BOTS) LOBBY=$(LOBBY) TICK=$(TICK) DURATION=$(DURATION) TTL=$(TTL) PROFILE=$(PROFILE) \
+	  SERVER=$(BIN) BOT=bin/tickwire-bot bash clients/bot/loadtest.sh
 
 clean:
 	rm -rf bin
