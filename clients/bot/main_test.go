@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/server"
+	"go.uber.org/goleak"
+)
+
+// startServer runs the real server on loopback with a fresh data folder; stop shuts it down.
+func startServer(t *testing.T, mutate func(*server.Config)) (url string, stop func()) {
+	t.Helper()
+	cfg := server.DefaultConfig()
+	cfg.Data, cfg.Addr = t.TempDir(), "127.0.0.1:0"
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.Open(ctx, cfg, nil)
+	if err == nil {
+		err = srv.Serve(ctx, nil)
+	}
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := srv.Wait(); err != nil {
+				t.Errorf("server: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return srv.URL(), stop
+}
+
+// syncBuffer is a bytes.Buffer that the bots' goroutines and the test may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// lastLine parses the report's last line of key=value pairs.
+func lastLine(t *testing.T, out string) map[string]float64 {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	kv := map[string]float64{}
+	for f := range strings.FieldsSeq(lines[len(lines)-1]) {
+		k, v, ok := strings.Cut(f, "=")
+		n, err := strconv.ParseFloat(v, 64)
+		if !ok || err != nil {
+			t.Fatalf("last line field %q is not key=number:\n%s", f, out)
+		}
+		kv[k] = n
+	}
+	for _, k := range []string{"bots", "connected", "snapshot_hz", "ack_p50_ms", "ack_p99_ms", "reauths", "disconnects", "errors"} {
+		if _, ok := kv[k]; !ok {
+			t.Fatalf("last line lacks %s:\n%s", k, out)
+		}
+	}
+	return kv
+}
+
+func leakCheck(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() {
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		goleak.VerifyNone(t, opt)
+	})
+}
+
+// TestRunReports plays 5 bots in lobbies of 3 with 3 s access tokens: all stay connected, get
+// their snapshots, see their inputs acknowledged about a tick later, and renew their tokens in
+// band.
+func TestRunReports(t *testing.T) {
+	leakCheck(t)
+	url, _ := startServer(t, func(c *server.Config) { c.AccessTTL = 3 * time.Second })
+	var out, errw syncBuffer
+	code := Main(context.Background(), []string{"--server", url, "--bots", "5", "--lobby-size", "3",
+		"--warmup", "500ms", "--duration", "2500ms", "--progress", "1s", "--server-pid", strconv.Itoa(os.Getpid())}, &out, &errw)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errw.String())
+	}
+	kv := lastLine(t, out.String())
+	if kv["bots"] != 5 || kv["connected"] != 5 || kv["disconnects"] != 0 || kv["errors"] != 0 {
+		t.Fatalf("report:\n%s", out.String())
+	}
+	if kv["snapshot_hz"] < 15 || kv["snapshot_hz"] > 21 || kv["tick_hz"] != 20 {
+		t.Fatalf("snapshot_hz %v at a 20 Hz tick", kv["snapshot_hz"])
+	}
+	// An input sent on a snapshot is applied at the next tick, 50 ms later.
+	if kv["ack_p50_ms"] < 30 || kv["ack_p50_ms"] > 150 {
+		t.Fatalf("ack_p50_ms %v", kv["ack_p50_ms"])
+	}
+	if kv["reauths"] < 1 {
+		t.Fatalf("no reauths with 3 s tokens over 3 s:\n%s", out.String())
+	}
+	if kv["server_cpu_pct"] <= 0 || kv["server_rss_mib"] <= 0 {
+		t.Fatalf("--server-pid measured nothing:\n%s", out.String())
+	}
+	if !strings.Contains(errw.String(), "bot: t=") {
+		t.Fatalf("no progress line:\n%s", errw.String())
+	}
+}
+
+// TestServerShutdownFailsTheRun: bots dropped by a shutdown in the middle of the run are
+// disconnects, and the exit status says so.
+func TestServerShutdownFailsTheRun(t *testing.T) {
+	leakCheck(t)
+	url, stop := startServer(t, nil)
+	var out, errw syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(context.Background(), []string{"--server", url, "--bots", "3", "--warmup", "0s",
+			"--duration", "3s", "--progress", "500ms"}, &out, &errw)
+	}()
+	for !strings.Contains(errw.String(), "window open") {
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	code := <-done
+	kv := lastLine(t, out.String())
+	if code != 1 || kv["disconnects"] < 3 || kv["connected"] != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errw.String())
+	}
+}
+
+func TestBadCommandLines(t *testing.T) {
+	for _, args := range [][]string{
+		{"--bots", "0"},
+		{"--lobby-size", "65"},
+		{"--duration", "0s"},
+		{"--behaviour", "dance"},
+		{"--server", "localhost:8080"},
+		{"extra"},
+	} {
+		var out, errw syncBuffer
+		if code := Main(context.Background(), args, &out, &errw); code != 2 || !strings.Contains(errw.String(), "bot:") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errw.String())
+		}
+	}
+}
+
+func TestHistogramQuantiles(t *testing.T) {
+	var h histogram
+	for i := 1; i <= 1000; i++ {
+		h.add(time.Duration(i) * time.Millisecond / 10) // 0.1 ms to 100 ms
+	}
+	if q := h.quantile(0.5); q < 49*time.Millisecond || q > 51*time.Millisecond {
+		t.Fatalf("p50 %v", q)
+	}
+	if q := h.quantile(0.99); q < 98*time.Millisecond || q > 100*time.Millisecond {
+		t.Fatalf("p99 %v", q)
+	}
+	h.add(time.Hour)
+	if h.maxDur() != time.Hour || h.quantile(1) != 5*time.Second {
+		t.Fatalf("max %v, p100 %v", h.maxDur(), h.quantile(1))
+	}
+}
+
+func TestProcStat(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc here")
+	}
+	deadline := time.Now().Add(50 * time.Millisecond)
+	for time.Now().Before(deadline) { // burn some CPU
+	}
+	cpu, err := cpuTime(0)
+	if err != nil || cpu <= 0 {
+		t.Fatalf("cpuTime = %v, %v", cpu, err)
+	}
+	if n, err := rss(os.Getpid()); err != nil || n < 1<<20 {
+		t.Fatalf("rss = %v, %v", n, err)
+	}
+	if _, err := cpuTime(1 << 30); err == nil {
+		t.Fatal("no error for a process that does not exist")
+	}
+}
