@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -87,6 +89,19 @@ func (r *run) play(ctx context.Context) error {
 		return ctx.Err()
 	}
 
+	if r.cfg.cpuProfile != "" {
+		f, err := os.Create(r.cfg.cpuProfile)
+		if err != nil {
+			r.end()
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			r.end()
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	w := r.openWindow()
 	if !r.cfg.quiet {
 		fmt.Fprintln(r.errw, "bot: window open") // the load-test driver starts its profile here
