@@ -55,7 +55,7 @@ TTL      ?= 15m
 PROFILE  ?=
 
 loadtest: build
-	$(GO) build -trimpath -o bin/tickwire-bot ./clients/bot
+	$(GO) build -o bin/tickwire-bot ./clients/bot
 	BOTS=$(BOTS) LOBBY=$(LOBBY) TICK=$(TICK) DURATION=$(DURATION) TTL=$(TTL) PROFILE=$(PROFILE) \
 	  SERVER=$(BIN) BOT=bin/tickwire-bot bash clients/bot/loadtest.sh
 
