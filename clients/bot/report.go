@@ -26,7 +26,7 @@ func (r *run) report(res result) {
 	fmt.Fprintf(tw, "input to ack\tp50 %.1f ms, p99 %.1f ms, max %.1f ms (%d inputs)\n",
 		ms(r.ack.quantile(0.5)), ms(r.ack.quantile(0.99)), ms(r.ack.maxDur()), r.ack.count.Load())
 	fmt.Fprintf(tw, "reauths, disconnects, errors\t%d, %d, %d\n", res.reauths, res.disconnect, res.errors)
-	fmt.Fprintf(tw, "bots' CPU\t%.1f%% of one core\n", res.loadCPU)
+	fmt.Fprintf(tw, "bots' CPU\t%.1f%% of one core, %.2f heap allocations per snapshot\n", res.loadCPU, res.allocsPerSnap)
 	if res.hasServer {
 		fmt.Fprintf(tw, "server CPU\t%.1f%% of one core, %.1f µs per client-tick\n", res.serverCPU, usPerClientTick)
 		fmt.Fprintf(tw, "server memory\tRSS %.1f MiB, %.1f MiB before the bots: %.1f KiB per connected bot\n",

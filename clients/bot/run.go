@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -292,6 +293,7 @@ type window struct {
 	start     time.Time
 	selfCPU   time.Duration
 	serverCPU time.Duration
+	mallocs   uint64
 }
 
 func (r *run) openWindow() window {
@@ -303,6 +305,9 @@ func (r *run) openWindow() window {
 	for _, b := range r.bots {
 		b.snaps.Store(0)
 	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	w.mallocs = ms.Mallocs
 	r.measuring.Store(true)
 	return w
 }
@@ -319,11 +324,14 @@ type result struct {
 	tickRate, lobbies   int64
 	reauths, disconnect int64
 	errors              int64
+	allocsPerSnap       float64 // the bots' heap allocations per snapshot received, all causes
 }
 
 func (r *run) closeWindow(w window, baseRSS int64) result {
 	r.measuring.Store(false)
 	secs := time.Since(w.start).Seconds()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
 	res := result{secs: secs, bots: len(r.bots), tickRate: r.tickRate.Load(), lobbies: r.lobbies.Load(), baseRSS: baseRSS}
 	if cpu, err := cpuTime(0); err == nil {
 		res.loadCPU = 100 * (cpu - w.selfCPU).Seconds() / secs
@@ -351,6 +359,7 @@ func (r *run) closeWindow(w window, baseRSS int64) result {
 	}
 	if n > 0 {
 		res.hzMean = sum / float64(n)
+		res.allocsPerSnap = float64(ms.Mallocs-w.mallocs) / (sum * secs)
 	} else {
 		res.hzMin = 0
 	}

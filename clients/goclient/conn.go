@@ -220,15 +220,15 @@ func (c *Conn) start(ctx context.Context, token string) error {
 	return nil
 }
 
-var writeBuffers sync.Pool
-
 // dial opens a socket and reads its welcome.
 func (c *Conn) dial(ctx context.Context, token string) (*websocket.Conn, wire.Welcome, error) {
 	var w wire.Welcome
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+token)
+	// Each socket keeps its own small write buffer: gorilla's shared buffer pool allocates on
+	// every message it returns a buffer to the pool, and a client's frames are small.
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Subprotocols: []string{wire.Subprotocol},
-		ReadBufferSize: 2048, WriteBufferPool: &writeBuffers, Proxy: http.ProxyFromEnvironment}
+		ReadBufferSize: 2048, WriteBufferSize: 1024, Proxy: http.ProxyFromEnvironment}
 	ws, resp, err := d.DialContext(ctx, c.url, h)
 	if err != nil {
 		if resp != nil {
