@@ -44,9 +44,13 @@ if [ -n "$PROFILE" ]; then
 fi
 status=0
 wait $bpid || status=$?
+# Where snapshots went missing, over the whole run: the server's own counters.
+sum() { curl -sf "$url/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%d", s }'; }
+counters="snapshots superseded $(sum tickwire_snapshots_superseded_total), ticks late $(sum tickwire_lobby_ticks_late_total), ticks skipped $(sum tickwire_lobby_ticks_skipped_total), inputs dropped $(sum tickwire_inputs_dropped_total)"
 grep '^bot: t=' "$tmp/bot.err" >&2 || true
 grep -v '^bot: t=' "$tmp/bot.err" >&2 || true
 head -n -1 "$tmp/bot.out"
+printf '%-30s%s\n' "server counters (whole run)" "$counters"
 line=$(tail -n 1 "$tmp/bot.out")
 get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 echo "ccu=$(get connected) tick_hz=$(get tick_hz) snapshot_interval_p99_ms=$(get snapshot_interval_p99_ms)" \
