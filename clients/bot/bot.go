@@ -32,11 +32,12 @@ const arenaW, arenaH = 800, 600
 // answers each snapshot with one input, so a bot costs one goroutine and no allocation per
 // frame. The fields that the progress line reads are atomics.
 type bot struct {
-	run  *run
-	conn *goclient.Conn
-	kind behaviour
-	rng  *rand.Rand
-	host atomic.Bool
+	run    *run
+	tokens goclient.Tokens // from sign-in; the connection keeps its own after refreshes
+	conn   *goclient.Conn
+	kind   behaviour
+	rng    *rand.Rand
+	host   atomic.Bool
 
 	// Owned by the reader goroutine.
 	player   uint32

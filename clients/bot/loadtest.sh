@@ -22,21 +22,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pprof_flag=()
-if [ -n "$PROFILE" ]; then pprof_flag=(--pprof-addr 127.0.0.1:0); fi
 # Every bot comes from 127.0.0.1: lift the per-address socket limit above BOTS.
 pin 0 "$SERVER" serve --addr 127.0.0.1:0 --data "$tmp/data" --tick-rate "$TICK" --access-ttl "$TTL" \
-  --max-conns-per-addr $((BOTS + 100)) --log-level warn "${pprof_flag[@]}" >"$tmp/server.out" 2>"$tmp/server.err" &
+  --max-conns-per-addr $((BOTS + 100)) --log-level warn --pprof-addr 127.0.0.1:0 >"$tmp/server.out" 2>"$tmp/server.err" &
 spid=$!
 for _ in $(seq 100); do grep -q 'serving at' "$tmp/server.out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[^ ]*' "$tmp/server.out" | head -1)
 if [ -z "$url" ]; then echo "loadtest: the server did not start:" >&2; cat "$tmp/server.err" >&2; exit 1; fi
+paddr=$(grep -o 'pprof=[^ ]*' "$tmp/server.err" | head -1 | cut -d= -f2)
 
 pin 1 "$BOT" --server "$url" --bots "$BOTS" --lobby-size "$LOBBY" --duration "$DURATION" \
-  --server-pid "$spid" --progress 5s >"$tmp/bot.out" 2>"$tmp/bot.err" &
+  --server-pid "$spid" --server-pprof "$paddr" --progress 5s >"$tmp/bot.out" 2>"$tmp/bot.err" &
 bpid=$!
 if [ -n "$PROFILE" ]; then
-  paddr=$(grep -o 'pprof=[^ ]*' "$tmp/server.err" | head -1 | cut -d= -f2)
   for _ in $(seq 1200); do grep -q 'window open' "$tmp/bot.err" && break; kill -0 $bpid 2>/dev/null || break; sleep 0.1; done
   secs=20
   if [[ $DURATION =~ ^([0-9]+)s$ ]]; then secs=$((BASH_REMATCH[1] > 4 ? BASH_REMATCH[1] - 2 : 2)); fi
@@ -56,5 +54,5 @@ get() { echo "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 echo "ccu=$(get connected) tick_hz=$(get tick_hz) snapshot_interval_p99_ms=$(get snapshot_interval_p99_ms)" \
   "ack_p99_ms=$(get ack_p99_ms) server_cpu_pct=$(get server_cpu_pct)" \
   "server_us_per_client_tick=$(get server_us_per_client_tick) server_rss_mib=$(get server_rss_mib)" \
-  "rss_per_conn_kib=$(get rss_per_conn_kib) load_cpu_pct=$(get load_cpu_pct)"
+  "rss_per_conn_kib=$(get rss_per_conn_kib) load_cpu_pct=$(get load_cpu_pct) live_per_conn_kib=$(get live_per_conn_kib)"
 exit $status

@@ -46,6 +46,7 @@ type config struct {
 	serverPID   int
 	quiet       bool
 	cpuProfile  string
+	serverPprof string
 }
 
 func parse(args []string, stderr io.Writer) (config, error) {
@@ -63,6 +64,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.concurrency, "setup-concurrency", 16, "lobbies set up at once")
 	fs.DurationVar(&c.progress, "progress", 2*time.Second, "how often a progress line is printed (0: never)")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "the server's process id, when it runs here: report its CPU and memory over the window")
+	fs.StringVar(&c.serverPprof, "server-pprof", "", "the server's --pprof-addr: report its live heap and stacks per bot, after a collection, at the window's end")
 	fs.BoolVar(&c.quiet, "quiet", false, "print no progress and no per-bot failures")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the bots' own CPU profile over the window to this file")
 	if err := fs.Parse(args); err != nil {

@@ -32,6 +32,12 @@ func (r *run) report(res result) {
 		fmt.Fprintf(tw, "server memory\tRSS %.1f MiB, %.1f MiB before the bots: %.1f KiB per connected bot\n",
 			float64(res.serverRSS)/(1<<20), float64(res.baseRSS)/(1<<20), perConnKiB)
 	}
+	livePerConn := 0.0
+	if res.live > 0 && res.connected > 0 {
+		livePerConn = float64(res.live-res.baseLive) / 1024 / float64(res.connected)
+		fmt.Fprintf(tw, "server live memory\theap and stacks after a collection %.1f MiB, %.1f MiB before the bots: %.1f KiB per connected bot\n",
+			float64(res.live)/(1<<20), float64(res.baseLive)/(1<<20), livePerConn)
+	}
 	tw.Flush()
 
 	kv := []string{
@@ -54,6 +60,9 @@ func (r *run) report(res result) {
 			fmt.Sprintf("server_us_per_client_tick=%.1f", usPerClientTick),
 			fmt.Sprintf("server_rss_mib=%.1f", float64(res.serverRSS)/(1<<20)),
 			fmt.Sprintf("rss_per_conn_kib=%.1f", perConnKiB))
+	}
+	if res.live > 0 {
+		kv = append(kv, fmt.Sprintf("live_per_conn_kib=%.1f", livePerConn))
 	}
 	fmt.Fprintln(r.out, strings.Join(kv, " "))
 }

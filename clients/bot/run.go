@@ -69,6 +69,23 @@ func (r *run) logf(format string, args ...any) {
 
 // play sets the bots up, runs the warmup and the window, ends the bots and reports.
 func (r *run) play(ctx context.Context) error {
+	setupStart := time.Now()
+	r.signIn(ctx)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// The baseline comes after the accounts exist, so that the memory per bot is what a
+	// connection costs, not the database's cache of new accounts.
+	var baseLive int64
+	if r.cfg.serverPprof != "" {
+		var err error
+		if baseLive, err = liveMemory(ctx, r.cfg.serverPprof); err != nil {
+			return fmt.Errorf("--server-pprof: %w", err)
+		}
+		// Let the runtime hand what the collection freed back to the system before the
+		// baseline RSS is read.
+		sleepCtx(ctx, 2*time.Second)
+	}
 	var baseRSS int64
 	if r.cfg.serverPID > 0 {
 		var err error
@@ -76,7 +93,6 @@ func (r *run) play(ctx context.Context) error {
 			return fmt.Errorf("--server-pid: %w", err)
 		}
 	}
-	setupStart := time.Now()
 	r.setup(ctx)
 	if ctx.Err() != nil {
 		r.end()
@@ -128,13 +144,43 @@ loop:
 		}
 	}
 	res := r.closeWindow(w, baseRSS)
+	if r.cfg.serverPprof != "" {
+		if live, err := liveMemory(context.Background(), r.cfg.serverPprof); err == nil {
+			res.live, res.baseLive = live, baseLive
+		}
+	}
 	r.end()
 	r.report(res)
 	return nil
 }
 
-// setup signs every bot in, connects it and seats it: lobby by lobby, --setup-concurrency
-// lobbies at a time. A bot that fails is counted and left out.
+// signIn gets every bot its tokens, --setup-concurrency at a time. A bot that fails is counted
+// and left out.
+func (r *run) signIn(ctx context.Context) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range r.cfg.concurrency {
+		wg.Go(func() {
+			for i := range next {
+				tok, err := r.account(ctx, i)
+				if err != nil {
+					r.counters.errors.Add(1)
+					r.logf("bot %d: sign in: %v", i, err)
+					continue
+				}
+				r.bots[i].tokens = tok
+			}
+		})
+	}
+	for i := 0; i < len(r.bots) && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// setup connects every signed-in bot and seats it: lobby by lobby, --setup-concurrency lobbies
+// at a time. A bot that fails is counted and left out.
 func (r *run) setup(ctx context.Context) {
 	m := r.cfg.lobbySize
 	groups := make(chan int)
@@ -158,13 +204,10 @@ func (r *run) setupLobby(ctx context.Context, members []*bot, g int) {
 	var host *bot
 	for i, b := range members {
 		idx := g*r.cfg.lobbySize + i
-		tok, err := r.account(ctx, idx)
-		if err != nil {
-			r.counters.errors.Add(1)
-			r.logf("bot %d: sign in: %v", idx, err)
-			continue
+		if b.tokens.AccessToken == "" {
+			continue // its sign-in failed
 		}
-		c, err := r.api.Connect(ctx, tok, b.options())
+		c, err := r.api.Connect(ctx, b.tokens, b.options())
 		if err != nil {
 			r.counters.errors.Add(1)
 			r.logf("bot %d: connect: %v", idx, err)
@@ -325,6 +368,7 @@ type result struct {
 	reauths, disconnect int64
 	errors              int64
 	allocsPerSnap       float64 // the bots' heap allocations per snapshot received, all causes
+	live, baseLive      int64   // the server's heap and stacks in use after a collection
 }
 
 func (r *run) closeWindow(w window, baseRSS int64) result {

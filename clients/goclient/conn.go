@@ -188,11 +188,21 @@ func Dial(ctx context.Context, wsURL, accessToken string) (*Conn, error) {
 }
 
 // Connect opens a connection that renews its token in band and reconnects, as Conn describes,
-// with the token pair tok from Login, Guest or Refresh. ctx bounds the first dial only.
+// with the token pair tok from Login, Guest or Refresh; an access token that has expired
+// already is refreshed first. ctx bounds the first dial only.
 func (cl *Client) Connect(ctx context.Context, tok Tokens, opts Options) (*Conn, error) {
 	c := newConn(cl, WebSocketURL(cl.BaseURL), opts)
 	c.setTokens(tok)
-	if err := c.start(ctx, tok.AccessToken); err != nil {
+	err := c.start(ctx, tok.AccessToken)
+	if errors.Is(err, ErrExpired) {
+		// The access token expired before its first use: the refresh token may still serve.
+		c.ctx, c.cancel = context.WithCancel(context.Background())
+		var t Tokens
+		if t, err = c.refresh(ctx, 1); err == nil {
+			err = c.start(ctx, t.AccessToken)
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	return c, nil

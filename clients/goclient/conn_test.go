@@ -3,6 +3,7 @@ package goclient_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -330,5 +331,50 @@ func TestDialRefused(t *testing.T) {
 	var ae *goclient.APIError
 	if !errors.As(err, &ae) || ae.Status != 401 || ae.Code != "invalid_token" {
 		t.Fatalf("dial with a bad token: %v, want a 401 invalid_token *APIError", err)
+	}
+}
+
+// clock is a server clock that a test steps.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestConnectRefreshesAnExpiredToken: a token pair whose access token expired while it waited
+// still connects, through its refresh token.
+func TestConnectRefreshesAnExpiredToken(t *testing.T) {
+	leakCheck(t)
+	clk := &clock{t: time.Now()}
+	ts := startServer(t, func(c *serverConfig) { c.Now = clk.Now })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	api := goclient.New(ts.URL())
+	tok := guest(t, ctx, api)
+	clk.Add(time.Hour) // past the 15 min access token, well within the refresh token
+	if _, err := goclient.Dial(ctx, goclient.WebSocketURL(ts.URL()), tok.AccessToken); !errors.Is(err, goclient.ErrExpired) {
+		t.Fatalf("dial with the expired token: %v, want ErrExpired", err)
+	}
+	c, err := api.Connect(ctx, tok, goclient.Options{})
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer c.Close()
+	if c.Tokens().AccessToken == tok.AccessToken {
+		t.Fatal("connected without a new token")
+	}
+	if _, _, err := c.Ping(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
