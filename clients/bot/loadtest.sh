@@ -4,14 +4,16 @@
 #   ccu tick_hz snapshot_interval_p99_ms ack_p99_ms server_cpu_pct server_us_per_client_tick
 #   server_rss_mib rss_per_conn_kib load_cpu_pct
 # Settings (environment): BOTS LOBBY TICK DURATION TTL, SERVER and BOT (the binaries),
-# PROFILE=file to also take a CPU profile of the server over the window (go tool pprof -top).
+# PROFILE=file to also take a CPU profile of the server over the window (go tool pprof -top),
+# NICE=-10 (as root) to favour both sides over other work on a shared machine.
 set -euo pipefail
 BOTS=${BOTS:-1000} LOBBY=${LOBBY:-8} TICK=${TICK:-20} DURATION=${DURATION:-30s} TTL=${TTL:-15m}
-SERVER=${SERVER:-bin/tickwire} BOT=${BOT:-bin/tickwire-bot} PROFILE=${PROFILE:-}
+SERVER=${SERVER:-bin/tickwire} BOT=${BOT:-bin/tickwire-bot} PROFILE=${PROFILE:-} NICE=${NICE:-0}
 
 pin() { # pin CPU command...: run in the background, so that $! is the command's own pid
   local cpu=$1; shift
-  if command -v taskset >/dev/null && [ "$(nproc)" -gt "$cpu" ]; then exec taskset -c "$cpu" "$@"; else exec "$@"; fi
+  if command -v taskset >/dev/null && [ "$(nproc)" -gt "$cpu" ]; then set -- taskset -c "$cpu" "$@"; fi
+  exec nice -n "$NICE" "$@"
 }
 
 tmp=$(mktemp -d)
