@@ -29,9 +29,9 @@ pin 0 "$SERVER" serve --addr 127.0.0.1:0 --data "$tmp/data" --tick-rate "$TICK" 
   --max-conns-per-addr $((BOTS + 100)) --log-level warn --pprof-addr 127.0.0.1:0 >"$tmp/server.out" 2>"$tmp/server.err" &
 spid=$!
 for _ in $(seq 100); do grep -q 'serving at' "$tmp/server.out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o 'http://[^ ]*' "$tmp/server.out" | head -1)
+url=$(grep -o 'http://[^ ]*' "$tmp/server.out" | head -1 || true)
 if [ -z "$url" ]; then echo "loadtest: the server did not start:" >&2; cat "$tmp/server.err" >&2; exit 1; fi
-paddr=$(grep -o 'pprof=[^ ]*' "$tmp/server.err" | head -1 | cut -d= -f2)
+paddr=$(grep -o 'pprof=[^ ]*' "$tmp/server.err" | head -1 | cut -d= -f2 || true)
 
 pin 1 "$BOT" --server "$url" --bots "$BOTS" --lobby-size "$LOBBY" --duration "$DURATION" \
   --server-pid "$spid" --server-pprof "$paddr" --progress 5s >"$tmp/bot.out" 2>"$tmp/bot.err" &
