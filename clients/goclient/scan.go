@@ -254,6 +254,13 @@ func scanEnvelope(frame []byte) (t []byte, id uint64, d []byte, ok bool) {
 			id = s.uint()
 		case "d":
 			start := s.off
+			if n == 1 {
+				// The last entry, as servers write it: the payload runs to the end, and
+				// walking it here only to find that end would read a snapshot twice.
+				d = frame[start:]
+				s.off = len(frame)
+				continue
+			}
 			s.skip()
 			d = frame[start:s.off]
 		default:

@@ -3,6 +3,7 @@ package goclient
 import (
 	"time"
 
+	"github.com/tickwire/tickwire/server/wire"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -63,6 +64,9 @@ type RawSnapshot struct {
 // Decode decodes the whole snapshot as the arena describes it.
 func (r *RawSnapshot) Decode() (Snapshot, error) {
 	var s Snapshot
+	if err := wire.Validate(r.D, wire.Limits{}); err != nil {
+		return Snapshot{}, err
+	}
 	if err := msgpack.Unmarshal(r.D, &s); err != nil {
 		return Snapshot{}, err
 	}
