@@ -27,7 +27,8 @@ type Options struct {
 	// channel, under the same rules.
 	OnEvent func(wire.Event)
 	// OnStatus, when set, is told what the connection does on its own: reconnects, rejoins and
-	// reauths. Calls come one at a time from the connection's goroutines, under the same rules.
+	// reauths. Calls come one at a time, from the reader or from a token refresh, so possibly
+	// while OnSnapshot runs; the same rules apply.
 	OnStatus func(Status)
 	// OnTokens, when set, receives every new token pair after a refresh, for a caller that keeps
 	// them: a refresh token works once.

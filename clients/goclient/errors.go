@@ -10,7 +10,8 @@ import (
 // Why a connection ended, for errors.Is. A *CloseError from the server matches the one its code
 // names; a refused dial or refresh whose answer means the same matches it too.
 var (
-	// ErrExpired: the access token expired without a reauth (close 4001).
+	// ErrExpired: the access token expired without a reauth (close 4001), or the server found
+	// it expired. A Conn made by Connect refreshes and reconnects after it.
 	ErrExpired = errors.New("tickwire: token expired without reauth")
 	// ErrRevoked: the session was ended by logout, ban or refresh-token reuse (close 4003), or
 	// the server refuses the account's tokens.
