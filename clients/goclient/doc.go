@@ -14,8 +14,9 @@
 // A connection ends for good when Close is called, when reconnecting fails for
 // Options.ReconnectFor, or when the server closes it for a reason no retry cures. Err then says
 // why; test it with errors.Is against ErrRevoked (4003: logout, ban, refresh reuse), ErrPolicy
-// (4008), ErrExpired (4001) or ErrGoingAway (1001), or take the *CloseError. Requests that the
-// server refuses return a *ServerError that errors.Is matches against ErrNotFound,
+// (4008), ErrExpired (4001) or ErrGoingAway (1001), or take the *CloseError; a Conn made by
+// Connect outlives 1001 and 4001 by refreshing its token if need be and reconnecting. Requests
+// that the server refuses return a *ServerError that errors.Is matches against ErrNotFound,
 // ErrLobbyFull and the other values of its kind.
 //
 // # Snapshots
