@@ -166,12 +166,12 @@ func TestRawSnapshots(t *testing.T) {
 	}
 }
 
-// TestReauthKeepsTheSocket runs with access tokens of 3 s: the server asks for a reauth 0.75 s
+// TestReauthKeepsTheSocket runs with access tokens of 4 s: the server asks for a reauth 2 s
 // before each expiry, and the Conn refreshes and re-authenticates in band, on the same socket,
 // while snapshots keep flowing.
 func TestReauthKeepsTheSocket(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, func(c *serverConfig) { c.AccessTTL = 3 * time.Second })
+	ts := startServer(t, func(c *serverConfig) { c.AccessTTL, c.ReauthLead = 4*time.Second, 2*time.Second })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -206,7 +206,7 @@ func TestReauthKeepsTheSocket(t *testing.T) {
 	if n := st.count(goclient.StatusDisconnected) + st.count(goclient.StatusReauthFailed); n != 0 {
 		t.Fatalf("statuses %v: want only reauths", st.seen)
 	}
-	if maxGap > time.Second {
+	if maxGap > 2*time.Second {
 		t.Fatalf("snapshots stopped for %s around a reauth", maxGap)
 	}
 	if len(tokens) < 3 || c.Tokens() == (goclient.Tokens{}) {
