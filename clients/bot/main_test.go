@@ -92,12 +92,12 @@ func leakCheck(t *testing.T) {
 	})
 }
 
-// TestRunReports plays 5 bots in lobbies of 3 with 3 s access tokens: all stay connected, get
+// TestRunReports plays 5 bots in lobbies of 3 with 4 s access tokens: all stay connected, get
 // their snapshots, see their inputs acknowledged about a tick later, and renew their tokens in
 // band.
 func TestRunReports(t *testing.T) {
 	leakCheck(t)
-	url, _ := startServer(t, func(c *server.Config) { c.AccessTTL = 3 * time.Second })
+	url, _ := startServer(t, func(c *server.Config) { c.AccessTTL, c.ReauthLead = 4*time.Second, 2*time.Second })
 	var out, errw syncBuffer
 	code := Main(context.Background(), []string{"--server", url, "--bots", "5", "--lobby-size", "3",
 		"--warmup", "500ms", "--duration", "2500ms", "--progress", "1s", "--server-pid", strconv.Itoa(os.Getpid())}, &out, &errw)
@@ -117,7 +117,7 @@ func TestRunReports(t *testing.T) {
 		t.Fatalf("ack_p50_ms %v", kv["ack_p50_ms"])
 	}
 	if kv["reauths"] < 1 {
-		t.Fatalf("no reauths with 3 s tokens over 3 s:\n%s", out.String())
+		t.Fatalf("no reauths with 4 s tokens, renewed 2 s ahead, over 3 s:\n%s", out.String())
 	}
 	if kv["server_cpu_pct"] <= 0 || kv["server_rss_mib"] <= 0 {
 		t.Fatalf("--server-pid measured nothing:\n%s", out.String())
