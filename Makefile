@@ -45,9 +45,9 @@ soak:
 
 # make loadtest: the server on CPU 0, BOTS bots on CPU 1, LOBBY bots per lobby, for DURATION once
 # every bot plays; TTL is the access-token lifetime (short ones exercise reauth). PROFILE=file
-# also writes a CPU profile of the server over the window; NICE=-10 favours both sides on a busy
-# machine. See clients/bot/loadtest.sh. Its defaults are its own (soak shares the names BOTS and
-# DURATION); the command line sets them.
+# also writes a CPU profile of the server over the window; NICE=-10 or RT=10 (SCHED_FIFO) favour
+# both sides on a busy machine. See clients/bot/loadtest.sh. Its defaults are its own (soak
+# shares the names BOTS and DURATION); the command line sets them.
 loadtest: BOTS = 1000
 loadtest: DURATION = 30s
 LOBBY    ?= 8
@@ -55,10 +55,11 @@ TICK     ?= 20
 TTL      ?= 15m
 PROFILE  ?=
 NICE     ?= 0
+RT       ?=
 
 loadtest: build
 	$(GO) build -o bin/tickwire-bot ./clients/bot
-	BOTS=$(BOTS) LOBBY=$(LOBBY) TICK=$(TICK) DURATION=$(DURATION) TTL=$(TTL) PROFILE=$(PROFILE) NICE=$(NICE) \
+	BOTS=$(BOTS) LOBBY=$(LOBBY) TICK=$(TICK) DURATION=$(DURATION) TTL=$(TTL) PROFILE=$(PROFILE) NICE=$(NICE) RT=$(RT) \
 	  SERVER=$(BIN) BOT=bin/tickwire-bot bash clients/bot/loadtest.sh
 
 clean:

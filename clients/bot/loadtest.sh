@@ -5,14 +5,16 @@
 #   server_rss_mib rss_per_conn_kib load_cpu_pct
 # Settings (environment): BOTS LOBBY TICK DURATION TTL, SERVER and BOT (the binaries),
 # PROFILE=file to also take a CPU profile of the server over the window (go tool pprof -top),
-# NICE=-10 (as root) to favour both sides over other work on a shared machine.
+# NICE=-10 (as root) to favour both sides over other work on a shared machine, or RT=10 to run
+# both under SCHED_FIFO at that priority (chrt; the kernel still keeps 5% for everyone else).
 set -euo pipefail
 BOTS=${BOTS:-1000} LOBBY=${LOBBY:-8} TICK=${TICK:-20} DURATION=${DURATION:-30s} TTL=${TTL:-15m}
-SERVER=${SERVER:-bin/tickwire} BOT=${BOT:-bin/tickwire-bot} PROFILE=${PROFILE:-} NICE=${NICE:-0}
+SERVER=${SERVER:-bin/tickwire} BOT=${BOT:-bin/tickwire-bot} PROFILE=${PROFILE:-} NICE=${NICE:-0} RT=${RT:-}
 
 pin() { # pin CPU command...: run in the background, so that $! is the command's own pid
   local cpu=$1; shift
   if command -v taskset >/dev/null && [ "$(nproc)" -gt "$cpu" ]; then set -- taskset -c "$cpu" "$@"; fi
+  if [ -n "$RT" ]; then exec chrt --fifo "$RT" "$@"; fi
   exec nice -n "$NICE" "$@"
 }
 
