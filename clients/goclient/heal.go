@@ -209,6 +209,11 @@ func (c *Conn) reauth(exp time.Time, gen int) {
 		c.reauthing = false
 		c.mu.Unlock()
 	}()
+	// Clients that signed in together are told together; a random start within the first half
+	// of the time left spreads their refreshes, which cost the server a database write each.
+	if left := time.Until(exp) / 2; left > 0 && !sleep(c.ctx, rand.N(left)) {
+		return
+	}
 	delay := c.opts.MinBackoff
 	for {
 		err := c.reauthOnce(exp, gen)
