@@ -200,3 +200,18 @@ func TestProcStat(t *testing.T) {
 		t.Fatal("no error for a process that does not exist")
 	}
 }
+
+// TestRegisteredBots: --register makes password accounts and logs them in.
+func TestRegisteredBots(t *testing.T) {
+	leakCheck(t)
+	url, _ := startServer(t, nil)
+	var out, errw syncBuffer
+	code := Main(context.Background(), []string{"--server", url, "--bots", "2", "--register",
+		"--warmup", "0s", "--duration", "500ms", "--progress", "0"}, &out, &errw)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errw.String())
+	}
+	if kv := lastLine(t, out.String()); kv["connected"] != 2 || kv["errors"] != 0 {
+		t.Fatalf("report:\n%s", out.String())
+	}
+}
