@@ -16,13 +16,15 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 		s.ack = 0
 		l.inboxMu.Unlock()
 		l.emptySince = now
+		// The summary others read is published before the member hears it joined, so a
+		// lobby list fetched after joined always counts it.
+		l.publish()
 		info := l.info()
 		m.Joined(s.Seat, info)
 		if old != nil && old != m {
 			old.Event(Event{Kind: EventKicked, Lobby: l.id, Reason: "replaced by a newer connection"})
 		}
 		l.broadcastExcept(m, Event{Kind: EventPlayerReconnected, Lobby: l.id, Player: s.public()})
-		l.publish()
 		return s.Seat, info, nil
 	}
 	if l.awaitFirst != "" {
@@ -58,10 +60,10 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 	l.inboxMu.Unlock()
 	l.emptySince = now
 	l.listed.Store(true)
+	l.publish()
 	info := l.info()
 	m.Joined(s.Seat, info)
 	l.broadcastExcept(m, Event{Kind: EventPlayerJoined, Lobby: l.id, Player: s.public()})
-	l.publish()
 	return s.Seat, info, nil
 }
 
