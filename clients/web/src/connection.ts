@@ -73,6 +73,8 @@ export class Connection {
   reauths = 0;
   /** rtt is the smoothed round trip of pings, in ms; -1 until the first pong. */
   rtt = -1;
+  /** welcomes counts welcomes: each one is a fresh socket on which no lobby is joined yet. */
+  welcomes = 0;
 
   constructor(
     private readonly session: Session,
@@ -200,6 +202,7 @@ export class Connection {
   private onWelcomeFrame(w: Welcome): void {
     const reconnected = this.everWelcomed;
     this.welcomed = this.everWelcomed = true;
+    this.welcomes++;
     this.attempt = 0;
     this.exp = w.exp;
     this.scheduleReauth();

@@ -21,6 +21,7 @@ class App {
   private readonly main: HTMLElement;
   private readonly banner: HTMLElement;
   private readonly userBox: HTMLElement;
+  private readonly toasts = new Set<string>();
 
   constructor(root: HTMLElement) {
     this.banner = h("div", { class: "banner hidden", id: "conn-banner", role: "status", ariaLive: "polite" });
@@ -141,16 +142,23 @@ class App {
         b.textContent = "Connecting…";
         break;
       case "reconnecting":
-        b.textContent = s.inMs > 0 ? `Connection lost (${s.reason}). Reconnecting in ${Math.ceil(s.inMs / 1000)} s…` : "Reconnecting…";
+        b.textContent =
+          s.inMs > 0 ? `Connection lost: ${s.reason}. Reconnecting in ${Math.ceil(s.inMs / 1000)} s…` : s.reason ? `Reconnecting: ${s.reason}…` : "Reconnecting…";
         break;
     }
     b.classList.remove("hidden");
   }
 
+  // flash shows a passing message; the same one is not stacked again while it shows.
   private flash(msg: string): void {
+    if (this.toasts.has(msg)) return;
+    this.toasts.add(msg);
     const t = h("div", { class: "toast", role: "alert", text: msg });
     document.body.appendChild(t);
-    setTimeout(() => t.remove(), 4000);
+    setTimeout(() => {
+      t.remove();
+      this.toasts.delete(msg);
+    }, 4000);
   }
 
   private async join(d: Record<string, unknown>): Promise<void> {

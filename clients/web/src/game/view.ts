@@ -45,6 +45,9 @@ export class GameView {
   private hudAt = 0;
   private scoreKey = "";
   private disposed = false;
+  // The socket (by its welcome count) on which this page holds its seat: inputs go only there,
+  // not onto a fresh socket before the seat has been taken back.
+  private seatedOn: number;
 
   // HUD parts.
   private readonly timer = h("div", { class: "hud-timer", id: "round-timer", text: "--:--" });
@@ -59,6 +62,7 @@ export class GameView {
     joined: Joined,
     private readonly cb: GameCallbacks,
   ) {
+    this.seatedOn = conn.welcomes;
     this.lobbyID = joined.lobby.id;
     this.lobby = joined.lobby;
     this.me = joined.player;
@@ -136,6 +140,7 @@ export class GameView {
 
   private rejoined(j: Joined): void {
     // A reconnect gave the seat back: the same player, maybe a new state.
+    this.seatedOn = this.conn.welcomes;
     this.lobby = j.lobby;
     this.me = j.player;
     this.setState(j.lobby.state);
@@ -255,7 +260,7 @@ export class GameView {
     if (this.acc > stepMs * 4) this.acc = stepMs; // after a stall, do not replay it all at once
     while (this.acc >= stepMs) {
       this.acc -= stepMs;
-      if (!s || !this.conn.isOpen || this.state === "closed") continue;
+      if (!s || !this.conn.isOpen || this.conn.welcomes !== this.seatedOn || this.state === "closed") continue;
       const [dx, dy] = this.renderer.toWorld(...this.steering.direction());
       const changed = dx !== this.lastSent[0] || dy !== this.lastSent[1];
       if (dx === 0 && dy === 0 && !changed) continue; // the server holds the last input
