@@ -37,8 +37,6 @@ export class Session {
   private token = "";
   private claims: Claims | null = null;
   private refreshing: Promise<string> | null = null;
-  /** onEnded is called when the session can no longer be renewed. */
-  onEnded: (why: string) => void = () => {};
 
   get signedIn(): boolean {
     return this.token !== "";
@@ -124,6 +122,11 @@ export class Session {
     hint.set(false);
     this.token = "";
     this.claims = null;
+  }
+
+  /** me describes the signed-in account. */
+  me(): Promise<{ id: string; username: string; guest?: boolean }> {
+    return this.authed("GET", "/api/v1/me");
   }
 
   /** lobbies lists the public lobbies. */

@@ -16,6 +16,7 @@ class App {
   private lobbies: LobbiesView | null = null;
   private game: GameView | null = null;
   private username = "";
+  private guest = false;
   // A join code from an invite link (#join=CODE), used once signed in.
   private inviteCode = "";
   private readonly main: HTMLElement;
@@ -33,12 +34,16 @@ class App {
       this.banner,
       this.main,
     );
-    const m = /^#join=([A-Za-z0-9]{1,16})$/.exec(location.hash);
-    if (m) {
-      this.inviteCode = m[1]!.toUpperCase();
-      history.replaceState(null, "", location.pathname + location.search);
-    }
+    this.inviteCode = takeInvite();
     window.addEventListener("online", () => this.conn?.reconnectNow());
+    // An invite link opened in a tab that already shows the page.
+    window.addEventListener("hashchange", () => {
+      const code = takeInvite();
+      if (!code) return;
+      if (!this.conn?.isOpen) this.inviteCode = code;
+      else if (this.game) this.flash(`Leave this lobby first to join ${code}.`);
+      else this.join({ code }).catch((e) => this.showLobbies(`Could not join ${code}: ${(e as Error).message}`));
+    });
   }
 
   async boot(): Promise<void> {
@@ -69,7 +74,17 @@ class App {
   // play opens the socket and shows the lobbies.
   private play(): void {
     this.username = this.session.user?.name ?? "";
+    this.guest = false;
     this.renderUser();
+    this.session.me().then(
+      (m) => {
+        if (m.guest && this.conn) {
+          this.guest = true;
+          this.renderUser();
+        }
+      },
+      () => undefined, // only a label; the socket reports real trouble
+    );
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.conn = new Connection(this.session, `${scheme}//${location.host}/ws`, {
       onWelcome: (w, reconnected) => this.onWelcome(w, reconnected),
@@ -87,8 +102,14 @@ class App {
 
   private renderUser(): void {
     const out = h("button", { class: "btn ghost small", id: "sign-out", type: "button", text: "Sign out" });
+    if (this.guest) out.title = "A guest account cannot sign in again once it signs out.";
     out.addEventListener("click", () => void this.signOut());
-    replace(this.userBox, h("span", { class: "who", id: "who", text: this.username }), out);
+    replace(
+      this.userBox,
+      h("span", { class: "who", id: "who", text: this.username }),
+      this.guest ? h("span", { class: "tag", text: "guest" }) : null,
+      out,
+    );
   }
 
   private async signOut(): Promise<void> {
@@ -189,6 +210,7 @@ class App {
   private showGame(j: Joined): void {
     if (!this.conn) return;
     this.clearScreens();
+    document.title = `${j.lobby.name} · Tickwire`;
     document.body.dataset.screen = "game";
     this.game = new GameView(this.conn, j, { onExit: (msg) => this.leaveGame(msg) });
     replace(this.main, this.game.el);
@@ -199,11 +221,20 @@ class App {
   }
 
   private clearScreens(): void {
+    document.title = "Tickwire";
     this.lobbies?.dispose();
     this.lobbies = null;
     this.game?.dispose();
     this.game = null;
   }
+}
+
+// takeInvite reads a join code from an invite link (#join=CODE) and clears it from the address.
+function takeInvite(): string {
+  const m = /^#join=([A-Za-z0-9]{1,16})$/.exec(location.hash);
+  if (!m) return "";
+  history.replaceState(null, "", location.pathname + location.search);
+  return m[1]!.toUpperCase();
 }
 
 const root = document.getElementById("app");

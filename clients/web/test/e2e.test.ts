@@ -128,4 +128,15 @@ test("two players meet in a private lobby, collect coins and outlive their token
   await b.page.click("#leave");
   await b.page.waitForSelector("#quick-play");
   await until("Bob to leave Alice's scoreboard", 5000, async () => (await a.page.locator("#scoreboard .score-row").count()) === 1);
+
+  // Alice's invite link brings Bob back (his session resumes from its cookie on a fresh load),
+  // and as host she can remove him.
+  await b.page.goto("about:blank");
+  await b.page.goto(`${server!.url}/#join=${code}`);
+  await b.page.waitForSelector("#arena");
+  await until("Bob back on Alice's scoreboard", 5000, async () => (await a.page.locator("#scoreboard .score-row").count()) === 2);
+  await a.page.locator("#scoreboard .score-row:not(.me) .kick").click();
+  await b.page.waitForSelector("#quick-play");
+  assert.match((await b.page.textContent(".lobbies .form-error")) ?? "", /host removed you/);
+  await until("Bob gone from Alice's scoreboard", 5000, async () => (await a.page.locator("#scoreboard .score-row").count()) === 1);
 });

@@ -332,7 +332,7 @@ export class GameView {
     const rows = (s?.players ?? []).map((p) => ({ id: p[0], score: p[5] }));
     for (const p of this.names.values()) if (!p.spectator && !rows.some((r) => r.id === p.id)) rows.push({ id: p.id, score: 0 });
     rows.sort((a, b) => b.score - a.score || a.id - b.id);
-    const key = rows.map((r) => `${r.id}:${r.score}:${this.names.get(r.id)?.connected}:${this.names.get(r.id)?.host}`).join(",");
+    const key = rows.map((r) => `${r.id}:${r.score}:${this.names.get(r.id)?.connected}:${this.names.get(r.id)?.host}`).join(",") + `:${this.isHost}`;
     if (key !== this.scoreKey) {
       this.scoreKey = key;
       replace(
@@ -346,12 +346,27 @@ export class GameView {
             h("span", { class: "score-name", text: info?.name ?? `player ${r.id}`, title: r.id === this.me ? "You" : "" }),
             info?.host ? h("span", { class: "tag", text: "host", title: "Starts rounds" }) : null,
             h("span", { class: "score", text: String(r.score) }),
+            this.isHost && r.id !== this.me ? this.kickButton(r.id, info?.name ?? "") : null,
           );
           return li;
         }),
       );
       this.renderCenter();
     }
+  }
+
+  private kickButton(id: number, name: string): HTMLElement {
+    const b = h("button", { class: "kick", type: "button", text: "✕", title: `Remove ${name} from the lobby`, ariaLabel: `Remove ${name}` });
+    b.addEventListener("click", () =>
+      void busy(b, async () => {
+        try {
+          await this.conn.request("kick", { player: id });
+        } catch (e) {
+          b.title = (e as Error).message;
+        }
+      }),
+    );
+    return b;
   }
 
   private renderCode(): void {
@@ -363,7 +378,11 @@ export class GameView {
     const link = `${location.origin}/#join=${encodeURIComponent(code)}`;
     const copy = h("button", { class: "btn tiny", type: "button", text: "Copy invite link", title: link });
     copy.addEventListener("click", () => {
-      void navigator.clipboard?.writeText(link).then(
+      if (!navigator.clipboard) {
+        copy.textContent = link; // no clipboard outside secure contexts: show the link instead
+        return;
+      }
+      void navigator.clipboard.writeText(link).then(
         () => {
           copy.textContent = "Copied!";
           setTimeout(() => (copy.textContent = "Copy invite link"), 1500);
