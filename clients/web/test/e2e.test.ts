@@ -104,6 +104,13 @@ test("two players meet in a private lobby, collect coins and outlive their token
     });
   }
 
+  // The HUD measures the connection and the lobby.
+  const net = (await a.page.textContent("#net-stats")) ?? "";
+  assert.match(net, /Ping\s*(<1|\d+) ms/, net);
+  assert.match(net, /Tick\s*(1[5-9]|2[0-5]) Hz/, net);
+  assert.match(net, /Players\s*2\/8/, net);
+  assert.match((await a.page.textContent("#round-timer")) ?? "", /^0:[0-5]\d$/);
+
   // The reauths were invisible: no socket was replaced or closed, the connection banner never
   // showed, and snapshots kept coming (the bound allows for a loaded machine's stalls, which
   // hit both pages at once and have nothing to do with reauth).

@@ -35,7 +35,8 @@ export class GameView {
   private latestAt = 0;
   private coinBorn = new Map<number, number>();
   private effects: Effect[] = [];
-  private arrivals: number[] = [];
+  // When recent snapshots arrived and their ticks, for the HUD's tick rate.
+  private arrivals: [number, number][] = [];
   private results: Score[] | null = null;
 
   private raf = 0;
@@ -183,8 +184,8 @@ export class GameView {
     }
     this.latest = s;
     this.latestAt = now;
-    this.arrivals.push(now);
-    while (this.arrivals.length > 0 && now - this.arrivals[0]! > 2000) this.arrivals.shift();
+    this.arrivals.push([now, s.tick]);
+    while (this.arrivals.length > 0 && now - this.arrivals[0]![0] > 3000) this.arrivals.shift();
   }
 
   private onEvent(e: LobbyEvent): void {
@@ -314,10 +315,13 @@ export class GameView {
     }
     this.phase.textContent = { waiting: "Waiting to start", running: "Round in progress", finished: "Round over", closed: "Closed" }[this.state];
 
+    // The server's tick rate as seen over the last three seconds (ticks advanced per second,
+    // which late or superseded snapshots do not skew), once a second of them has arrived.
     const arr = this.arrivals;
-    // The snapshot rate over the last two seconds, once a second of them has arrived.
-    const span = arr.length > 1 ? arr[arr.length - 1]! - arr[0]! : 0;
-    const hz = span >= 1000 ? Math.round(((arr.length - 1) * 1000) / span) : this.lobby.tick_rate;
+    const first = arr[0];
+    const last = arr[arr.length - 1];
+    const span = first && last ? last[0] - first[0] : 0;
+    const hz = span >= 1000 ? Math.round(((last![1] - first![1]) * 1000) / span) : this.lobby.tick_rate;
     const rtt = this.conn.rtt;
     const ping = rtt < 0 ? "–" : rtt < 1 ? "<1" : String(Math.round(rtt));
     const players = [...this.names.values()].filter((p) => !p.spectator).length;
