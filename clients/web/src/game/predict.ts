@@ -93,10 +93,8 @@ export class Predictor {
     if (Math.abs(this.oy) < 0.01) this.oy = 0;
   }
 
-  /** reset forgets the disc, as when the player joins another lobby. */
-  reset(): void {
-    this.has = false;
-    this.ox = this.oy = 0;
+  /** dropPending forgets inputs that will never be acknowledged (those of a lost socket). */
+  dropPending(): void {
     this.pending = [];
   }
 }

@@ -85,8 +85,4 @@ export class Timeline {
     }
     return [pa[1] + (pb[1] - pa[1]) * t, pa[2] + (pb[2] - pa[2]) * t, pb[3], pb[4]];
   }
-
-  clear(): void {
-    this.entries = [];
-  }
 }

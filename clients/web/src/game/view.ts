@@ -147,6 +147,10 @@ export class GameView {
     this.setState(j.lobby.state);
     this.setPlayers(j.lobby.players);
     this.timeline.setRate(j.lobby.tick_rate);
+    // Input sequence numbers are per connection: what the old socket sent will never be
+    // acknowledged. Send the current steering at once, since the seat holds the old one.
+    this.predictor.dropPending();
+    this.lastSent = [NaN, NaN];
   }
 
   private setPlayers(ps: PlayerInfo[]): void {
@@ -200,6 +204,13 @@ export class GameView {
           this.names.delete(e.player.id);
           if (e.player.id === this.me) this.cb.onExit("You left the lobby.");
           this.inferHost();
+        }
+        break;
+      case "host_changed":
+        if (e.player) {
+          for (const [id, p] of this.names) if (p.host) this.names.set(id, { ...p, host: false });
+          this.names.set(e.player.id, { ...e.player, host: true });
+          this.renderCenter();
         }
         break;
       case "state":
