@@ -1,7 +1,8 @@
 // End to end in headless Chromium against the real server binary: one player registers and
 // creates a private lobby, a second joins from another browser context by its code, both steer
 // with the keyboard and collect coins, and both live through several in-band reauths of a 5 s
-// access token without the socket ever being replaced. The screenshot lands in test-output/.
+// access token without the socket ever being replaced; the 30 s round ends with the results on
+// both pages and the host starts another. The screenshots land in test-output/.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -11,11 +12,13 @@ import type { Browser } from "playwright-core";
 
 import { bannerLog, guest, Keys, recordBanner, launchChromium, newPlayer, outDir, startServer, until, type TickwireServer, type Watch } from "./harness.ts";
 
+const roundSeconds = 30;
+
 let server: TickwireServer | undefined;
 let browser: Browser | undefined;
 
 before(async () => {
-  server = await startServer("--access-ttl", "5s");
+  server = await startServer("--access-ttl", "5s", "--round-length", `${roundSeconds}s`);
   browser = await launchChromium();
 });
 
@@ -130,6 +133,24 @@ test("two players meet in a private lobby, collect coins and outlive their token
     `alice: score ${a.watch.mine()![2]}, ${a.watch.reauthOK} reauths, ${a.watch.snapshots} snapshots, longest gap ${a.watch.maxGapMs} ms; ` +
       `bob: score ${b.watch.mine()![2]}, ${b.watch.reauthOK} reauths; ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
+
+  // The round runs out: both pages show the results, best first, as the server scored them.
+  for (const p of [a, b]) await p.page.waitForSelector("#results", { timeout: (roundSeconds + 5) * 1000 });
+  const final = new Map(a.watch.latest!.players.map((p) => [p[0], p[5]]));
+  const want = [...final.entries()].sort((x, y) => y[1] - x[1]).map(([, score]) => score);
+  for (const p of [a, b]) {
+    const scores = (await p.page.locator("#results .ranking .score").allTextContents()).map(Number);
+    assert.deepEqual(scores, want, "the results differ from the last snapshot's scores");
+  }
+  const results = join(outDir, "e2e-results.png");
+  await b.page.screenshot({ path: results });
+  console.log(`screenshot: ${results}`);
+
+  // Only the host may start the next round, from the results.
+  assert.equal(await b.page.locator("#results #start-round").count(), 0, "Bob, not host, could start a round");
+  await a.page.click("#results #start-round");
+  await until("the next round to run", 5000, async () => (await b.page.textContent("#round-phase")) === "Round in progress");
+  await until("the scores to start over", 5000, async () => (await a.page.locator("#scoreboard .score").allTextContents()).every((t) => t === "0"));
 
   // Leaving takes Bob back to the lobby browser, and Alice sees him go.
   await b.page.click("#leave");
