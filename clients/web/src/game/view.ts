@@ -450,7 +450,7 @@ export class GameView {
               ),
             ),
           ),
-          host ? startBtn("Play again") : h("p", { class: "muted", text: "The host starts the next round." }),
+          host ? startBtn("Play again") : h("p", { class: "muted", text: "Waiting for the next round…" }),
         ),
       );
       return;
