@@ -23,6 +23,7 @@ export class ApiError extends Error {
 export interface Claims {
   sub: string;
   name: string;
+  iat: number; // unix seconds
   exp: number; // unix seconds
   scope: string;
 }
@@ -53,6 +54,11 @@ export class Session {
   /** expiresAt is when the access token expires, in ms since the epoch. */
   get expiresAt(): number {
     return this.claims ? this.claims.exp * 1000 : 0;
+  }
+
+  /** issuedAt is when the access token was issued, in ms since the epoch. */
+  get issuedAt(): number {
+    return this.claims ? this.claims.iat * 1000 : 0;
   }
 
   async register(username: string, password: string): Promise<void> {
@@ -187,7 +193,7 @@ export function parseClaims(jwt: string): Claims | null {
     const json = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
     const c = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (ch) => ch.charCodeAt(0))));
     if (typeof c.sub !== "string" || typeof c.exp !== "number") return null;
-    return { sub: c.sub, name: String(c.name ?? ""), exp: c.exp, scope: String(c.scope ?? "") };
+    return { sub: c.sub, name: String(c.name ?? ""), iat: Number(c.iat) || 0, exp: c.exp, scope: String(c.scope ?? "") };
   } catch {
     return null;
   }

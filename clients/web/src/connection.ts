@@ -6,9 +6,34 @@
 // backoff). Whoever uses it learns of reconnects through onWelcome and puts the player back
 // where they were.
 
-import { ApiError, type Session } from "./api.ts";
+import { ApiError } from "./api.ts";
 import { decodeFrame, encodeFrame, type Frame } from "./codec.ts";
 import { BearerPrefix, Close, Subprotocol, type ErrorPayload, type Expiry, type Pong, type Welcome } from "./protocol.ts";
+
+/** Tokens is where the connection gets its access token: Session, in the page. */
+export interface Tokens {
+  readonly accessToken: string;
+  /** expiresAt and issuedAt bound the current access token, in ms since the epoch. */
+  readonly expiresAt: number;
+  readonly issuedAt: number;
+  /** refresh renews the access token over HTTP and returns it. */
+  refresh(): Promise<string>;
+}
+
+/** Socket is the part of the browser's WebSocket the connection uses; tests supply their own. */
+export interface Socket {
+  binaryType: BinaryType;
+  onmessage: ((ev: MessageEvent) => void) | null;
+  onclose: ((ev: CloseEvent) => void) | null;
+  onerror: ((ev: Event) => void) | null;
+  send(data: Uint8Array<ArrayBuffer>): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** SocketFactory opens a socket to url offering the subprotocols. */
+export type SocketFactory = (url: string, protocols: string[]) => Socket;
+
+const browserSockets: SocketFactory = (url, protocols) => new WebSocket(url, protocols);
 
 /** ServerError is an error frame that answered a request. */
 export class ServerError extends Error {
@@ -44,6 +69,8 @@ export const timing = {
   requestTimeout: 10000,
   backoffFirst: 300,
   backoffMax: 10000,
+  // The page renews its token at least this long before it expires.
+  renewLeadMin: 2000,
 };
 
 interface Pending {
@@ -53,7 +80,7 @@ interface Pending {
 }
 
 export class Connection {
-  private ws: WebSocket | null = null;
+  private ws: Socket | null = null;
   private stopped = false;
   private welcomed = false;
   private everWelcomed = false;
@@ -65,6 +92,8 @@ export class Connection {
   private reauthTimer: ReturnType<typeof setTimeout> | undefined;
   private lastHeard = 0;
   private reauthing = false;
+  // The socket's token: when it was issued and expires, unix seconds.
+  private iat = 0;
   private exp = 0;
 
   /** socketsOpened counts the WebSockets this connection has opened, for diagnostics. */
@@ -77,9 +106,10 @@ export class Connection {
   welcomes = 0;
 
   constructor(
-    private readonly session: Session,
+    private readonly session: Tokens,
     private readonly url: string,
     private readonly events: ConnectionEvents,
+    private readonly openSocket: SocketFactory = browserSockets,
   ) {}
 
   get isOpen(): boolean {
@@ -139,9 +169,9 @@ export class Connection {
       return;
     }
     this.events.onStatus(this.everWelcomed ? { kind: "reconnecting", attempt: this.attempt, inMs: 0, reason: "" } : { kind: "connecting" });
-    let ws: WebSocket;
+    let ws: Socket;
     try {
-      ws = new WebSocket(this.url, [Subprotocol, BearerPrefix + token]);
+      ws = this.openSocket(this.url, [Subprotocol, BearerPrefix + token]);
     } catch {
       this.retry("the address of the socket is not valid");
       return;
@@ -193,7 +223,8 @@ export class Connection {
         }
         return;
       case "reauth_required":
-        void this.reauth((f.d as Expiry).exp);
+        // One about a token already replaced (the page renewed first) needs nothing.
+        if ((f.d as Expiry).exp >= this.exp) void this.reauth((f.d as Expiry).exp);
         return;
     }
     this.events.onFrame(f);
@@ -205,6 +236,7 @@ export class Connection {
     this.welcomes++;
     this.attempt = 0;
     this.exp = w.exp;
+    this.iat = this.session.issuedAt / 1000;
     this.scheduleReauth();
     this.events.onStatus({ kind: "open" });
     this.startPings();
@@ -231,13 +263,17 @@ export class Connection {
     this.pingTimer = setInterval(tick, timing.pingEvery);
   }
 
-  // The server asks for reauth ahead of expiry; this timer is a fallback should that frame be
-  // delayed, set to fire a little before the token's last seconds.
+  // The server asks for reauth ahead of expiry (reauth_required, at min(60 s, a quarter of the
+  // token's life) before). The page also renews on its own, a little earlier for short-lived
+  // tokens: a refresh over HTTP may take a second on a busy server, which a quarter of a 5 s
+  // token does not leave. For long-lived tokens the server's word comes first.
   private scheduleReauth(): void {
     clearTimeout(this.reauthTimer);
     const left = this.exp * 1000 - Date.now();
     if (left <= 0) return;
-    this.reauthTimer = setTimeout(() => void this.reauth(this.exp), Math.max(left * 0.85, left - 30000));
+    const life = this.iat > 0 && this.exp > this.iat ? (this.exp - this.iat) * 1000 : left;
+    const lead = Math.min(45000, Math.max(timing.renewLeadMin, life * 0.2));
+    this.reauthTimer = setTimeout(() => void this.reauth(this.exp), Math.max(0, left - lead));
   }
 
   /** reauth renews the token over HTTP and hands it to the open socket. */
@@ -249,6 +285,7 @@ export class Connection {
         try {
           const token = await this.session.refresh();
           const r = await this.request<Expiry>("reauth", { token });
+          this.iat = this.session.issuedAt / 1000;
           this.exp = r.d.exp;
           this.reauths++;
           this.scheduleReauth();
@@ -349,7 +386,7 @@ export class Connection {
   }
 }
 
-function detach(ws: WebSocket): void {
+function detach(ws: Socket): void {
   ws.onmessage = ws.onclose = ws.onerror = null;
 }
 

@@ -145,7 +145,8 @@ export class Watch {
   snapshots = 0;
   lastSnapAt = 0;
   maxGapMs = 0;
-  /** events are the times (ms since the epoch) of snapshot gaps over 250 ms and of reauths. */
+  /** events log snapshot gaps over 250 ms and the reauth exchange, with times (ms, mod 100 s),
+   * for failure messages. */
   events: string[] = [];
   /** lastToken is the newest access token the page handed its socket in a reauth. */
   lastToken = "";
@@ -176,6 +177,9 @@ export class Watch {
         this.joined++;
         break;
       }
+      case "reauth_required":
+        this.events.push(`${Date.now() % 100000} reauth_required exp ${(f.d as { exp: number }).exp}`);
+        break;
       case "reauth_ok":
         this.reauthOK++;
         this.events.push(`${Date.now() % 100000} reauth_ok`);
@@ -197,6 +201,7 @@ export class Watch {
     if (typeof payload === "string") return;
     const f = decodeFrame(new Uint8Array(payload));
     if (f.t === "reauth") {
+      this.events.push(`${Date.now() % 100000} reauth sent`);
       this.lastToken = (f.d as { token: string }).token;
       this.tokensSent++;
     }
@@ -242,12 +247,15 @@ export interface Player {
   watch: Watch;
 }
 
-/** newPlayer opens the page in a fresh browser context (its own cookies and storage). */
+/** newPlayer opens the page in a fresh browser context (its own cookies and storage), recording
+ * what its connection banner says from the start. */
 export async function newPlayer(browser: Browser, url: string): Promise<Player> {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   const watch = new Watch(page);
   await page.goto(url + "/");
+  await page.waitForSelector("#conn-banner", { state: "attached" });
+  await recordBanner(page);
   return { ctx, page, watch };
 }
 

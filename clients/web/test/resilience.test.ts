@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 
 import type { Browser } from "playwright-core";
 
-import { bannerLog, guest, launchChromium, newPlayer, Proxy, recordBanner, startServer, until, type Player, type TickwireServer } from "./harness.ts";
+import { bannerLog, guest, launchChromium, newPlayer, Proxy, startServer, until, type Player, type TickwireServer } from "./harness.ts";
 
 let server: TickwireServer | undefined;
 let proxy: Proxy | undefined;
@@ -52,7 +52,6 @@ test("the page reconnects into its seat, and gives up only when the session ends
   await until("both seated", 10000, () => erin.watch.latest?.players.length === 2);
   const me = erin.watch.me;
   const lobby = erin.watch.lobby;
-  await recordBanner(erin.page);
 
   // The network drops: the page says so and comes back into the same seat.
   proxy!.cut();
