@@ -360,8 +360,8 @@ export class GameView {
             h("span", { class: `dot c${(r.id - 1) % 8}` }),
             h("span", { class: "score-name", text: info?.name ?? `player ${r.id}`, title: r.id === this.me ? "You" : "" }),
             info?.host ? h("span", { class: "tag", text: "host", title: "Starts rounds" }) : null,
-            h("span", { class: "score", text: String(r.score) }),
             this.isHost && r.id !== this.me ? this.kickButton(r.id, info?.name ?? "") : null,
+            h("span", { class: "score", text: String(r.score) }),
           );
           return li;
         }),
