@@ -1,21 +1,28 @@
 # Tickwire: `make run` serves on ./data at :8080; `make test` runs every check.
+# The browser client (clients/web) needs Node.js 20+ and npm; its end-to-end test needs Chromium
+# (Debian's chromium package at /usr/bin/chromium, or CHROMIUM=/path/to/it).
 GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin/tickwire
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X github.com/tickwire/tickwire/server.Version=$(VERSION)
+NPM         ?= npm
+WEB         := clients/web
+WEBDEPS     := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: all build run test lint gotest bench fuzz soak loadtest clean
+.PHONY: all build run test lint gotest webtest web bench fuzz soak loadtest clean
 
 all: build
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) .
 
-run: build
+# run builds the browser bundle first, so that the binary embeds it.
+run: web
+	$(MAKE) build
 	./$(BIN) serve
 
-test: lint gotest
+test: lint gotest webtest
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -25,6 +32,20 @@ lint:
 
 gotest:
 	$(GO) test -race -count=1 -timeout 10m ./...
+
+# web bundles the browser client into assets/web, where go:embed picks it up at the next build.
+web: $(WEBDEPS)
+	cd $(WEB) && node build.mjs
+
+$(WEBDEPS): $(WEB)/package-lock.json $(WEB)/package.json
+	cd $(WEB) && $(NPM) ci --no-audit --no-fund
+
+# webtest type-checks the client, runs its unit tests (the golden frames among them) and the
+# end-to-end test in headless Chromium against a binary built with the fresh bundle.
+webtest: web
+	$(MAKE) build
+	cd $(WEB) && ./node_modules/.bin/tsc --noEmit -p . && node build.mjs tests
+	cd $(WEB) && node --test --test-reporter=spec .build/test/*.test.mjs
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
@@ -63,4 +84,5 @@ loadtest: build
 	  SERVER=$(BIN) BOT=bin/tickwire-bot bash clients/bot/loadtest.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin $(WEB)/.build $(WEB)/test-output
+	find assets/web -mindepth 1 ! -name README.txt -delete

@@ -1,0 +1,241 @@
+// The page: which screen shows, and the one connection behind them.
+
+import "./app.css";
+import { Session } from "./api.ts";
+import { Connection, ServerError, type Status } from "./connection.ts";
+import type { Frame } from "./codec.ts";
+import { h, replace } from "./dom.ts";
+import { GameView } from "./game/view.ts";
+import type { Joined, Welcome } from "./protocol.ts";
+import { LobbiesView } from "./ui/lobbies.ts";
+import { signInScreen } from "./ui/signin.ts";
+
+class App {
+  private readonly session = new Session();
+  private conn: Connection | null = null;
+  private lobbies: LobbiesView | null = null;
+  private game: GameView | null = null;
+  private username = "";
+  private guest = false;
+  // A join code from an invite link (#join=CODE), used once signed in.
+  private inviteCode = "";
+  private readonly main: HTMLElement;
+  private readonly banner: HTMLElement;
+  private readonly userBox: HTMLElement;
+  private readonly toasts = new Set<string>();
+
+  constructor(root: HTMLElement) {
+    this.banner = h("div", { class: "banner hidden", id: "conn-banner", role: "status", ariaLive: "polite" });
+    this.userBox = h("div", { class: "userbox" });
+    this.main = h("main", { class: "main" });
+    replace(
+      root,
+      h("header", { class: "topbar" }, h("div", { class: "brand small" }, h("span", { class: "logo" }), h("span", { text: "Tickwire" })), this.userBox),
+      this.banner,
+      this.main,
+    );
+    this.inviteCode = takeInvite();
+    window.addEventListener("online", () => this.conn?.reconnectNow());
+    // An invite link opened in a tab that already shows the page.
+    window.addEventListener("hashchange", () => {
+      const code = takeInvite();
+      if (!code) return;
+      if (!this.conn?.isOpen) this.inviteCode = code;
+      else if (this.game) this.flash(`Leave this lobby first to join ${code}.`);
+      else this.join({ code }).catch((e) => this.showLobbies(`Could not join ${code}: ${(e as Error).message}`));
+    });
+  }
+
+  async boot(): Promise<void> {
+    replace(this.main, h("div", { class: "loading", text: "Loading…" }));
+    let resumed = false;
+    try {
+      resumed = await this.session.resume();
+    } catch {
+      // The server is unreachable: the sign-in screen says so when the player tries.
+    }
+    if (resumed) this.play();
+    else this.showSignIn(this.inviteCode ? `Sign in or play as a guest to join lobby ${this.inviteCode}.` : undefined);
+  }
+
+  private showSignIn(notice?: string, kind: "info" | "error" = "info"): void {
+    this.clearScreens();
+    document.body.dataset.screen = "signin";
+    replace(this.userBox);
+    replace(
+      this.main,
+      signInScreen(this.session, {
+        ...(notice ? { notice, noticeKind: kind } : {}),
+        onSignedIn: () => this.play(),
+      }),
+    );
+  }
+
+  // play opens the socket and shows the lobbies.
+  private play(): void {
+    this.username = this.session.user?.name ?? "";
+    this.guest = false;
+    this.renderUser();
+    this.session.me().then(
+      (m) => {
+        if (m.guest && this.conn) {
+          this.guest = true;
+          this.renderUser();
+        }
+      },
+      () => undefined, // only a label; the socket reports real trouble
+    );
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    this.conn = new Connection(this.session, `${scheme}//${location.host}/ws`, {
+      onWelcome: (w, reconnected) => this.onWelcome(w, reconnected),
+      onFrame: (f) => this.onFrame(f),
+      onStatus: (s) => this.onStatus(s),
+      onEnded: (msg) => {
+        this.conn = null;
+        this.session.forget();
+        this.showSignIn(msg, "error");
+      },
+    });
+    this.conn.start();
+    this.showLobbies();
+  }
+
+  private renderUser(): void {
+    const out = h("button", { class: "btn ghost small", id: "sign-out", type: "button", text: "Sign out" });
+    if (this.guest) out.title = "A guest account cannot sign in again once it signs out.";
+    out.addEventListener("click", () => void this.signOut());
+    replace(
+      this.userBox,
+      h("span", { class: "who", id: "who", text: this.username }),
+      this.guest ? h("span", { class: "tag", text: "guest" }) : null,
+      out,
+    );
+  }
+
+  private async signOut(): Promise<void> {
+    this.conn?.stop();
+    this.conn = null;
+    await this.session.logout();
+    this.showSignIn("You have signed out.");
+  }
+
+  private onWelcome(w: Welcome, reconnected: boolean): void {
+    if (w.account.username !== this.username) {
+      this.username = w.account.username;
+      this.renderUser();
+    }
+    if (reconnected && this.game) {
+      // Back into the same seat: the engine keeps it for a while after a drop.
+      const id = this.game.lobbyID;
+      this.conn?.request("join", { lobby: id }).catch((e) => {
+        if (this.game?.lobbyID === id) this.leaveGame(e instanceof ServerError && e.code === "not_found" ? "The lobby closed while you were away." : (e as Error).message);
+      });
+      return;
+    }
+    if (!reconnected && this.inviteCode) {
+      const code = this.inviteCode;
+      this.inviteCode = "";
+      this.join({ code }).catch((e) => this.showLobbies(`Could not join ${code}: ${(e as Error).message}`));
+    }
+  }
+
+  private onFrame(f: Frame): void {
+    if (f.t === "joined") {
+      const j = f.d as Joined;
+      if (this.game && this.game.lobbyID === j.lobby.id) this.game.onFrame(f);
+      else this.showGame(j);
+      return;
+    }
+    if (f.t === "error" && f.id === undefined) {
+      this.flash((f.d as { message?: string }).message ?? "The server reported a problem.");
+      return;
+    }
+    this.game?.onFrame(f);
+  }
+
+  private onStatus(s: Status): void {
+    const b = this.banner;
+    switch (s.kind) {
+      case "open":
+        b.classList.add("hidden");
+        return;
+      case "connecting":
+        b.textContent = "Connecting…";
+        break;
+      case "reconnecting":
+        b.textContent =
+          s.inMs > 0 ? `Connection lost: ${s.reason}. Reconnecting in ${Math.ceil(s.inMs / 1000)} s…` : s.reason ? `Reconnecting: ${s.reason}…` : "Reconnecting…";
+        break;
+    }
+    b.classList.remove("hidden");
+  }
+
+  // flash shows a passing message; the same one is not stacked again while it shows.
+  private flash(msg: string): void {
+    if (this.toasts.has(msg)) return;
+    this.toasts.add(msg);
+    const t = h("div", { class: "toast", role: "alert", text: msg });
+    document.body.appendChild(t);
+    setTimeout(() => {
+      t.remove();
+      this.toasts.delete(msg);
+    }, 4000);
+  }
+
+  private async join(d: Record<string, unknown>): Promise<void> {
+    if (!this.conn) throw new Error("Not connected.");
+    await this.conn.request("join", d);
+  }
+
+  private showLobbies(notice?: string): void {
+    this.clearScreens();
+    document.body.dataset.screen = "lobbies";
+    const conn = () => {
+      if (!this.conn) throw new Error("Not connected.");
+      return this.conn;
+    };
+    this.lobbies = new LobbiesView(
+      this.session,
+      {
+        quick: async () => void (await conn().request("join", { quick: true })),
+        create: async (name, priv, max) => void (await conn().request("create", { ...(name ? { name } : {}), private: priv, max_players: max })),
+        joinCode: (code) => this.join({ code }),
+        joinID: (lobby) => this.join({ lobby }),
+      },
+      notice,
+    );
+    replace(this.main, this.lobbies.el);
+  }
+
+  private showGame(j: Joined): void {
+    if (!this.conn) return;
+    this.clearScreens();
+    document.title = `${j.lobby.name} · Tickwire`;
+    document.body.dataset.screen = "game";
+    this.game = new GameView(this.conn, j, { onExit: (msg) => this.leaveGame(msg) });
+    replace(this.main, this.game.el);
+  }
+
+  private leaveGame(message?: string): void {
+    this.showLobbies(message);
+  }
+
+  private clearScreens(): void {
+    document.title = "Tickwire";
+    this.lobbies?.dispose();
+    this.lobbies = null;
+    this.game?.dispose();
+    this.game = null;
+  }
+}
+
+// takeInvite reads a join code from an invite link (#join=CODE) and clears it from the address.
+function takeInvite(): string {
+  const m = /^#join=([A-Za-z0-9]{1,16})$/.exec(location.hash);
+  if (!m) return "";
+  history.replaceState(null, "", location.pathname + location.search);
+  return m[1]!.toUpperCase();
+}
+
+const root = document.getElementById("app");
+if (root) void new App(root).boot();

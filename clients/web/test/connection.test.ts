@@ -1,0 +1,222 @@
+// The connection's life cycle against a scripted server: the bearer subprotocol, in-band reauth,
+// and what each close code leads to.
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, test } from "node:test";
+
+import { ApiError } from "../src/api.ts";
+import { decodeFrame, encodeFrame, type Frame } from "../src/codec.ts";
+import { Connection, ServerError, timing, type ConnectionEvents, type Socket, type Status, type Tokens } from "../src/connection.ts";
+import type { Welcome } from "../src/protocol.ts";
+
+// FakeSocket stands in for the browser's WebSocket; the test plays the server.
+class FakeSocket implements Socket {
+  binaryType: BinaryType = "blob";
+  onmessage: ((ev: MessageEvent) => void) | null = null;
+  onclose: ((ev: CloseEvent) => void) | null = null;
+  onerror: ((ev: Event) => void) | null = null;
+  sent: Frame[] = [];
+  closed = false;
+
+  constructor(
+    readonly url: string,
+    readonly protocols: string[],
+  ) {}
+
+  send(data: Uint8Array<ArrayBuffer>): void {
+    this.sent.push(decodeFrame(data));
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** deliver plays a server frame. */
+  deliver(f: Frame): void {
+    const b = encodeFrame(f);
+    this.onmessage?.({ data: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) } as MessageEvent);
+  }
+
+  /** welcome plays the server's first frame, for a token expiring at exp (unix s). */
+  welcome(exp: number): void {
+    this.deliver({ t: "welcome", d: { protocol: 1, account: { id: "a1", username: "ada" }, exp, server_time: Date.now() } });
+  }
+
+  /** shut plays the server closing with code. */
+  shut(code: number, reason = ""): void {
+    this.onclose?.({ code, reason } as CloseEvent);
+  }
+
+  lastSent(t: string): Frame | undefined {
+    return this.sent.filter((f) => f.t === t).pop();
+  }
+}
+
+// FakeTokens issues numbered tokens; refresh can be made to fail.
+class FakeTokens implements Tokens {
+  n = 1;
+  refreshes = 0;
+  failWith: Error | null = null;
+  lifetime = 900_000;
+  issuedAt = Date.now();
+  get accessToken(): string {
+    return `tok${this.n}`;
+  }
+  get expiresAt(): number {
+    return this.issuedAt + this.lifetime;
+  }
+  async refresh(): Promise<string> {
+    this.refreshes++;
+    if (this.failWith) throw this.failWith;
+    this.n++;
+    this.issuedAt = Date.now();
+    return this.accessToken;
+  }
+}
+
+interface Harness {
+  conn: Connection;
+  tokens: FakeTokens;
+  sockets: FakeSocket[];
+  welcomes: boolean[];
+  statuses: Status[];
+  ended: string[];
+}
+
+const saved = { ...timing };
+beforeEach(() => {
+  timing.backoffFirst = 5;
+  timing.backoffMax = 40;
+});
+afterEach(() => Object.assign(timing, saved));
+
+let live: Connection[] = [];
+afterEach(() => {
+  live.forEach((c) => c.stop());
+  live = [];
+});
+
+function harness(): Harness {
+  const tokens = new FakeTokens();
+  const sockets: FakeSocket[] = [];
+  const h: Harness = { conn: null!, tokens, sockets, welcomes: [], statuses: [], ended: [] };
+  const events: ConnectionEvents = {
+    onWelcome: (_w: Welcome, reconnected) => h.welcomes.push(reconnected),
+    onFrame: () => {},
+    onStatus: (s) => h.statuses.push(s),
+    onEnded: (m) => h.ended.push(m),
+  };
+  h.conn = new Connection(tokens, "ws://play.example/ws", events, (url, protocols) => {
+    const s = new FakeSocket(url, protocols);
+    sockets.push(s);
+    return s;
+  });
+  live.push(h.conn);
+  return h;
+}
+
+async function until(what: string, ok: () => boolean): Promise<void> {
+  const end = Date.now() + 2000;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+const inAMinute = () => Math.floor(Date.now() / 1000) + 60;
+
+test("the token travels as the bearer subprotocol, never in the address", () => {
+  const h = harness();
+  h.conn.start();
+  assert.equal(h.sockets.length, 1);
+  assert.deepEqual(h.sockets[0]!.protocols, ["tickwire.v1", "bearer.tok1"]);
+  assert.equal(h.sockets[0]!.url, "ws://play.example/ws");
+});
+
+test("reauth_required is answered in band with a refreshed token, on the same socket", async () => {
+  const h = harness();
+  h.conn.start();
+  const ws = h.sockets[0]!;
+  ws.welcome(inAMinute());
+  ws.deliver({ t: "reauth_required", d: { exp: inAMinute() } });
+  await until("a reauth frame", () => ws.lastSent("reauth") !== undefined);
+  const r = ws.lastSent("reauth")!;
+  assert.deepEqual(r.d, { token: "tok2" });
+  ws.deliver({ t: "reauth_ok", id: r.id!, d: { exp: inAMinute() + 60 } });
+  await until("the reauth to count", () => h.conn.reauths === 1);
+  assert.equal(h.sockets.length, 1, "a new socket was opened");
+  assert.equal(h.tokens.refreshes, 1);
+});
+
+test("a short-lived token is renewed before the server asks", async () => {
+  const h = harness();
+  h.tokens.lifetime = 3000;
+  h.conn.start();
+  const ws = h.sockets[0]!;
+  ws.welcome(Math.floor(Date.now() / 1000) + 3);
+  await until("a reauth frame", () => ws.lastSent("reauth") !== undefined);
+  assert.equal(h.sockets.length, 1);
+});
+
+test("4001 refreshes the token and reconnects", async () => {
+  const h = harness();
+  h.conn.start();
+  h.sockets[0]!.welcome(inAMinute());
+  h.sockets[0]!.shut(4001, "token expired");
+  await until("a second socket", () => h.sockets.length === 2);
+  assert.equal(h.tokens.refreshes, 1, "no refresh before reconnecting");
+  assert.deepEqual(h.sockets[1]!.protocols, ["tickwire.v1", "bearer.tok2"]);
+  h.sockets[1]!.welcome(inAMinute());
+  assert.deepEqual(h.welcomes, [false, true]);
+  assert.deepEqual(h.ended, []);
+});
+
+test("4003 ends the session: a message, and no reconnect", async () => {
+  const h = harness();
+  h.conn.start();
+  h.sockets[0]!.welcome(inAMinute());
+  h.sockets[0]!.shut(4003, "session revoked: logout");
+  assert.equal(h.ended.length, 1);
+  assert.match(h.ended[0]!, /session has ended \(logout\)/);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(h.sockets.length, 1);
+});
+
+test("1001 and a lost network reconnect with growing waits", async () => {
+  const h = harness();
+  h.conn.start();
+  h.sockets[0]!.welcome(inAMinute());
+  h.sockets[0]!.shut(1001, "server shutting down");
+  await until("a second socket", () => h.sockets.length === 2);
+  // The server is still down: the next attempts fail before opening.
+  h.sockets[1]!.shut(1006);
+  await until("a third socket", () => h.sockets.length === 3);
+  h.sockets[2]!.shut(1006);
+  await until("a fourth socket", () => h.sockets.length === 4);
+  const waits = h.statuses.filter((s) => s.kind === "reconnecting").map((s) => (s.kind === "reconnecting" ? s.inMs : 0));
+  assert.ok(waits.length >= 3 && waits[2]! > waits[0]!, `waits ${waits}`);
+  // A socket that never opened may have been refused for its token: renewed before the retry.
+  assert.ok(h.tokens.refreshes >= 1);
+  h.sockets[3]!.welcome(inAMinute());
+  assert.deepEqual(h.welcomes, [false, true]);
+});
+
+test("a refresh refused for good ends the session instead of retrying", async () => {
+  const h = harness();
+  h.conn.start();
+  h.sockets[0]!.welcome(inAMinute());
+  h.tokens.failWith = new ApiError(401, "token_revoked", "revoked");
+  h.sockets[0]!.shut(4001, "token expired");
+  await until("the end", () => h.ended.length === 1);
+  assert.equal(h.sockets.length, 1);
+});
+
+test("an error frame rejects its request with the server's code", async () => {
+  const h = harness();
+  h.conn.start();
+  const ws = h.sockets[0]!;
+  ws.welcome(inAMinute());
+  const p = h.conn.request("join", { code: "NOPE" });
+  const sent = ws.lastSent("join")!;
+  ws.deliver({ t: "error", id: sent.id!, d: { code: "not_found", message: "no such lobby" } });
+  await assert.rejects(p, (e: unknown) => e instanceof ServerError && e.code === "not_found");
+});
