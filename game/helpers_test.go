@@ -132,12 +132,46 @@ func (g *tally) snapshot() tally {
 	}
 }
 
-// results is a game.Results that hands each match to the test.
-type results struct{ matches chan game.Match }
+// results is a game.Results that keeps every match for the test. RecordMatch never blocks,
+// however many rounds a test lets finish: Registry.Close waits for the rounds being recorded.
+type results struct {
+	mu      sync.Mutex
+	matches []game.Match
+	taken   int           // matches handed to the test by next
+	added   chan struct{} // buffer of one: a match was added
+}
 
 func (r *results) RecordMatch(_ context.Context, m game.Match) error {
-	r.matches <- m
+	r.mu.Lock()
+	r.matches = append(r.matches, m)
+	r.mu.Unlock()
+	select {
+	case r.added <- struct{}{}:
+	default:
+	}
 	return nil
+}
+
+// next returns the oldest match not handed out yet, waiting for it: a lobby records a finished
+// round on a goroutine of its own.
+func (r *results) next(t *testing.T) game.Match {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		r.mu.Lock()
+		if r.taken < len(r.matches) {
+			m := r.matches[r.taken]
+			r.taken++
+			r.mu.Unlock()
+			return m
+		}
+		r.mu.Unlock()
+		select {
+		case <-r.added:
+		case <-timeout:
+			t.Fatal("no match recorded")
+		}
+	}
 }
 
 // env is one registry of tally lobbies on a clock the test steps.
@@ -154,7 +188,7 @@ type env struct {
 
 func newEnv(t *testing.T, limits game.Limits) *env {
 	t.Helper()
-	e := &env{t: t, clk: gametest.NewClock(), results: &results{matches: make(chan game.Match, 16)}}
+	e := &env{t: t, clk: gametest.NewClock(), results: &results{added: make(chan struct{}, 1)}}
 	e.reg = &game.Registry{
 		Games:   map[string]game.Factory{"tally": e.newGame},
 		Default: "tally", TickRate: rate, Limits: limits, Clock: e.clk, Results: e.results,
