@@ -24,7 +24,7 @@ type tally struct {
 	mu         sync.Mutex
 	roundTicks int
 	refuse     string                // Accept refuses this account
-	slowSteps  []time.Duration       // Step advances clk by these, one per step, to cost time
+	slowSteps  []time.Duration       // Step passes clk by these, one per step, to cost time
 	clk        *gametest.Clock       // for slowSteps
 	players    []game.Player         // seated now, in join order
 	joins      int                   // Join calls
@@ -96,7 +96,7 @@ func (g *tally) Step(dt time.Duration) {
 	}
 	g.mu.Unlock()
 	if cost > 0 {
-		g.clk.Advance(cost) // the tick takes this long
+		g.clk.Pass(cost) // the tick takes this long; Advance would wait for this very tick
 	}
 }
 

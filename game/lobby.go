@@ -71,8 +71,9 @@ type Lobby struct {
 	record                          func(Match) // nil: results are not kept
 	onClose                         func(*Lobby)
 
-	cmds chan func()
-	done chan struct{}
+	cmds  chan func()
+	done  chan struct{}
+	timer Timer // armed at next from the lobby's creation on; Run waits on it
 
 	// inbox collects inputs between ticks, in arrival order, from the members' readers.
 	inboxMu sync.Mutex

@@ -19,20 +19,22 @@ import (
 // cannot keep up therefore runs its ticks back to back and slows its game rather than building
 // an ever-growing backlog.
 func (l *Lobby) Run(ctx context.Context) {
-	timer := l.clock.NewTimer(l.period)
 	defer func() {
 		l.close()
-		timer.Stop() // last: a test clock's Advance returns once the lobby has closed
+		l.timer.Stop() // last: a test clock's Advance returns once the lobby has closed
 	}()
 	for l.state != StateClosed {
 		now := l.clock.Now()
-		if wait := l.next.Sub(now); wait > 0 {
-			timer.Reset(wait)
+		if now.Before(l.next) {
+			// Armed at the instant the tick is due, not after l.next.Sub(now): the clock may
+			// move between Now and the arming (see Clock). Create armed it first, so the first
+			// tick is due on time even if this goroutine starts late.
+			l.timer.ResetAt(l.next)
 			select {
 			case f := <-l.cmds:
 				f()
 				continue
-			case <-timer.C():
+			case <-l.timer.C():
 			case <-ctx.Done():
 				return
 			}

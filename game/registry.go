@@ -175,6 +175,8 @@ func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*
 	if first == nil {
 		l.listed.Store(true)
 	}
+	// The first tick is due one period after creation, whenever the loop's goroutine starts.
+	l.timer = r.Clock.NewTimerAt(l.next)
 	lctx, stop := context.WithCancel(r.ctx)
 	r.wg.Add(1)
 	go func() {

@@ -8,14 +8,17 @@ import (
 	"github.com/tickwire/tickwire/game"
 )
 
-// Clock is a game.Clock whose time moves only when Advance is called.
+// Clock is a game.Clock whose time moves only when Advance or Pass is called.
 //
 // Its timers hand a fire over without a buffer, and Advance returns only once every timer it
-// fired has been re-armed or stopped by its owner. A lobby re-arms its timer when it has run
-// the tick (or ticks) it woke for, so after clock.Advance(period) that tick has happened: its
-// inputs are applied and its snapshots delivered. Fakes from clock libraries fire into a
-// buffered channel and return at once, which leaves a test guessing when the tick ran; that
-// hand-off is why this one is written here.
+// fired has been re-armed or stopped by its owner and no armed timer is due. A lobby re-arms
+// its timer at its next tick's time once it has run the tick (or ticks) it woke for, so after
+// clock.Advance(period) that tick has happened: its inputs are applied and its snapshots
+// delivered. That holds wherever the lobby's goroutine was when the clock moved, even if it was
+// re-arming its timer at the old next tick's time, now passed: such a timer is due, and Advance
+// fires it again, as a real timer armed in the past fires at once. Fakes from clock libraries
+// fire into a buffered channel and return at once, which leaves a test guessing when the tick
+// ran; that hand-off is why this one is written here.
 type Clock struct {
 	mu     sync.Mutex
 	cond   sync.Cond // broadcast when a timer is re-armed or stopped
@@ -42,59 +45,92 @@ func (c *Clock) Now() time.Time {
 	return c.now
 }
 
-// NewTimer returns a timer that fires once the clock has been advanced by d.
-func (c *Clock) NewTimer(d time.Duration) game.Timer {
+// NewTimerAt returns a timer that fires once the clock has reached at: in the Advance that
+// reaches it, or in the next Advance if at has already passed.
+func (c *Clock) NewTimerAt(at time.Time) game.Timer {
 	t := &timer{c: c, ch: make(chan time.Time), cancel: make(chan struct{})}
-	t.Reset(d)
+	t.ResetAt(at)
 	return t
 }
 
 // Advance moves the clock forward by d and fires, in deadline order, every timer due by then;
-// each fire waits until the timer's owner receives it. It then waits until each fired timer
-// has been re-armed or stopped. A timer fires once per Advance however far d reaches past its
-// deadline, as a real timer fires once however late its owner is: Advance(10*period) is a loop
-// stalled for ten periods.
+// each fire waits until the timer's owner receives it, or re-arms or stops the timer instead.
+// Advance then waits until each fired timer has been re-armed or stopped, and fires again any
+// re-armed at a time already passed, until no armed timer is due. A timer fires once per
+// Advance however far d reaches past its deadline, as a real timer fires once however late its
+// owner is, as long as its owner re-arms it past the new time: Advance(10*period) is a loop
+// stalled for ten periods, which catches up on its own and then waits for the next tick.
+//
+// Advance waits for the owners of the timers it fires, so an owner must not call it: it would
+// wait for itself. An owner moves the clock with Pass.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
-	now := c.now
 	var buf [8]fired
-	due := buf[:0]
+	for {
+		// Due timers are taken in the same critical section as the move of the clock (or the
+		// last re-arm), so none is missed: an owner that sees the new time either finds its
+		// timer firing or re-arms it due.
+		due := c.takeDue(buf[:0])
+		if len(due) == 0 {
+			return
+		}
+		now := c.now
+		c.mu.Unlock()
+		for _, f := range due {
+			c.handOver(f.t, now)
+		}
+		c.mu.Lock()
+		for _, f := range due {
+			for f.t.gen == f.gen {
+				c.cond.Wait()
+			}
+		}
+	}
+}
+
+// Pass moves the clock forward by d without firing a timer and without waiting: time that
+// passes while the calling goroutine works, such as a game step that costs time. It is how a
+// timer's owner moves the clock. Timers that fall due fire when the Advance in progress (the
+// one waiting for the owner, if any) next looks for due timers, or else in the next Advance.
+func (c *Clock) Pass(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// takeDue unlists the armed timers due by now, marks them firing and appends them to due in
+// deadline order. Called with c.mu held.
+func (c *Clock) takeDue(due []fired) []fired {
 	for _, t := range c.timers {
-		if !t.at.After(now) {
+		if !t.at.After(c.now) {
 			due = append(due, fired{t, t.gen})
 		}
 	}
-	slices.SortFunc(due, func(a, b fired) int { return a.t.at.Compare(b.t.at) })
+	slices.SortStableFunc(due, func(a, b fired) int { return a.t.at.Compare(b.t.at) })
 	for _, f := range due {
 		f.t.firing = true
 		f.t.unlist()
 	}
-	c.mu.Unlock()
+	return due
+}
 
-	for _, f := range due {
-		c.mu.Lock()
-		ch, cancel, firing := f.t.ch, f.t.cancel, f.t.firing
-		c.mu.Unlock()
-		if !firing {
-			continue // re-armed or stopped meanwhile
-		}
-		select {
-		case ch <- now:
-		case <-cancel:
-		}
-		c.mu.Lock()
-		if f.t.cancel == cancel {
-			f.t.firing = false
-		}
-		c.mu.Unlock()
-	}
-
+// handOver sends t's fire to its owner, unless the owner re-arms or stops t first.
+func (c *Clock) handOver(t *timer, now time.Time) {
 	c.mu.Lock()
-	for _, f := range due {
-		for f.t.gen == f.gen {
-			c.cond.Wait()
-		}
+	ch, cancel, firing := t.ch, t.cancel, t.firing
+	c.mu.Unlock()
+	if !firing {
+		return // re-armed or stopped meanwhile
+	}
+	select {
+	case ch <- now:
+	case <-cancel:
+	}
+	c.mu.Lock()
+	if t.cancel == cancel {
+		t.firing = false
 	}
 	c.mu.Unlock()
 }
@@ -112,7 +148,7 @@ type timer struct {
 	at     time.Time
 	listed bool   // in c.timers: armed
 	firing bool   // Advance is handing a fire over
-	gen    uint64 // counts Resets and Stops
+	gen    uint64 // counts ResetAts and Stops
 }
 
 func (t *timer) C() <-chan time.Time {
@@ -121,12 +157,12 @@ func (t *timer) C() <-chan time.Time {
 	return t.ch
 }
 
-func (t *timer) Reset(d time.Duration) {
+func (t *timer) ResetAt(at time.Time) {
 	c := t.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t.callOff()
-	t.at = c.now.Add(d)
+	t.at = at
 	if !t.listed {
 		t.listed = true
 		c.timers = append(c.timers, t)
