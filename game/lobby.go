@@ -110,7 +110,7 @@ func (l *Lobby) ID() string { return l.id }
 // Code returns the lobby's join code, empty for a public lobby.
 func (l *Lobby) Code() string { return l.code }
 
-// Done is closed when the lobby's loop has stopped.
+// Done is closed when the lobby's loop has stopped, once the registry has forgotten the lobby.
 func (l *Lobby) Done() <-chan struct{} { return l.done }
 
 // Stats returns the lobby's counters.

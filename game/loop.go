@@ -235,8 +235,10 @@ func (l *Lobby) close() {
 	}
 	l.inboxMu.Unlock()
 	l.publish()
-	close(l.done)
+	// The registry forgets the lobby before Done closes, so that whoever waits for Done (a
+	// Create whose first join failed, a test) finds its places free.
 	if l.onClose != nil {
 		l.onClose(l)
 	}
+	close(l.done)
 }

@@ -226,3 +226,18 @@ func TestLobbyCountsAreBounded(t *testing.T) {
 		e.create(mine, gametest.NewMember("a", "alice"))
 	})
 }
+
+func TestALobbyIsGoneFromTheRegistryOnceDone(t *testing.T) {
+	// Create's failed first join waits for Done, and then promises the lobby is forgotten;
+	// repeated, because the loop's goroutine may be anywhere in its closing when Done closes.
+	e := newEnv(t, game.Limits{MaxLobbies: 1})
+	e.template.refuse = "nobody"
+	ctx := context.Background()
+	for i := range 200 {
+		_, _, _, err := e.reg.Create(ctx, game.CreateOptions{}, gametest.NewMember("nobody", "n"))
+		wantCode(t, err, game.CodeRefused)
+		if n := len(e.reg.All()); n != 0 {
+			t.Fatalf("repetition %d: %d lobbies open after a failed Create", i, n)
+		}
+	}
+}
