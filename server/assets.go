@@ -33,9 +33,8 @@ func (s *Server) assetRoutes(e *echo.Echo) {
 	}
 	web, _ := fs.Sub(assets.Files, "web")
 	files := loadStatic(web)
-	if _, ok := files["app.js"]; !ok {
-		s.log.Warn("the browser client is not built into this binary; run `make web` and rebuild")
-	}
+	_, built := files["app.js"]
+	s.webMissing = !built
 	e.GET("/", func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Content-Security-Policy", pageCSP+"connect-src "+connectSrc(c.Request()))

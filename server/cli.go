@@ -122,6 +122,10 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	log.Info("configuration", cfg.LogAttrs()...)
 	log.Info("tickwire serving", "version", Version, "url", s.URL(), "metrics", s.MetricsURL())
+	if s.webMissing {
+		// Said only once the settings have all been accepted, so a refused start stays one line.
+		log.Warn("the browser client is not built into this binary; run `make web` and rebuild")
+	}
 	fmt.Fprintf(env.Stdout, "Tickwire is serving at %s\n", s.URL())
 	return s.Wait()
 }

@@ -24,22 +24,23 @@ import (
 
 // Server is a running Tickwire: its database, auth service, lobbies and HTTP listener.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	db       *store.DB
-	auth     *auth.Service
-	lobbies  *game.Registry
-	echo     *echo.Echo
-	http     *http.Server
-	ln       net.Listener
-	metricsS *http.Server
-	metricsL net.Listener
-	sync     *dataSync
-	upgrader websocket.Upgrader
-	conns    *connSet
-	metrics  *metrics
-	throttle *loginThrottle
-	now      func() time.Time
+	cfg        Config
+	webMissing bool // the binary was built before the browser bundle
+	log        *slog.Logger
+	db         *store.DB
+	auth       *auth.Service
+	lobbies    *game.Registry
+	echo       *echo.Echo
+	http       *http.Server
+	ln         net.Listener
+	metricsS   *http.Server
+	metricsL   net.Listener
+	sync       *dataSync
+	upgrader   websocket.Upgrader
+	conns      *connSet
+	metrics    *metrics
+	throttle   *loginThrottle
+	now        func() time.Time
 
 	pprofAddr string
 
