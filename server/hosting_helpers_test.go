@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -96,32 +95,6 @@ func startMain(t *testing.T, args []string, env map[string]string) *mainRun {
 	}
 	t.Fatalf("Main did not serve within 20 s: %s", m.Stderr.String())
 	return nil
-}
-
-// startServerWith is startServer with the server's log written to w as JSON, at debug level.
-func startServerWith(t *testing.T, mutate func(*server.Config), w io.Writer) *server.Server {
-	t.Helper()
-	cfg := server.DefaultConfig()
-	cfg.Data = t.TempDir()
-	cfg.Addr = "127.0.0.1:0"
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := server.Open(ctx, cfg, slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatalf("open server: %v", err)
-	}
-	if err := s.Serve(ctx, nil); err != nil {
-		t.Fatalf("serve: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := s.Wait(); err != nil {
-			t.Errorf("server stopped with %v", err)
-		}
-	})
-	return s
 }
 
 // runCmd runs one tickwire command through server.Main and returns its status and output.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -36,36 +35,8 @@ type sockServer struct {
 // startSockServer runs a server like startServer does, logging at debug level into a buffer.
 func startSockServer(t *testing.T, mutate func(*server.Config)) *sockServer {
 	t.Helper()
-	cfg := server.DefaultConfig()
-	cfg.Data = t.TempDir()
-	cfg.Addr = "127.0.0.1:0"
-	if mutate != nil {
-		mutate(&cfg)
-	}
 	buf := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err := server.Open(ctx, cfg, log)
-	if err != nil {
-		t.Fatalf("open server: %v", err)
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Serve(ctx, ln); err != nil {
-		t.Fatalf("serve: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		done := make(chan error, 1)
-		go func() { done <- s.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("server did not stop within 15 s")
-		}
-	})
+	s, cfg := launch(t, mutate, slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	return &sockServer{Server: s, cfg: cfg, log: buf, api: goclient.New(s.URL())}
 }
 
