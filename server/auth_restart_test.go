@@ -1,96 +1,19 @@
 package server_test
 
 import (
-	"bufio"
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/tickwire/tickwire/auth"
 )
-
-// buildAuthBinary builds the tickwire binary into a temporary folder.
-func buildAuthBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "tickwire")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/tickwire/tickwire")
-	cmd.Dir = ".."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// authProc is a `tickwire serve` process.
-type authProc struct {
-	cmd    *exec.Cmd
-	url    string
-	mu     sync.Mutex
-	stderr bytes.Buffer
-}
-
-func (p *authProc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.Write(b)
-}
-
-// startAuthProc runs `tickwire serve` on a free loopback port and data, and waits until it
-// says where it serves.
-func startAuthProc(t *testing.T, bin, data string) *authProc {
-	t.Helper()
-	p := &authProc{cmd: exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn")}
-	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	p.cmd.Stderr = p
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.kill(t) })
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "Tickwire is serving at "); ok {
-				urls <- strings.TrimSpace(u)
-			}
-		}
-	}()
-	select {
-	case p.url = <-urls:
-	case <-time.After(30 * time.Second):
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		t.Fatalf("tickwire serve did not start: %s", p.stderr.String())
-	}
-	return p
-}
-
-// kill sends SIGKILL: no shutdown code runs, nothing is flushed.
-func (p *authProc) kill(t *testing.T) {
-	if p.cmd.ProcessState != nil {
-		return
-	}
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Logf("kill: %v", err)
-	}
-	_ = p.cmd.Wait()
-}
 
 // TestRevocationsSurviveSIGKILL: what the API acknowledged (registrations, a logout, a ban,
 // an unban, a refresh reuse) holds after the server process is killed with SIGKILL and
 // started again on the same data folder.
 func TestRevocationsSurviveSIGKILL(t *testing.T) {
-	bin := buildAuthBinary(t)
+	bin := buildBinary(t)
 	data := t.TempDir()
 	add := exec.Command(bin, "user", "add", "--data", data, "--admin", "root")
 	add.Stdin = strings.NewReader("admin password\n")
@@ -98,7 +21,7 @@ func TestRevocationsSurviveSIGKILL(t *testing.T) {
 		t.Fatalf("user add: %v %s", err, out)
 	}
 
-	p := startAuthProc(t, bin, data)
+	p := startProc(t, bin, "--data", data, "--log-level", "warn")
 	h := newAuthHTTP(t, p.url, "")
 	admin := h.login("root", "admin password")
 	for _, name := range []string{"alice", "bob", "carol", "dave"} {
@@ -125,7 +48,7 @@ func TestRevocationsSurviveSIGKILL(t *testing.T) {
 	var jwks1 []byte = h.do("GET", "/.well-known/jwks.json", "", nil).body
 
 	p.kill(t)
-	p = startAuthProc(t, bin, data)
+	p = startProc(t, bin, "--data", data, "--log-level", "warn")
 	h = newAuthHTTP(t, p.url, "")
 
 	wantError(t, "logged-out access", h.do("GET", "/api/v1/me", alice.AccessToken, nil), 401, auth.CodeTokenRevoked)

@@ -60,6 +60,7 @@ func startProc(t *testing.T, bin string, args ...string) *proc {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { p.kill(t) })
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -79,6 +80,18 @@ func startProc(t *testing.T, bin string, args ...string) *proc {
 		t.Fatalf("the server did not start: %s", p.stderr.String())
 		return nil
 	}
+}
+
+// kill sends SIGKILL, unless the process has already been waited for: no shutdown code runs,
+// nothing is flushed.
+func (p *proc) kill(t *testing.T) {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Logf("kill: %v", err)
+	}
+	_ = p.cmd.Wait()
 }
 
 // durabilityLedger holds what the server acknowledged: accounts whose registration got 201, and
