@@ -224,7 +224,7 @@ func (c *Config) settings() []setting {
 		{"reauth-lead", "TICKWIRE_REAUTH_LEAD", "0s", "how long before expiry reauth_required is sent (0: min(60s, ttl/4))", dur(&c.ReauthLead, 0)},
 		{"send-buffer", "TICKWIRE_SEND_BUFFER", "65536", "kernel send buffer per socket in bytes (0: the kernel's autotuning); bounds what a stalled client holds and how soon it is found", num(&c.SendBuffer, 0, 64<<20)},
 		{"stall-timeout", "TICKWIRE_STALL_TIMEOUT", "2s", "how long a socket's writes may stay blocked while snapshots pile up before it is closed 4008 as too slow", dur(&c.StallTimeout, 100*time.Millisecond)},
-		{"seat-grace", "TICKWIRE_SEAT_GRACE", "30s", "how long a dropped player's seat waits for a reconnect", dur(&c.SeatGrace, 0)},
+		{"seat-grace", "TICKWIRE_SEAT_GRACE", "30s", "how long a dropped player's seat waits for a reconnect (at least 1s)", dur(&c.SeatGrace, time.Second)},
 		{"pprof-addr", "TICKWIRE_PPROF_ADDR", "", "serve runtime profiles (/debug/pprof/) on this address, like 127.0.0.1:6060; keep it private (default: off)", func(s string) error {
 			if s != "" {
 				if _, _, err := net.SplitHostPort(s); err != nil {

@@ -107,6 +107,7 @@ func TestBadSettingsExitTwo(t *testing.T) {
 	}{
 		{"flag out of range", []string{"--tick-rate", "0"}, nil, "", "--tick-rate"},
 		{"flag not a duration", []string{"--access-ttl", "soon"}, nil, "", "--access-ttl"},
+		{"seat grace of zero", []string{"--seat-grace", "0s"}, nil, "", "--seat-grace"},
 		{"env not a number", nil, map[string]string{"TICKWIRE_MAX_CONNS": "many"}, "", "TICKWIRE_MAX_CONNS"},
 		{"env bad CIDR", nil, map[string]string{"TICKWIRE_TRUSTED_PROXIES": "10.0.0.0/33"}, "", "--trusted-proxies"},
 		{"bad registration mode", []string{"--registration", "sometimes"}, nil, "", "--registration"},
