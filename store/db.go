@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -49,6 +50,13 @@ func dsn(file string, readOnly bool) string {
 // Open opens (creating if missing) the database in dir and brings its schema up to date.
 func Open(ctx context.Context, dir string) (*DB, error) {
 	file := filepath.Join(dir, FileName)
+	// The database holds password hashes: create it readable by its owner alone. SQLite gives
+	// its -wal and -shm files the same mode.
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open db: %w", err)
+	}
+	f.Close()
 	w, err := sql.Open("sqlite", dsn(file, false))
 	if err != nil {
 		return nil, fmt.Errorf("open db: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -45,8 +46,11 @@ func pragma(t testing.TB, conn interface {
 }
 
 func TestOpenAnEmptyFolderMigratesAndConfigures(t *testing.T) {
-	db, _ := openTest(t)
+	db, dir := openTest(t)
 	ctx := context.Background()
+	if fi, err := os.Stat(filepath.Join(dir, FileName)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("database file mode = %v (%v), want 0600: it holds password hashes", fi.Mode().Perm(), err)
+	}
 	if got := pragma(t, db.write, "user_version"); got != fmt.Sprint(latestVersion(t)) {
 		t.Errorf("user_version = %s, want %d", got, latestVersion(t))
 	}
