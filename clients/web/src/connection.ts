@@ -28,6 +28,14 @@ export interface Socket {
   onerror: ((ev: Event) => void) | null;
   send(data: Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
+  /** readyState as the browser's WebSocket has it; a socket without one counts as open. */
+  readonly readyState?: number;
+}
+
+/** writable reports whether ws takes frames: a closing socket drops them and the browser logs
+ * an error for each, so nothing is sent once the close has begun (from either side). */
+function writable(ws: Socket): boolean {
+  return ws.readyState === undefined || ws.readyState === 1;
 }
 
 /** SocketFactory opens a socket to url offering the subprotocols. */
@@ -135,7 +143,7 @@ export class Connection {
 
   /** send writes a frame that expects no answer; it reports whether the socket was open. */
   send(t: string, d?: unknown): boolean {
-    if (!this.ws || !this.welcomed) return false;
+    if (!this.ws || !this.welcomed || !writable(this.ws)) return false;
     this.ws.send(encodeFrame(d === undefined ? { t } : { t, d }));
     return true;
   }
@@ -143,7 +151,7 @@ export class Connection {
   /** request sends a frame with a fresh id and resolves with the payload of its answer. */
   request<T = unknown>(t: string, d: unknown = {}): Promise<{ t: string; d: T }> {
     return new Promise((resolve, reject) => {
-      if (!this.ws || !this.welcomed) {
+      if (!this.ws || !this.welcomed || !writable(this.ws)) {
         reject(new ServerError("not_connected", "Not connected to the server right now."));
         return;
       }
@@ -256,6 +264,7 @@ export class Connection {
         this.onClose(Close.Abnormal, "no answer from the server");
         return;
       }
+      if (!writable(this.ws)) return;
       // c is the page's monotonic clock in ms, immune to wall-clock changes.
       this.ws.send(encodeFrame({ t: "ping", d: { c: Math.round(performance.now()) } }));
     };
