@@ -35,13 +35,15 @@ func (s *Server) assetRoutes(e *echo.Echo) {
 	files := loadStatic(web)
 	_, built := files["app.js"]
 	s.webMissing = !built
-	e.GET("/", func(c echo.Context) error {
+	// HEAD answers as GET does, without the body (net/http drops it), for monitors and caches.
+	getHead := []string{http.MethodGet, http.MethodHead}
+	e.Match(getHead, "/", func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Content-Security-Policy", pageCSP+"connect-src "+connectSrc(c.Request()))
 		h.Set("Cache-Control", "no-cache")
 		return c.HTMLBlob(http.StatusOK, page)
 	})
-	e.GET("/web/*", func(c echo.Context) error {
+	e.Match(getHead, "/web/*", func(c echo.Context) error {
 		f, ok := files[c.Param("*")]
 		if !ok {
 			return echo.ErrNotFound
