@@ -170,3 +170,31 @@ func TestWriteDeadlineDropsABlockedSocket(t *testing.T) {
 		}
 	}
 }
+
+// TestFullSendQueueClosesPolicy: control frames are never dropped, so a client whose writer is
+// stuck and whose queue of control frames reaches --send-queue is closed 4008 as too slow. The
+// stall timeout is set far off, so only the queue can be what closes it.
+func TestFullSendQueueClosesPolicy(t *testing.T) {
+	srv := startSockServer(t, func(c *server.Config) {
+		c.SendBuffer = 4096
+		c.StallTimeout = time.Hour
+		c.SendQueue = 4
+	})
+	stalled := dialSmallWindow(t, srv.wsURL(), srv.guest(t, "queued").AccessToken)
+	readEnv(t, stalled) // welcome
+	writeEnv(t, stalled, wire.TypeCreate, 1, wire.Create{Name: "queue", TickRate: 60})
+	expectFrame(t, stalled, wire.TypeJoined, 1)
+	// From here on it reads nothing: 60 snapshots a second fill both kernel buffers and leave
+	// the writer stuck; each ping then queues a pong behind it.
+	deadline := time.Now().Add(20 * time.Second)
+	for id := uint64(2); srv.metric(t, "tickwire_slow_consumer_closes_total", "") == 0; id++ {
+		if time.Now().After(deadline) {
+			t.Fatal("a full control queue did not close the socket in 20 s")
+		}
+		writeEnv(t, stalled, wire.TypePing, id, wire.Ping{C: 1})
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := srv.metric(t, "tickwire_socket_closes_total", `code="4008",reason="client too slow"`); n != 1 {
+		t.Errorf("closes 4008 for a slow client = %v, want 1", n)
+	}
+}
