@@ -88,7 +88,7 @@ func benchState() ([]byte, int) {
 // BenchmarkBroadcast sends one snapshot per op to every one of n sockets and waits until all
 // have read it. Three ways, on the same bytes:
 //   - conn: the server's own path, Snapshot on each member as a lobby calls it (each member's
-//     frame has its own ack, so no frame is shared), a writer goroutine, one Write per frame;
+//     frame has its own ack, so no frame is shared), one non-blocking write per frame;
 //   - prepared: one frame encoded once in a websocket.PreparedMessage, written to each socket
 //     in turn, as a broadcaster that may share frames would;
 //   - bare: the same framed bytes written to each TCP connection in turn, the floor.
@@ -99,7 +99,7 @@ func benchState() ([]byte, int) {
 func BenchmarkBroadcast(b *testing.B) {
 	state, fields := benchState()
 	frame := appendSnapshot(make([]byte, frameHeaderRoom, 1024), game.Snapshot{Tick: 1, Ack: 1, State: state, Fields: fields})
-	framed := frame[putHeader(frame[:frameHeaderRoom], len(frame)-frameHeaderRoom):]
+	framed := frame[putHeader(frame[:frameHeaderRoom], len(frame)-frameHeaderRoom, opBinary):]
 	payload := frame[frameHeaderRoom:]
 	for _, n := range []int{8, 100, 1000} {
 		b.Run(fmt.Sprintf("sockets=%d/conn", n), func(b *testing.B) {
@@ -108,7 +108,8 @@ func BenchmarkBroadcast(b *testing.B) {
 			s.metrics = newMetrics(s)
 			conns := make([]*conn, n)
 			for i, ws := range bs.server {
-				c := &conn{srv: s, ws: ws, netConn: ws.NetConn()}
+				c := &conn{srv: s, netConn: ws.NetConn()}
+				c.raw.init(c.netConn)
 				c.writeLoop = c.write
 				conns[i] = c
 			}

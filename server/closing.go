@@ -4,7 +4,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/auth"
 )
 
@@ -30,10 +29,10 @@ func (c *conn) closeLocked(code int, reason string) bool {
 	c.closing, c.closeCode, c.closeText = true, code, reason
 	c.stopTimers()
 	c.srv.metrics.closed(code, reason)
-	if c.ws != nil {
+	if c.netConn != nil {
 		// Bounds the handshake: the reader ends when this passes, and cleanup then drops the
 		// connection even when the close frame is stuck behind a blocked write.
-		_ = c.ws.SetReadDeadline(time.Now().Add(closeWait))
+		_ = c.netConn.SetReadDeadline(time.Now().Add(closeWait))
 		c.startWriter()
 	}
 	return true
@@ -45,20 +44,19 @@ func (c *conn) stopTimers() {
 	}
 }
 
-// clientClosed is the close handler: the client started the closing handshake with code, and
-// the writer answers with the same code after the frame it is writing.
-func (c *conn) clientClosed(code int, _ string) error {
+// clientClosed is the client starting the closing handshake with code: the writer answers
+// with the same code after the frame it is writing.
+func (c *conn) clientClosed(code int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.closing {
 		c.closing, c.closeCode = true, code
-		if code == websocket.CloseNoStatusReceived {
-			c.closeCode = websocket.CloseNormalClosure
+		if code == CloseNoStatus {
+			c.closeCode = CloseNormal
 		}
 		c.stopTimers()
 		c.startWriter()
 	}
-	return nil
 }
 
 // cleanup ends the connection once its reader has stopped: it gives up the seat (kept for the
@@ -75,9 +73,8 @@ func (c *conn) cleanup(readErr error) {
 		c.stopTimers()
 	}
 	var done chan struct{}
-	var ce *websocket.CloseError
-	if c.writing && errors.As(readErr, &ce) {
-		// The client closed cleanly: let the writer finish sending the close frame.
+	if c.writing && errors.Is(readErr, errStopped) {
+		// The client closed, or broke the protocol: let the writer finish the close frame.
 		c.writerDone = make(chan struct{})
 		done = c.writerDone
 	}
@@ -90,7 +87,7 @@ func (c *conn) cleanup(readErr error) {
 		}
 		t.Stop()
 	}
-	c.ws.Close()
+	c.netConn.Close()
 	c.srv.conns.remove(c)
 	c.srv.log.Debug("socket closed", "account", c.accountID, "addr", c.addr, "err", readErr)
 }

@@ -8,11 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server/wire"
-	"golang.org/x/time/rate"
 )
 
 // Close codes, from the contract.
@@ -34,15 +32,16 @@ const requestTimeout = 5 * time.Second
 // client.
 type conn struct {
 	srv       *Server
-	ws        *websocket.Conn // set under mu once upgraded; nil before
-	netConn   net.Conn        // ws's connection, which the writer writes data frames to
+	netConn   net.Conn  // set under mu once upgraded; nil before
+	raw       rawSocket // netConn's handle in the poller; set with netConn
 	addr      string
 	accountID string
 	username  string
-	limiter   *rate.Limiter
 	writeLoop func() // c.write, bound once so that starting the writer allocates nothing
 
 	// Owned by the reader goroutine.
+	in        inbound
+	budget    frameBudget
 	lobby     *game.Lobby
 	seat      game.PlayerID
 	joinReq   uint64
@@ -57,8 +56,9 @@ type conn struct {
 	warnAt     time.Time   // when reauth_required is due; zero once sent
 	pingAt     time.Time   // when the next ping is due
 	timer      *time.Timer // one timer per socket, for pings, the warning and the expiry
-	queue      [][]byte
-	snaps      *snapRing // snapshots not yet written, made with the first one
+	queue      [][]byte    // whole frames waiting for the writer
+	tail       []byte      // the unwritten end of a frame the lobby began (writeNow)
+	snaps      *snapRing   // snapshots not yet written, made with the first one
 	writing    bool
 	closing    bool
 	closeCode  int    // the close frame the writer sends last; 0 sends none

@@ -3,26 +3,77 @@ package server
 import (
 	"errors"
 	"io"
-	"net"
+	"sync"
+	"syscall"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
+// The read side of a connection: one goroutine per socket for its whole life, reading frames
+// by hand (wsframe.go). On a plain TCP socket it reads inside the runtime's poller through
+// syscall.RawConn: the poller is edge-triggered, so after a read that came back short (the
+// kernel had no more bytes) the reader waits for the next edge at once, where a net.Conn.Read
+// would first ask the kernel again and be told there is nothing: one system call saved per
+// message. Behind TLS it reads through the connection.
+
+// errStopped ends the reading after a close frame was queued for the client: the client
+// closed, or broke the protocol so that no later byte can be trusted. cleanup lets the writer
+// finish sending the close frame before it drops the connection.
+var errStopped = errors.New("stopped reading: closing")
+
+// inBufSize is the buffer a socket borrows while it holds bytes: one read takes every frame
+// a client has sent since the last, and a frame not yet whole keeps the buffer until it is.
+const inBufSize = 4096
+
+var inBufs = sync.Pool{New: func() any { b := make([]byte, 0, inBufSize); return &b }}
+
+// inbound is what the reader holds between reads. Owned by the reader goroutine.
+type inbound struct {
+	pooled  *[]byte // the buffer borrowed from inBufs, if b is it
+	b       []byte  // bytes read and not yet parsed: the start of a frame; nil when none
+	need    int     // bytes the frame b begins needs in all, once its header is known
+	skip    int     // payload bytes still to discard: a frame too large to keep, while closing
+	frag    []byte  // a fragmented message so far
+	fragOp  byte    // its opcode; 0 while no fragmented message is open
+	closing bool    // the socket is closing: frames are discarded until the client's close
+}
+
+// room returns the free space after the bytes held, large enough for the frame they begin.
+func (in *inbound) room() []byte {
+	if in.b == nil {
+		in.pooled = inBufs.Get().(*[]byte)
+		in.b = (*in.pooled)[:0]
+	}
+	if in.need > cap(in.b) {
+		grown := make([]byte, len(in.b), in.need)
+		copy(grown, in.b)
+		in.release()
+		in.b = grown
+	}
+	return in.b[len(in.b):cap(in.b)]
+}
+
+// release gives the borrowed buffer back; the bytes held must have been copied or used.
+func (in *inbound) release() {
+	if in.pooled != nil {
+		*in.pooled = (*in.pooled)[:0]
+		inBufs.Put(in.pooled)
+		in.pooled = nil
+	}
+	in.b = nil
+}
+
 // run is the socket's reader, for its whole life. It starts the writer for the welcome frame
-// queued by the upgrade, then reads frames one at a time until the connection ends.
+// queued by the upgrade, then reads until the connection ends.
 func (c *conn) run() {
-	c.ws.SetPingHandler(c.pinged)
-	c.ws.SetPongHandler(func(string) error { c.touch(); return nil })
-	c.ws.SetCloseHandler(c.clientClosed)
 	c.mu.Lock()
 	if c.closing {
 		// Closed (a shutdown, a revocation) while it was being upgraded.
-		_ = c.ws.SetReadDeadline(time.Now().Add(closeWait))
+		_ = c.netConn.SetReadDeadline(time.Now().Add(closeWait))
 	} else {
 		c.readUntil = time.Now().Add(c.srv.cfg.PongWait)
-		_ = c.ws.SetReadDeadline(c.readUntil)
+		_ = c.netConn.SetReadDeadline(c.readUntil)
 		now := c.srv.now()
 		c.pingAt = now.Add(c.srv.cfg.PongWait * 9 / 10)
 		c.timer = time.AfterFunc(c.untilNext(now), c.onTimer)
@@ -32,73 +83,210 @@ func (c *conn) run() {
 	c.cleanup(c.readLoop())
 }
 
-// readLoop reads frames until the connection ends and returns why it ended.
+// readLoop reads until the connection ends and returns why it ended.
 func (c *conn) readLoop() error {
-	limits := wire.Limits{MaxBytes: c.srv.cfg.MaxMessageBytes}
+	defer c.in.release()
+	if c.raw.conn != nil {
+		var readErr error
+		err := c.raw.conn.Read(func(fd uintptr) bool {
+			readErr = c.readable(int(fd))
+			return readErr != nil
+		})
+		if err != nil {
+			return err // closed, or the read deadline passed
+		}
+		return readErr
+	}
 	for {
-		mt, r, err := c.ws.NextReader()
+		room := c.in.room()
+		n, err := c.netConn.Read(room)
+		if n > 0 {
+			if err := c.took(n); err != nil {
+				return err
+			}
+		}
 		if err != nil {
 			return err
 		}
-		if c.isClosing() {
-			if _, err := io.Copy(io.Discard, r); err != nil {
-				return err
-			}
-			continue
-		}
-		c.touch()
-		if mt != websocket.BinaryMessage {
-			c.closeWith(CloseUnsupported, "binary frames only")
-			continue
-		}
-		bp := frameBufs.Get().(*[]byte)
-		buf, err := readFrame((*bp)[:0], r, c.srv.cfg.MaxMessageBytes)
-		c.srv.metrics.framesIn.Inc()
-		c.srv.metrics.bytesIn.Add(float64(len(buf)))
-		switch {
-		case errors.Is(err, errFrameTooLarge):
-			c.closeWith(CloseTooLarge, "frame too large")
-		case err != nil:
-			putFrameBuf(bp, buf)
-			return err
-		case !c.limiter.Allow():
-			c.closeWith(ClosePolicy, "message rate over the limit")
-		default:
-			if env, err := wire.Decode(buf, limits); err != nil {
-				c.closeWith(ClosePolicy, "malformed frame")
-			} else {
-				c.handle(env)
-			}
-		}
-		putFrameBuf(bp, buf)
 	}
 }
 
-var errFrameTooLarge = errors.New("frame over the size limit")
-
-// readFrame appends the message r holds to b. Past max bytes it stops keeping them and returns
-// errFrameTooLarge; the rest of the message is discarded by the next NextReader, bounded in
-// time by the closing handshake's read deadline.
-func readFrame(b []byte, r io.Reader, max int) ([]byte, error) {
+// readable reads the socket, inside the poller, until a read comes back short, and acts on
+// every whole frame. It returns nil to wait for the socket's next bytes, or why reading ends.
+func (c *conn) readable(fd int) error {
 	for {
-		if len(b) == cap(b) {
-			if len(b) > max {
-				return b, errFrameTooLarge
+		room := c.in.room()
+		n, err := syscall.Read(fd, room)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			if len(c.in.b) == 0 {
+				c.in.release()
 			}
-			b = append(b, 0)[:len(b)]
+			return nil
+		case err != nil:
+			return err
+		case n == 0:
+			return io.EOF
 		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if len(b) > max {
-			return b, errFrameTooLarge
+		if err := c.took(n); err != nil {
+			return err
 		}
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
+		if n < len(room) {
+			return nil
 		}
 	}
+}
+
+// took acts on the n bytes just read into the room after those held, keeping the start of a
+// frame that is not whole yet.
+func (c *conn) took(n int) error {
+	in := &c.in
+	in.b = in.b[:len(in.b)+n]
+	used, err := c.frames(in.b)
+	if err != nil {
+		return err
+	}
+	if rest := copy(in.b, in.b[used:]); rest > 0 {
+		in.b = in.b[:rest]
+	} else {
+		in.release()
+		in.need = 0
+	}
+	return nil
+}
+
+// frames parses and acts on the whole frames at the start of b and returns how many bytes it
+// used. A message over --max-message-bytes is never kept: the socket closes 1009 and the
+// frame's bytes are discarded as they come.
+func (c *conn) frames(b []byte) (int, error) {
+	in := &c.in
+	in.closing = in.closing || c.isClosing()
+	now := time.Now()
+	c.touch(now)
+	used := 0
+	for used < len(b) {
+		if in.skip > 0 {
+			k := min(in.skip, len(b)-used)
+			used += k
+			in.skip -= k
+			continue
+		}
+		h, ok, err := parseHead(b[used:])
+		if err != nil {
+			return used, c.violated(err)
+		}
+		if !ok {
+			in.need = maxFrameHeader
+			return used, nil
+		}
+		if h.op < opClose && (h.n > c.srv.cfg.MaxMessageBytes-len(in.frag) || in.closing) {
+			if !in.closing {
+				c.closeOnRead(CloseTooLarge, "frame too large")
+			}
+			used += h.size
+			in.skip = h.n
+			in.frag, in.fragOp = nil, 0
+			continue
+		}
+		if len(b)-used < h.size+h.n {
+			in.need = h.size + h.n
+			return used, nil
+		}
+		p := b[used+h.size : used+h.size+h.n]
+		used += h.size + h.n
+		unmask(h.mask, p)
+		if err := c.frame(h, p, now); err != nil {
+			return used, err
+		}
+	}
+	return used, nil
+}
+
+// frame acts on one whole frame, its payload unmasked.
+func (c *conn) frame(h frameHead, p []byte, now time.Time) error {
+	in := &c.in
+	if in.closing {
+		if h.op == opClose {
+			// The client's answer to the server's close frame: the handshake is done.
+			return errStopped
+		}
+		return nil
+	}
+	if h.op != opClose && !c.budget.allow(now, c.srv.cfg.MsgRate, c.srv.cfg.MsgBurst) {
+		c.closeOnRead(ClosePolicy, "message rate over the limit")
+		return nil
+	}
+	switch h.op {
+	case opPing:
+		c.sendFrame(appendControl(make([]byte, 0, 2+len(p)), opPong, p))
+	case opPong:
+	case opClose:
+		code, err := parseClose(p)
+		if err != nil {
+			return c.violated(err)
+		}
+		c.clientClosed(code)
+		return errStopped
+	case opText, opBinary:
+		if in.fragOp != 0 {
+			return c.violated(errInterleaved)
+		}
+		if !h.fin {
+			in.fragOp = h.op
+			in.frag = append(make([]byte, 0, max(len(p), 256)), p...)
+			return nil
+		}
+		c.message(h.op, p)
+	case opContinuation:
+		if in.fragOp == 0 {
+			return c.violated(errContinuation)
+		}
+		in.frag = append(in.frag, p...)
+		if h.fin {
+			op, msg := in.fragOp, in.frag
+			in.frag, in.fragOp = nil, 0
+			c.message(op, msg)
+		}
+	}
+	return nil
+}
+
+// message acts on one whole message.
+func (c *conn) message(op byte, p []byte) {
+	c.srv.metrics.framesIn.Inc()
+	c.srv.metrics.bytesIn.Add(float64(len(p)))
+	if op != opBinary {
+		c.closeOnRead(CloseUnsupported, "binary frames only")
+		return
+	}
+	env, err := wire.Decode(p, wire.Limits{MaxBytes: c.srv.cfg.MaxMessageBytes})
+	if err != nil {
+		c.closeOnRead(ClosePolicy, "malformed frame")
+		return
+	}
+	c.handle(env)
+	// A request may have closed the socket (a refused reauth does not, a revoked session does).
+	c.in.closing = c.in.closing || c.isClosing()
+}
+
+// closeOnRead starts the closing handshake for something the client sent; the reader goes on
+// discarding frames until the client's close frame.
+func (c *conn) closeOnRead(code int, reason string) {
+	c.in.closing = true
+	c.closeWith(code, reason)
+}
+
+// violated closes the socket for a frame that breaks the WebSocket protocol. Nothing after it
+// can be trusted to be framed, so reading stops once the close frame is queued.
+func (c *conn) violated(err error) error {
+	var v *violation
+	if errors.As(err, &v) {
+		c.closeWith(v.code, v.reason)
+	}
+	c.in.closing = true
+	return errStopped
 }
 
 func (c *conn) isClosing() bool {
@@ -110,8 +298,7 @@ func (c *conn) isClosing() bool {
 // touch moves the read deadline on: the client is alive. The deadline only moves when it is
 // more than a tenth of PongWait old, so a client sending every tick costs no timer update per
 // frame. Holding mu orders it with closeLocked, which shortens the deadline for the handshake.
-func (c *conn) touch() {
-	now := time.Now()
+func (c *conn) touch(now time.Time) {
 	wait := c.srv.cfg.PongWait
 	if c.readUntil.Sub(now) > wait-wait/10 {
 		return
@@ -119,26 +306,30 @@ func (c *conn) touch() {
 	c.mu.Lock()
 	if !c.closing {
 		c.readUntil = now.Add(wait)
-		_ = c.ws.SetReadDeadline(c.readUntil)
+		_ = c.netConn.SetReadDeadline(c.readUntil)
 	}
 	c.mu.Unlock()
 }
 
-// pinged answers a client's ping. Pings count against the message rate like any frame, so a
-// ping flood is closed 4008 rather than answered.
-func (c *conn) pinged(data string) error {
-	if c.isClosing() {
-		return nil
+// frameBudget is a socket's message rate limit: a token bucket of burst frames refilled at rate
+// per second. It is written here rather than taken from golang.org/x/time/rate because its one
+// user is the socket's reader goroutine, once per frame: rate.Limiter guards every call with a
+// mutex in its own allocation, which at a thousand sockets was the costliest lock of the server.
+// The zero value is a full bucket.
+type frameBudget struct {
+	used float64   // tokens spent and not yet refilled, 0 to burst
+	last time.Time // when used was last brought up to date
+}
+
+// allow spends one token at now, and reports whether there was one.
+func (b *frameBudget) allow(now time.Time, rate float64, burst int) bool {
+	if !b.last.IsZero() {
+		b.used = max(0, b.used-now.Sub(b.last).Seconds()*rate)
 	}
-	c.touch()
-	if !c.limiter.Allow() {
-		c.closeWith(ClosePolicy, "message rate over the limit")
-		return nil
+	b.last = now
+	if b.used+1 > float64(burst) {
+		return false
 	}
-	err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.srv.cfg.WriteWait))
-	var ne net.Error
-	if err != nil && !errors.Is(err, websocket.ErrCloseSent) && !(errors.As(err, &ne) && ne.Timeout()) {
-		return err
-	}
-	return nil
+	b.used++
+	return true
 }

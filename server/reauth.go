@@ -3,8 +3,6 @@ package server
 import (
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server/wire"
 )
@@ -69,7 +67,7 @@ func (c *conn) onTimer() {
 		c.send(wire.TypeReauthRequired, 0, wire.ReauthRequired{Exp: exp.Unix()})
 	}
 	if ping {
-		_ = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.cfg.WriteWait))
+		c.sendFrame(pingFrame)
 	}
 }
 

@@ -1,10 +1,11 @@
 package server
 
 import (
+	"net"
 	"sync"
+	"syscall"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server/wire"
 )
@@ -15,29 +16,34 @@ import (
 // an idle socket holds no goroutine for writing; it writes control frames first, then the
 // snapshot, and last, when the connection closes, the close frame.
 //
-// Data frames are framed here and written to the network connection in one Write each, rather
-// than through gorilla's writer: gorilla copies every message into a pooled buffer and boxes it
-// into an interface when it returns it to the pool, an allocation per frame on the hottest path
-// of the server. A server's binary frame is a two-to-ten-byte header (RFC 6455 §5.2, unmasked),
-// so each frame is encoded behind frameHeaderRoom spare bytes and the header is written into
-// them. Gorilla still writes the control frames (ping, pong, close), each in one Write; writes on
-// one connection never interleave, and close frames come from the writer, so no data follows one.
+// The common case takes a shorter way: a snapshot for a plain TCP socket with nothing waiting
+// is written by the lobby's goroutine itself, in one non-blocking write inside the runtime's
+// poller, so a tick costs no goroutine per player. What the kernel does not take at once (its
+// send buffer is full) goes to the writer goroutine, which finishes the frame under the write
+// deadline before anything else; the lobby never waits on a client.
+//
+// Frames are framed here and written to the network connection in one write each, rather than
+// through gorilla's writer: gorilla copies every message into a pooled buffer and boxes it into
+// an interface when it returns it to the pool, an allocation per frame on the hottest path of the
+// server. A server's frame is a two-to-ten-byte header (RFC 6455 §5.2, unmasked), so each frame
+// is encoded behind frameHeaderRoom spare bytes and the header is written into them. Writes on
+// one connection never interleave, and the close frame comes last from the writer.
 
 // frameHeaderRoom is the room kept in front of an encoded frame for its WebSocket header.
 const frameHeaderRoom = 10
 
-// putHeader writes the header of a final binary frame of n payload bytes at the end of
-// room, which is frameHeaderRoom bytes, and returns where the frame starts.
-func putHeader(room []byte, n int) int {
+// putHeader writes the header of a final server frame of opcode op and n payload bytes at
+// the end of room, which is frameHeaderRoom bytes, and returns where the frame starts.
+func putHeader(room []byte, n int, op byte) int {
 	switch {
 	case n <= 125:
-		room[8], room[9] = 0x82, byte(n)
+		room[8], room[9] = 0x80|op, byte(n)
 		return 8
 	case n <= 0xffff:
-		room[6], room[7], room[8], room[9] = 0x82, 126, byte(n>>8), byte(n)
+		room[6], room[7], room[8], room[9] = 0x80|op, 126, byte(n>>8), byte(n)
 		return 6
 	default:
-		room[0], room[1] = 0x82, 127
+		room[0], room[1] = 0x80|op, 127
 		for i := range 8 {
 			room[2+i] = byte(uint64(n) >> (56 - 8*i))
 		}
@@ -75,10 +81,17 @@ type snapRing struct {
 // nothing but this call.
 func (c *conn) Snapshot(s game.Snapshot) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closing {
+		c.mu.Unlock()
 		return
 	}
+	if c.raw.conn != nil && !c.writing && len(c.queue) == 0 && (c.snaps == nil || c.snaps.n == 0) {
+		c.writing = true
+		c.mu.Unlock()
+		c.writeNow(s)
+		return
+	}
+	defer c.mu.Unlock()
 	r := c.snaps
 	if r == nil {
 		r = &snapRing{}
@@ -101,6 +114,75 @@ func (c *conn) Snapshot(s game.Snapshot) {
 	r.buf[(r.head+r.n)%snapshotDepth] = s
 	r.n++
 	c.startWriter()
+}
+
+// writeNow writes a snapshot on the caller's goroutine without blocking. The caller has set
+// writing, so no other write runs; whatever is left to send afterwards (the frame's tail, frames
+// queued meanwhile, the close frame) goes to the writer goroutine.
+func (c *conn) writeNow(s game.Snapshot) {
+	bp := frameBufs.Get().(*[]byte)
+	frame := appendSnapshot((*bp)[:frameHeaderRoom], s)
+	out := framed(frame)
+	c.raw.out, c.raw.n, c.raw.err = out, 0, nil
+	if err := c.raw.conn.Control(c.raw.write); err != nil {
+		c.raw.err = err
+	}
+	n, werr := max(c.raw.n, 0), c.raw.err
+	c.raw.out = nil
+	if werr == syscall.EAGAIN {
+		werr = nil
+	}
+	c.srv.metrics.framesOut.Inc()
+	c.srv.metrics.bytesOut.Add(float64(len(frame) - frameHeaderRoom))
+	c.mu.Lock()
+	if werr == nil && n < len(out) {
+		c.tail = append([]byte(nil), out[n:]...)
+	}
+	putFrameBuf(bp, frame)
+	switch {
+	case werr != nil:
+		c.broken()
+	case c.tail != nil || c.closing || len(c.queue) > 0 || c.snaps != nil && c.snaps.n > 0:
+		go c.writeLoop() // writing stays set: the writer takes over
+		c.mu.Unlock()
+	default:
+		c.writing = false
+		c.mu.Unlock()
+	}
+}
+
+// rawSocket is a plain TCP socket's handle in the runtime's poller, for writes that must not
+// wait. writeNow writes through Control, which only keeps the descriptor open meanwhile: the
+// poller's write lock and deadline are the writer goroutine's, and writing (under conn.mu)
+// already keeps the two from ever writing at once. The fields after conn belong to whoever is
+// writing.
+type rawSocket struct {
+	conn  syscall.RawConn // nil behind TLS
+	write func(fd uintptr)
+	out   []byte
+	n     int
+	err   error
+}
+
+// init takes nc's poller handle when nc is plain TCP; behind TLS it leaves conn nil.
+func (r *rawSocket) init(nc net.Conn) {
+	if tc, ok := nc.(*net.TCPConn); ok {
+		if rc, err := tc.SyscallConn(); err == nil {
+			r.conn = rc
+			r.write = r.writeOnce // bound once, so that a write allocates nothing
+		}
+	}
+}
+
+// writeOnce writes out once on the non-blocking descriptor: what the kernel does not take at
+// once is left to the writer goroutine.
+func (r *rawSocket) writeOnce(fd uintptr) {
+	for {
+		r.n, r.err = syscall.Write(int(fd), r.out)
+		if r.err != syscall.EINTR {
+			return
+		}
+	}
 }
 
 // take removes the oldest snapshot. Called with mu held and r.n > 0.
@@ -132,10 +214,19 @@ func (c *conn) send(t string, id uint64, payload any) {
 		c.srv.log.Error("encode frame", "type", t, "err", err)
 		return
 	}
-	c.sendFrame(frame)
+	c.sendFrame(framed(frame))
 }
 
-// sendFrame queues an encoded frame that starts after frameHeaderRoom bytes.
+// framed writes the header of a binary frame into the room in front of frame's payload and
+// returns the whole frame.
+func framed(frame []byte) []byte {
+	return frame[putHeader(frame[:frameHeaderRoom], len(frame)-frameHeaderRoom, opBinary):]
+}
+
+// pingFrame is a WebSocket ping with no payload.
+var pingFrame = []byte{0x80 | opPing, 0}
+
+// sendFrame queues a whole frame, header and all.
 func (c *conn) sendFrame(frame []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -154,7 +245,7 @@ func (c *conn) sendFrame(frame []byte) {
 // startWriter starts the writer goroutine unless it runs or the socket is not upgraded yet.
 // Called with mu held.
 func (c *conn) startWriter() {
-	if !c.writing && c.ws != nil {
+	if !c.writing && c.netConn != nil {
 		c.writing = true
 		go c.writeLoop()
 	}
@@ -164,14 +255,15 @@ func (c *conn) startWriter() {
 func (c *conn) write() {
 	for {
 		c.mu.Lock()
-		if c.closing {
+		var frame []byte
+		var bp *[]byte
+		switch {
+		case c.tail != nil:
+			// The rest of a frame the lobby began: it goes before anything, the close frame too.
+			frame, c.tail = c.tail, nil
+		case c.closing:
 			c.finishWriting()
 			return
-		}
-		var frame []byte
-		var snap game.Snapshot
-		isSnap := false
-		switch {
 		case len(c.queue) > 0:
 			frame = c.queue[0]
 			c.queue[0] = nil
@@ -180,42 +272,48 @@ func (c *conn) write() {
 				c.queue = nil
 			}
 		case c.snaps != nil && c.snaps.n > 0:
-			snap, isSnap = c.snaps.take(), true
+			snap := c.snaps.take()
+			bp = frameBufs.Get().(*[]byte)
+			frame = appendSnapshot((*bp)[:frameHeaderRoom], snap)
+			c.srv.metrics.framesOut.Inc()
+			c.srv.metrics.bytesOut.Add(float64(len(frame) - frameHeaderRoom))
 		default:
 			c.writing = false
 			c.mu.Unlock()
 			return
 		}
 		c.mu.Unlock()
-		var bp *[]byte
-		if isSnap {
-			bp = frameBufs.Get().(*[]byte)
-			frame = appendSnapshot((*bp)[:frameHeaderRoom], snap)
+		out := frame
+		if bp != nil {
+			out = framed(frame)
 		}
-		start := putHeader(frame[:frameHeaderRoom], len(frame)-frameHeaderRoom)
 		c.moveWriteDeadline()
-		_, err := c.netConn.Write(frame[start:])
-		c.srv.metrics.framesOut.Inc()
-		c.srv.metrics.bytesOut.Add(float64(len(frame) - frameHeaderRoom))
+		_, err := c.netConn.Write(out)
 		if bp != nil {
 			putFrameBuf(bp, frame)
 		}
 		if err != nil {
-			// A write that failed or timed out may have sent part of a frame: the stream is
-			// unusable, so the connection is dropped without a close frame.
 			c.mu.Lock()
-			c.closing, c.closeCode = true, 0
-			c.stopTimers()
-			c.finishWriting()
-			c.netConn.Close()
+			c.broken()
 			return
 		}
 	}
 }
 
+// broken drops a connection whose write failed or timed out: it may have sent part of a frame,
+// so the stream is unusable and no close frame can follow. Called with mu held, by the one
+// writing; it returns with mu released.
+func (c *conn) broken() {
+	c.closing, c.closeCode = true, 0
+	c.stopTimers()
+	c.finishWriting()
+	c.netConn.Close()
+}
+
 // moveWriteDeadline gives the next write WriteWait, moving the deadline only when a tenth of it
-// has passed since it was last set, so that a socket written every tick costs no timer update
-// per frame. Only the writer calls it, and one writer runs at a time (writing, under mu).
+// has passed since it was last set, so that a socket the writer goroutine writes every tick
+// (behind TLS) costs no timer update per frame. Only the writer calls it, and one writer runs
+// at a time (writing, under mu).
 func (c *conn) moveWriteDeadline() {
 	now := time.Now()
 	wait := c.srv.cfg.WriteWait
@@ -232,11 +330,12 @@ func (c *conn) finishWriting() {
 	code, text := c.closeCode, c.closeText
 	send := code != 0 && !c.closeSent
 	c.closeSent = c.closeSent || send
-	c.queue, c.snaps = nil, nil
+	c.queue, c.snaps, c.tail = nil, nil, nil
 	c.mu.Unlock()
 	if send {
-		msg := websocket.FormatCloseMessage(code, text)
-		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.srv.cfg.WriteWait))
+		c.writeUntil = time.Now().Add(c.srv.cfg.WriteWait)
+		_ = c.netConn.SetWriteDeadline(c.writeUntil)
+		_, _ = c.netConn.Write(appendControl(nil, opClose, closePayload(code, text)))
 	}
 	c.mu.Lock()
 	c.writing = false

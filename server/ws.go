@@ -14,7 +14,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server/wire"
-	"golang.org/x/time/rate"
 )
 
 // retryAfterLimit is the Retry-After, in seconds, of a socket refused for a connection limit.
@@ -127,8 +126,7 @@ func (s *Server) handleWS(c echo.Context) error {
 		accountID: claims.Subject,
 		username:  claims.Name,
 		sid:       claims.SID,
-		limiter:   rate.NewLimiter(rate.Limit(s.cfg.MsgRate), s.cfg.MsgBurst),
-		queue:     [][]byte{welcome},
+		queue:     [][]byte{framed(welcome)},
 	}
 	cn.writeLoop = cn.write
 	cn.setExpiry(claims.IssuedAt.Time, claims.ExpiresAt.Time)
@@ -149,7 +147,10 @@ func (s *Server) handleWS(c echo.Context) error {
 	}
 	s.tuneSocket(ws.NetConn())
 	cn.mu.Lock()
-	cn.ws, cn.netConn = ws, ws.NetConn()
+	// From here on the socket is read and written by hand (reader.go, writer.go); gorilla's
+	// connection, with its buffers, is let go.
+	cn.netConn = ws.NetConn()
+	cn.raw.init(cn.netConn)
 	cn.mu.Unlock()
 	s.log.Debug("socket open", "account", cn.accountID, "addr", cn.addr)
 	// The handler returns at once, so net/http's goroutine and its request are freed; a fresh
