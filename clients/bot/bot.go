@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,10 +28,12 @@ var behaviourNames = map[string][]behaviour{
 // The default arena's size; a bot that steers a little wrong in another game still plays.
 const arenaW, arenaH = 800, 600
 
-// bot is one player. Everything it does happens on its connection's reader goroutine, in
-// onSnapshot and onEvent: it reads the snapshot's tick, ack and its own position in place, and
-// answers each snapshot with one input, so a bot costs one goroutine and no allocation per
-// frame. The fields that the progress line reads are atomics.
+// bot is one player. Its snapshots arrive on its connection's reader goroutine, in onSnapshot
+// and onEvent, which read the snapshot's tick, ack and the bot's own position in place. It
+// sends one input per tick: by default on its own clock, at a phase of its own within the
+// tick, as the browser client does (the pacer, pace.go, sends for every bot from one
+// goroutine); with --inputs reply, in answer to each snapshot. A bot costs one goroutine and
+// no allocation per frame. The fields that the progress line reads are atomics.
 type bot struct {
 	run    *run
 	tokens goclient.Tokens // from sign-in; the connection keeps its own after refreshes
@@ -41,13 +44,17 @@ type bot struct {
 
 	// Owned by the reader goroutine.
 	player   uint32
-	seq      uint32
-	lastAck  uint32
-	sentAt   [64]time.Time // when each of the last 64 seqs was sent, by seq%64
 	lastSnap time.Time
-	dx, dy   float32
-	tx, ty   float32
-	turnIn   int
+
+	mu      sync.Mutex // the reader goroutine and the pacer
+	seen    bool       // a snapshot has shown the bot's position
+	x, y    float32    // its position in the latest snapshot
+	seq     uint32
+	lastAck uint32
+	sentAt  [64]time.Time // when each of the last 64 seqs was sent, by seq%64
+	dx, dy  float32
+	tx, ty  float32
+	turnIn  int
 
 	snaps     atomic.Uint64 // snapshots inside the measured window
 	connected atomic.Bool
@@ -76,6 +83,18 @@ func (b *bot) onSnapshot(s *goclient.RawSnapshot) {
 		}
 	}
 	b.lastSnap = now
+	x, y := float32(arenaW/2), float32(arenaH/2)
+	p, ok := s.Player(b.player)
+	if !ok {
+		// Not seated yet as far as this bot knew, or seated anew after a rejoin.
+		_, b.player = b.conn.Lobby()
+		p, ok = s.Player(b.player)
+	}
+	if ok {
+		x, y = p.X, p.Y
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if s.Ack > b.lastAck && s.Ack <= b.seq {
 		// Every input up to ack has taken effect: each one's latency ends now.
 		first := b.lastAck + 1
@@ -89,21 +108,28 @@ func (b *bot) onSnapshot(s *goclient.RawSnapshot) {
 		}
 		b.lastAck = s.Ack
 	}
-	x, y := float32(arenaW/2), float32(arenaH/2)
-	p, ok := s.Player(b.player)
-	if !ok {
-		// Not seated yet as far as this bot knew, or seated anew after a rejoin.
-		_, b.player = b.conn.Lobby()
-		p, ok = s.Player(b.player)
+	b.x, b.y, b.seen = x, y, true
+	if r.cfg.inputs == inputsReply {
+		b.sendLocked()
 	}
-	if ok {
-		x, y = p.X, p.Y
-	}
-	b.steer(x, y)
+}
+
+// sendLocked steers from the latest position and sends the next input. Called with mu held.
+func (b *bot) sendLocked() {
+	b.steer(b.x, b.y)
 	b.seq++
 	b.sentAt[b.seq%64] = time.Now()
 	if err := b.conn.SendInput(wire.Input{Seq: b.seq, DX: b.dx, DY: b.dy}); err != nil && !errors.Is(err, goclient.ErrConnectionLost) {
-		r.counters.errors.Add(1)
+		b.run.counters.errors.Add(1)
+	}
+}
+
+// tick is the bot's own clock: it sends an input once the bot has seen its position.
+func (b *bot) tick() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.seen {
+		b.sendLocked()
 	}
 }
 

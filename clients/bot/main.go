@@ -47,7 +47,14 @@ type config struct {
 	quiet       bool
 	cpuProfile  string
 	serverPprof string
+	inputs      string
 }
+
+// When a bot sends its inputs (--inputs).
+const (
+	inputsClock = "clock"
+	inputsReply = "reply"
+)
 
 func parse(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -65,6 +72,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.progress, "progress", 2*time.Second, "how often a progress line is printed (0: never)")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "the server's process id, when it runs here: report its CPU and memory over the window")
 	fs.StringVar(&c.serverPprof, "server-pprof", "", "the server's --pprof-addr: report its live heap and stacks per bot, after a collection, at the window's end")
+	fs.StringVar(&c.inputs, "inputs", inputsClock, "when bots send their inputs: clock (each on its own clock at the lobby's tick rate, at a phase of its own, as the browser client does) or reply (as soon as each snapshot arrives)")
 	fs.BoolVar(&c.quiet, "quiet", false, "print no progress and no per-bot failures")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the bots' own CPU profile over the window to this file")
 	if err := fs.Parse(args); err != nil {
@@ -83,6 +91,8 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--warmup must not be negative")
 	case c.concurrency < 1:
 		return c, errors.New("--setup-concurrency must be at least 1")
+	case c.inputs != inputsClock && c.inputs != inputsReply:
+		return c, fmt.Errorf("--inputs must be clock or reply, not %q", c.inputs)
 	case behaviourNames[c.behaviour] == nil:
 		return c, fmt.Errorf("--behaviour must be wander, orbit, seek or mixed, not %q", c.behaviour)
 	case !strings.HasPrefix(c.server, "http://") && !strings.HasPrefix(c.server, "https://"):

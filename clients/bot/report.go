@@ -17,7 +17,7 @@ func (r *run) report(res result) {
 		}
 	}
 	tw := tabwriter.NewWriter(r.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "bots\t%d in %d lobbies of up to %d, %s, %d Hz\n", res.bots, res.lobbies, r.cfg.lobbySize, r.cfg.behaviour, res.tickRate)
+	fmt.Fprintf(tw, "bots\t%d in %d lobbies of up to %d, %s, %d Hz, inputs on %s\n", res.bots, res.lobbies, r.cfg.lobbySize, r.cfg.behaviour, res.tickRate, map[string]string{inputsClock: "their own clocks", inputsReply: "each snapshot"}[r.cfg.inputs])
 	fmt.Fprintf(tw, "window\t%.1f s\n", res.secs)
 	fmt.Fprintf(tw, "connected at the end\t%d\n", res.connected)
 	fmt.Fprintf(tw, "snapshots per bot\tmean %.2f/s, lowest %.2f/s\n", res.hzMean, res.hzMin)

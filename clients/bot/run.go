@@ -39,6 +39,8 @@ type run struct {
 
 	logMu  sync.Mutex
 	logged int
+
+	pacer *pacer // sends the inputs under --inputs clock, once the bots are set up
 }
 
 func newRun(cfg config, out, errw io.Writer) *run {
@@ -97,6 +99,9 @@ func (r *run) play(ctx context.Context) error {
 	if ctx.Err() != nil {
 		r.end()
 		return ctx.Err()
+	}
+	if r.cfg.inputs == inputsClock {
+		r.pacer = r.startPacer(ctx)
 	}
 	if !r.cfg.quiet {
 		fmt.Fprintf(r.errw, "bot: %d bots set up in %.1f s; warming up\n", r.live(), time.Since(setupStart).Seconds())
@@ -305,6 +310,7 @@ func (r *run) checkEnded() {
 func (r *run) end() {
 	r.checkEnded()
 	r.ending.Store(true)
+	r.pacer.stop()
 	sem := make(chan struct{}, 64)
 	var wg sync.WaitGroup
 	for _, b := range r.bots {
