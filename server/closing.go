@@ -27,6 +27,7 @@ func (c *conn) closeLocked(code int, reason string) bool {
 		return false
 	}
 	c.closing, c.closeCode, c.closeText = true, code, reason
+	c.closingFlag.Store(true)
 	c.stopTimers()
 	c.srv.metrics.closed(code, reason)
 	if c.netConn != nil {
@@ -51,6 +52,7 @@ func (c *conn) clientClosed(code int) {
 	defer c.mu.Unlock()
 	if !c.closing {
 		c.closing, c.closeCode = true, code
+		c.closingFlag.Store(true)
 		if code == CloseNoStatus {
 			c.closeCode = CloseNormal
 		}
@@ -70,6 +72,7 @@ func (c *conn) cleanup(readErr error) {
 	c.mu.Lock()
 	if !c.closing {
 		c.closing, c.closeCode = true, 0 // the connection broke: nothing to say on it
+		c.closingFlag.Store(true)
 		c.stopTimers()
 	}
 	var done chan struct{}

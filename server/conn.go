@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tickwire/tickwire/auth"
@@ -50,21 +51,22 @@ type conn struct {
 	// Owned by the writer goroutine that runs.
 	writeUntil time.Time // the write deadline last set for a data frame
 
-	mu         sync.Mutex
-	sid        string
-	exp        time.Time   // the token's expiry: the socket closes 4001 then
-	warnAt     time.Time   // when reauth_required is due; zero once sent
-	pingAt     time.Time   // when the next ping is due
-	timer      *time.Timer // one timer per socket, for pings, the warning and the expiry
-	queue      [][]byte    // whole frames waiting for the writer
-	tail       []byte      // the unwritten end of a frame the lobby began (writeNow)
-	snaps      *snapRing   // snapshots not yet written, made with the first one
-	writing    bool
-	closing    bool
-	closeCode  int    // the close frame the writer sends last; 0 sends none
-	closeText  string // its reason
-	closeSent  bool
-	writerDone chan struct{} // made by cleanup when it waits for a running writer
+	mu          sync.Mutex
+	sid         string
+	exp         time.Time   // the token's expiry: the socket closes 4001 then
+	warnAt      time.Time   // when reauth_required is due; zero once sent
+	pingAt      time.Time   // when the next ping is due
+	timer       *time.Timer // one timer per socket, for pings, the warning and the expiry
+	queue       [][]byte    // whole frames waiting for the writer
+	tail        []byte      // the unwritten end of a frame the lobby began (writeNow)
+	snaps       *snapRing   // snapshots not yet written, made with the first one
+	writing     bool
+	closing     bool
+	closingFlag atomic.Bool // closing, for the reader to check without mu; set with it
+	closeCode   int         // the close frame the writer sends last; 0 sends none
+	closeText   string      // its reason
+	closeSent   bool
+	writerDone  chan struct{} // made by cleanup when it waits for a running writer
 }
 
 func (c *conn) sessionID() string {

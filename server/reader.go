@@ -289,11 +289,8 @@ func (c *conn) violated(err error) error {
 	return errStopped
 }
 
-func (c *conn) isClosing() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closing
-}
+// isClosing reports whether the socket has begun to close, without taking mu.
+func (c *conn) isClosing() bool { return c.closingFlag.Load() }
 
 // touch moves the read deadline on: the client is alive. The deadline only moves when it is
 // more than a tenth of PongWait old, so a client sending every tick costs no timer update per

@@ -305,6 +305,7 @@ func (c *conn) write() {
 // writing; it returns with mu released.
 func (c *conn) broken() {
 	c.closing, c.closeCode = true, 0
+	c.closingFlag.Store(true)
 	c.stopTimers()
 	c.finishWriting()
 	c.netConn.Close()
