@@ -157,7 +157,7 @@ func (c *conn) handle(env wire.Envelope) {
 // a newer one next tick.
 func (c *conn) input(d []byte) error {
 	var in wire.Input
-	if err := wire.DecodeInput(d, &in); err != nil {
+	if err := wire.DecodeValidInput(d, &in); err != nil { // d came from wire.Decode
 		return err
 	}
 	if c.lobby == nil {

@@ -74,7 +74,7 @@ func BenchmarkDecodeInput(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := wire.DecodePayload(env.D, &in); err != nil {
+		if err := wire.DecodeValidInput(env.D, &in); err != nil {
 			b.Fatal(err)
 		}
 	}

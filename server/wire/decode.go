@@ -172,6 +172,22 @@ func DecodeInput(d []byte, in *Input) error {
 	if err := Validate(d, payloadLimits); err != nil {
 		return err
 	}
+	return decodeInput(d, in)
+}
+
+// DecodeValidInput is DecodeInput for the payload of an envelope that Decode returned: Decode
+// validated the whole frame, the payload with it, so it is not walked a second time. Handed
+// anything else, it may panic.
+func DecodeValidInput(d []byte, in *Input) error {
+	*in = Input{}
+	if len(d) == 0 {
+		return nil
+	}
+	return decodeInput(d, in)
+}
+
+// decodeInput reads a validated input payload.
+func decodeInput(d []byte, in *Input) error {
 	r := reader{b: d}
 	if r.nil() {
 		return nil

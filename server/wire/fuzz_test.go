@@ -51,6 +51,10 @@ func FuzzDecode(f *testing.F) {
 		}
 		var hand, libIn wire.Input
 		handErr := wire.DecodeInput(env.D, &hand)
+		var valid wire.Input
+		if validErr := wire.DecodeValidInput(env.D, &valid); (validErr == nil) != (handErr == nil) || !sameInput(valid, hand) {
+			t.Fatalf("input of a decoded envelope: %+v (%v), checked again %+v (%v)", valid, validErr, hand, handErr)
+		}
 		libErr := msgpack.Unmarshal(env.D, &libIn)
 		if len(env.D) > 0 && handErr == nil && libErr == nil && !sameInput(hand, libIn) {
 			t.Fatalf("input: hand %+v, library %+v", hand, libIn)
