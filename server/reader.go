@@ -31,6 +31,7 @@ var inBufs = sync.Pool{New: func() any { b := make([]byte, 0, inBufSize); return
 // inbound is what the reader holds between reads. Owned by the reader goroutine.
 type inbound struct {
 	pooled  *[]byte // the buffer borrowed from inBufs, if b is it
+	own     []byte  // behind TLS, a small buffer of the socket's own, kept while it waits
 	b       []byte  // bytes read and not yet parsed: the start of a frame; nil when none
 	need    int     // bytes the frame b begins needs in all, once its header is known
 	skip    int     // payload bytes still to discard: a frame too large to keep, while closing
@@ -41,7 +42,11 @@ type inbound struct {
 
 // room returns the free space after the bytes held, large enough for the frame they begin.
 func (in *inbound) room() []byte {
-	if in.b == nil {
+	switch {
+	case in.b != nil:
+	case in.own != nil:
+		in.b = in.own[:0]
+	default:
 		in.pooled = inBufs.Get().(*[]byte)
 		in.b = (*in.pooled)[:0]
 	}
@@ -97,6 +102,9 @@ func (c *conn) readLoop() error {
 		}
 		return readErr
 	}
+	// A TLS socket waits inside Read with its buffer, so it keeps one of its own, the size of a
+	// few inputs, rather than holding a pooled one while idle.
+	c.in.own = make([]byte, 0, 512)
 	for {
 		room := c.in.room()
 		n, err := c.netConn.Read(room)

@@ -130,6 +130,26 @@ func TestTLSServesHTTPSAndWSS(t *testing.T) {
 			t.Fatalf("wss dial: %v (resp %v)", err, resp)
 		}
 		defer ws.Close()
+		// Behind TLS the server reads frames through the connection: a request cut into
+		// fragments, written a few bytes at a time, and a run of requests in one write.
+		p := pingRequest(t, 5, 300)
+		frames := append(clientFrame(binOp, p[:100], false), clientFrame(fin|contOp, p[100:], false)...)
+		for i := 0; i < len(frames); i += 7 {
+			if _, err := ws.NetConn().Write(frames[i:min(i+7, len(frames))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		expectPong(t, ws, 5)
+		var run []byte
+		for id := uint64(10); id < 30; id++ {
+			run = append(run, clientFrame(fin|binOp, pingRequest(t, id, 40), false)...)
+		}
+		if _, err := ws.NetConn().Write(run); err != nil {
+			t.Fatal(err)
+		}
+		for id := uint64(10); id < 30; id++ {
+			expectPong(t, ws, id)
+		}
 		// The same dial without the test's CA must fail: the socket really is wss.
 		if ws, _, err := dialSocket(t, &websocket.Dialer{HandshakeTimeout: 5 * time.Second}, wsURL(base), access, nil); err == nil {
 			ws.Close()
