@@ -105,6 +105,7 @@ func TestFramesAreReadHoweverTheyAreCut(t *testing.T) {
 	})
 
 	t.Run("many frames in one write", func(t *testing.T) {
+		before := srv.metric(t, "tickwire_frames_out_total", "")
 		var all []byte
 		for id := uint64(1000); id < 1050; id++ {
 			all = append(all, clientFrame(fin|binOp, pingRequest(t, id, 40), false)...)
@@ -112,6 +113,10 @@ func TestFramesAreReadHoweverTheyAreCut(t *testing.T) {
 		write(all)
 		for id := uint64(1000); id < 1050; id++ {
 			expectPong(t, ws, id)
+		}
+		// The socket is in no lobby: its 50 answers are all it was sent.
+		if got := srv.metric(t, "tickwire_frames_out_total", "") - before; got != 50 {
+			t.Fatalf("frames_out_total moved by %v for 50 answers", got)
 		}
 	})
 

@@ -132,8 +132,7 @@ func (c *conn) writeNow(s game.Snapshot) {
 	if werr == syscall.EAGAIN {
 		werr = nil
 	}
-	c.srv.metrics.framesOut.Inc()
-	c.srv.metrics.bytesOut.Add(float64(len(frame) - frameHeaderRoom))
+	c.countOut(out)
 	c.mu.Lock()
 	if werr == nil && n < len(out) {
 		c.tail = append([]byte(nil), out[n:]...)
@@ -223,6 +222,20 @@ func framed(frame []byte) []byte {
 	return frame[putHeader(frame[:frameHeaderRoom], len(frame)-frameHeaderRoom, opBinary):]
 }
 
+// countOut counts a whole data frame written (or begun) in the metrics: one frame, and its
+// payload's bytes without the header.
+func (c *conn) countOut(frame []byte) {
+	header := 2
+	switch frame[1] & 0x7f {
+	case 126:
+		header = 4
+	case 127:
+		header = 10
+	}
+	c.srv.metrics.framesOut.Inc()
+	c.srv.metrics.bytesOut.Add(float64(len(frame) - header))
+}
+
 // pingFrame is a WebSocket ping with no payload.
 var pingFrame = []byte{0x80 | opPing, 0}
 
@@ -256,11 +269,12 @@ func (c *conn) write() {
 	for {
 		c.mu.Lock()
 		var frame []byte
-		var bp *[]byte
+		var snap game.Snapshot
+		isSnap, isTail := false, false
 		switch {
 		case c.tail != nil:
 			// The rest of a frame the lobby began: it goes before anything, the close frame too.
-			frame, c.tail = c.tail, nil
+			frame, c.tail, isTail = c.tail, nil, true
 		case c.closing:
 			c.finishWriting()
 			return
@@ -272,11 +286,7 @@ func (c *conn) write() {
 				c.queue = nil
 			}
 		case c.snaps != nil && c.snaps.n > 0:
-			snap := c.snaps.take()
-			bp = frameBufs.Get().(*[]byte)
-			frame = appendSnapshot((*bp)[:frameHeaderRoom], snap)
-			c.srv.metrics.framesOut.Inc()
-			c.srv.metrics.bytesOut.Add(float64(len(frame) - frameHeaderRoom))
+			snap, isSnap = c.snaps.take(), true
 		default:
 			c.writing = false
 			c.mu.Unlock()
@@ -284,8 +294,14 @@ func (c *conn) write() {
 		}
 		c.mu.Unlock()
 		out := frame
-		if bp != nil {
+		var bp *[]byte
+		if isSnap {
+			bp = frameBufs.Get().(*[]byte)
+			frame = appendSnapshot((*bp)[:frameHeaderRoom], snap)
 			out = framed(frame)
+		}
+		if isSnap || !isTail && out[0]&0x0f == opBinary {
+			c.countOut(out) // a data frame; a tail was counted when it was begun
 		}
 		c.moveWriteDeadline()
 		_, err := c.netConn.Write(out)
