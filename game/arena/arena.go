@@ -249,27 +249,30 @@ func (a *Arena) separate() {
 // WriteState writes the arena's state: w and h, round_ms left in the running round (0 when
 // none runs), players as [id, x, y, vx, vy, score] and coins as [id, x, y].
 func (a *Arena) WriteState(w *game.StateWriter) {
-	_ = w.Field("w").EncodeFloat32(a.rules.Width)
-	_ = w.Field("h").EncodeFloat32(a.rules.Height)
-	_ = w.Field("round_ms").EncodeUint(uint64(a.remaining / time.Millisecond))
-	e := w.Field("players")
-	_ = e.EncodeArrayLen(len(a.players))
+	w.Key("w")
+	w.Float32(a.rules.Width)
+	w.Key("h")
+	w.Float32(a.rules.Height)
+	w.Key("round_ms")
+	w.Uint(uint64(a.remaining / time.Millisecond))
+	w.Key("players")
+	w.ArrayLen(len(a.players))
 	for _, p := range a.players {
-		_ = e.EncodeArrayLen(6)
-		_ = e.EncodeUint(uint64(p.id))
-		_ = e.EncodeFloat32(p.x)
-		_ = e.EncodeFloat32(p.y)
-		_ = e.EncodeFloat32(p.vx)
-		_ = e.EncodeFloat32(p.vy)
-		_ = e.EncodeInt(int64(p.score))
+		w.ArrayLen(6)
+		w.Uint(uint64(p.id))
+		w.Float32(p.x)
+		w.Float32(p.y)
+		w.Float32(p.vx)
+		w.Float32(p.vy)
+		w.Int(int64(p.score))
 	}
-	e = w.Field("coins")
-	_ = e.EncodeArrayLen(len(a.coins))
+	w.Key("coins")
+	w.ArrayLen(len(a.coins))
 	for _, c := range a.coins {
-		_ = e.EncodeArrayLen(3)
-		_ = e.EncodeUint(uint64(c.id))
-		_ = e.EncodeFloat32(c.x)
-		_ = e.EncodeFloat32(c.y)
+		w.ArrayLen(3)
+		w.Uint(uint64(c.id))
+		w.Float32(c.x)
+		w.Float32(c.y)
 	}
 }
 
