@@ -119,13 +119,15 @@ func TestFloodIsClosedAndHarmsNoOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"frames", "pings"} {
+	for _, kind := range []string{"frames", "pings", "pongs"} {
 		t.Run(kind, func(t *testing.T) {
 			ws := srv.mustDial(t, srv.guest(t, "flood").AccessToken)
 			writeEnv(t, ws, wire.TypeJoin, 1, wire.Join{Lobby: j.Lobby.ID})
 			expectFrame(t, ws, wire.TypeJoined, 1)
 			var stop func()
-			if kind == "pings" {
+			if kind != "frames" {
+				// Unsolicited pongs count toward the rate as pings do.
+				mt := map[string]int{"pings": websocket.PingMessage, "pongs": websocket.PongMessage}[kind]
 				done := make(chan struct{})
 				go func() {
 					for {
@@ -134,7 +136,7 @@ func TestFloodIsClosedAndHarmsNoOne(t *testing.T) {
 							return
 						default:
 						}
-						if ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(time.Second)) != nil {
+						if ws.WriteControl(mt, nil, time.Now().Add(time.Second)) != nil {
 							return
 						}
 					}
@@ -167,7 +169,7 @@ func TestFloodIsClosedAndHarmsNoOne(t *testing.T) {
 			t.Fatal("the peer's snapshots stopped")
 		}
 	}
-	if n := srv.metric(t, "tickwire_socket_closes_total", `code="4008",reason="message rate over the limit"`); n != 2 {
+	if n := srv.metric(t, "tickwire_socket_closes_total", `code="4008",reason="message rate over the limit"`); n != 3 {
 		t.Fatalf("closes{4008, rate} = %v", n)
 	}
 }

@@ -168,6 +168,7 @@ func TestBadCommandLines(t *testing.T) {
 		{"--lobby-size", "65"},
 		{"--duration", "0s"},
 		{"--behaviour", "dance"},
+		{"--inputs", "sometimes"},
 		{"--server", "localhost:8080"},
 		{"extra"},
 	} {
