@@ -11,7 +11,7 @@
 //
 // Concurrency: each Lobby's state belongs to the goroutine running Lobby.Run. Other goroutines
 // reach it only through Lobby's methods, which queue work for that goroutine (joins, leaves,
-// host commands) and wait for it, or append to its bounded input inbox under a mutex. Member
+// host commands) and wait for it, or append to their seat's bounded input queue under its mutex. Member
 // methods are called from the lobby's goroutine and must never block; a Game's methods are
 // called from it alone, so a Game needs no locks. Registry is safe for concurrent use.
 package game

@@ -1,7 +1,9 @@
 package game
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,7 +20,8 @@ const (
 	StateClosed   State = "closed"
 )
 
-// Seat is one player's (or spectator's) place in a lobby.
+// Seat is one player's (or spectator's) place in a lobby. A Seat that the lobby handed out
+// (Join, Member.Joined, Info) also names its seat to Lobby.Input.
 type Seat struct {
 	ID        PlayerID
 	AccountID string
@@ -26,18 +29,37 @@ type Seat struct {
 	Host      bool
 	Spectator bool
 	Connected bool
+
+	ref *seat // the lobby's own seat; nil in a Seat made elsewhere
 }
 
-// seat is a Seat with what only the engine sees. The loop goroutine owns it; member, queued and
-// removed are also read (and queued written) by Lobby.Input and Lobby.Holds, under inboxMu.
+// seat is a Seat with what only the engine sees. The loop goroutine owns it. member is written
+// by the loop under both the lobby's seatsMu and the seat's mu, so Holds may read it under the
+// one and Input under the other; inbox is shared with Input under mu.
+//
+// Each seat keeps its own inputs, rather than the lobby keeping one queue for all, because an
+// input then touches only its connection's seat: with a thousand sockets on one core, the
+// lobby-wide mutex and the search for the seat were two of the costliest cache misses of the
+// input path. Arrival order across seats is kept by a ticket (arrivals).
 type seat struct {
 	Seat
-	member  Member
-	ack     uint32
-	queued  int       // inputs in the inbox
-	leftAt  time.Time // when it disconnected, for the grace period
-	removed bool
+	mu     sync.Mutex
+	member Member
+	inbox  []arrival // inputs since the last tick, at most limit
+	limit  int
+	ack    uint32
+	leftAt time.Time // when it disconnected, for the grace period
 }
+
+// arrival is an input waiting for the next tick, with its place in the order inputs arrived.
+type arrival struct {
+	ticket uint64
+	in     Input
+}
+
+// arrivals hands out tickets: one counter for every lobby, so that taking a ticket touches
+// memory that every input touches anyway rather than its lobby's.
+var arrivals atomic.Uint64
 
 // Info describes a lobby: what the lobby list and joined frames show.
 type Info struct {
@@ -53,10 +75,10 @@ type Info struct {
 	Seats      []Seat
 }
 
+// queuedInput is an input taken from its seat at a tick.
 type queuedInput struct {
-	seat   *seat
-	member Member // who sent it: inputs of a connection that has since lost the seat are dropped
-	in     Input
+	seat *seat
+	arrival
 }
 
 // Lobby is one game session: its seats, its game and the loop that ticks it.
@@ -75,10 +97,8 @@ type Lobby struct {
 	done  chan struct{}
 	timer Timer // armed at next from the lobby's creation on; Run waits on it
 
-	// inbox collects inputs between ticks, in arrival order, from the members' readers.
-	inboxMu sync.Mutex
-	inbox   []queuedInput
-	spare   []queuedInput
+	// seatsMu guards seats and their members for Holds; the loop writes both under it.
+	seatsMu sync.Mutex
 
 	// summary is what List shows, updated by the loop and read by anyone.
 	summaryMu sync.Mutex
@@ -91,7 +111,8 @@ type Lobby struct {
 	state      State
 	awaitFirst string // the account that must take the first seat before anyone else may
 	seats      []*seat
-	kicked     []string // accounts the host removed, refused a new seat
+	batch      []queuedInput // the inputs of a tick, in arrival order
+	kicked     []string      // accounts the host removed, refused a new seat
 	nextID     PlayerID
 	tick       uint64
 	next       time.Time // when the next tick is due
@@ -196,32 +217,35 @@ func (l *Lobby) Kick(ctx context.Context, m Member, id PlayerID) error {
 }
 
 // Input queues one input from seat for the next tick. It returns false, and the input is not
-// applied, when m does not hold seat (it left, was kicked or replaced, or the lobby closed), when
-// the seat is a spectator's, or when the seat already has Limits.InputQueue inputs waiting; only
-// the last case counts in Stats.InputsDropped.
-func (l *Lobby) Input(seat PlayerID, m Member, in Input) bool {
-	in.DX = clamp(in.DX)
-	in.DY = clamp(in.DY)
-	l.inboxMu.Lock()
-	defer l.inboxMu.Unlock()
-	s := l.seatOf(seat, m)
-	if s == nil || s.Spectator {
+// applied, when seat is not one this lobby handed out, when m does not hold it (it left, was
+// kicked or replaced, or the lobby closed), when the seat is a spectator's, or when the seat
+// already has Limits.InputQueue inputs waiting; only the last case counts in
+// Stats.InputsDropped. Inputs are applied in the order Input was called.
+func (l *Lobby) Input(seat Seat, m Member, in Input) bool {
+	s := seat.ref
+	if s == nil || s.Spectator || m == nil {
 		return false
 	}
-	if s.queued >= l.limits.InputQueue {
+	in.DX = clamp(in.DX)
+	in.DY = clamp(in.DY)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.member != m {
+		return false
+	}
+	if len(s.inbox) >= s.limit {
 		l.stats.InputsDropped.Add(1)
 		return false
 	}
-	s.queued++
-	l.inbox = append(l.inbox, queuedInput{seat: s, member: m, in: in})
+	s.inbox = append(s.inbox, arrival{ticket: arrivals.Add(1), in: in})
 	return true
 }
 
 // Holds reports whether m holds a seat in the lobby now; it is false once m has left, been
 // kicked or replaced by a newer connection of its account, or the lobby has closed.
 func (l *Lobby) Holds(m Member) bool {
-	l.inboxMu.Lock()
-	defer l.inboxMu.Unlock()
+	l.seatsMu.Lock()
+	defer l.seatsMu.Unlock()
 	for _, s := range l.seats {
 		if s.member == m {
 			return true
@@ -230,15 +254,34 @@ func (l *Lobby) Holds(m Member) bool {
 	return false
 }
 
-// seatOf finds seat id when m holds it. Called with inboxMu held; seats only change on the
-// loop goroutine while it also holds inboxMu.
-func (l *Lobby) seatOf(id PlayerID, m Member) *seat {
+// setMember gives s to m, or takes it from its member when m is nil; inputs waiting from the
+// member before are dropped. Runs on the loop goroutine.
+func (l *Lobby) setMember(s *seat, m Member) {
+	l.seatsMu.Lock()
+	s.mu.Lock()
+	s.member = m
+	s.inbox = s.inbox[:0]
+	s.mu.Unlock()
+	l.seatsMu.Unlock()
+}
+
+// takeInputs collects the inputs every seat has waiting, in the order they arrived. Runs on the
+// loop goroutine; the batch is reused at the next tick.
+func (l *Lobby) takeInputs() []queuedInput {
+	batch := l.batch[:0]
 	for _, s := range l.seats {
-		if s.ID == id && s.member == m {
-			return s
+		s.mu.Lock()
+		for _, a := range s.inbox {
+			batch = append(batch, queuedInput{seat: s, arrival: a})
 		}
+		s.inbox = s.inbox[:0]
+		s.mu.Unlock()
 	}
-	return nil
+	if len(batch) > 1 {
+		slices.SortFunc(batch, func(a, b queuedInput) int { return cmp.Compare(a.ticket, b.ticket) })
+	}
+	l.batch = batch
+	return batch
 }
 
 func clamp(v float32) float32 {

@@ -99,24 +99,12 @@ func (l *Lobby) step(now time.Time) {
 
 // applyInputs hands the inputs queued since the last tick to the game, in arrival order.
 func (l *Lobby) applyInputs() {
-	l.inboxMu.Lock()
-	inbox := l.inbox
-	l.inbox = l.spare[:0]
-	for _, q := range inbox {
-		q.seat.queued--
-	}
-	l.inboxMu.Unlock()
-	for _, q := range inbox {
-		// A seat given up since, or whose connection dropped or was replaced, no longer
-		// steers with that connection's inputs.
-		if q.seat.removed || q.seat.member != q.member {
-			continue
-		}
+	batch := l.takeInputs()
+	for _, q := range batch {
 		l.game.Apply(q.seat.ID, q.in)
 		q.seat.ack = q.in.Seq
 	}
-	clear(inbox)
-	l.spare = inbox
+	clear(batch) // the seats may be given up before the next tick
 }
 
 func (l *Lobby) advancePhase(now time.Time) {
@@ -229,11 +217,9 @@ func (l *Lobby) info() Info {
 func (l *Lobby) close() {
 	l.state = StateClosed
 	l.broadcast(Event{Kind: EventClosed, Lobby: l.id})
-	l.inboxMu.Lock()
 	for _, s := range l.seats {
-		s.member = nil
+		l.setMember(s, nil)
 	}
-	l.inboxMu.Unlock()
 	l.publish()
 	// The registry forgets the lobby before Done closes, so that whoever waits for Done (a
 	// Create whose first join failed, a test) finds its places free.

@@ -10,11 +10,9 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 		// whatever it asked), and a second connection replaces the first. Input sequence
 		// numbers are per connection, so the ack starts over.
 		old := s.member
-		l.inboxMu.Lock()
-		s.member = m
+		l.setMember(s, m)
 		s.Connected = true
 		s.ack = 0
-		l.inboxMu.Unlock()
 		l.emptySince = now
 		// The summary others read is published before the member hears it joined, so a
 		// lobby list fetched after joined always counts it.
@@ -43,7 +41,9 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 	if !spectate && l.players() >= l.maxPlayers {
 		return Seat{}, Info{}, ErrLobbyFull
 	}
-	s := &seat{Seat: Seat{ID: l.nextID + 1, AccountID: m.AccountID(), Name: m.Name(), Spectator: spectate, Connected: true}, member: m}
+	s := &seat{Seat: Seat{ID: l.nextID + 1, AccountID: m.AccountID(), Name: m.Name(), Spectator: spectate, Connected: true},
+		member: m, limit: l.limits.InputQueue}
+	s.ref = s
 	if !spectate {
 		p := Player{ID: s.ID, AccountID: s.AccountID, Name: s.Name}
 		if err := l.game.Accept(p); err != nil {
@@ -55,9 +55,9 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 		s.Host = !l.quick && l.host() == nil
 	}
 	l.nextID = s.ID
-	l.inboxMu.Lock()
+	l.seatsMu.Lock()
 	l.seats = append(l.seats, s)
-	l.inboxMu.Unlock()
+	l.seatsMu.Unlock()
 	l.emptySince = now
 	l.listed.Store(true)
 	l.publish()
@@ -114,25 +114,22 @@ func (l *Lobby) disconnect(m Member) {
 		l.removeSeat(s, "disconnected")
 		return
 	}
-	l.inboxMu.Lock()
-	s.member = nil
+	l.setMember(s, nil)
 	s.Connected = false
 	s.leftAt = l.clock.Now()
-	l.inboxMu.Unlock()
 	l.broadcast(Event{Kind: EventPlayerDisconnected, Lobby: l.id, Player: s.public()})
 	l.publish()
 }
 
 // removeSeat gives up s for good and tells the others why.
 func (l *Lobby) removeSeat(s *seat, reason string) {
-	l.inboxMu.Lock()
+	l.seatsMu.Lock()
 	if i := slices.Index(l.seats, s); i >= 0 {
 		l.seats = slices.Delete(l.seats, i, i+1)
 	}
-	s.member = nil
+	l.seatsMu.Unlock()
+	l.setMember(s, nil)
 	s.Connected = false
-	s.removed = true
-	l.inboxMu.Unlock()
 	if !s.Spectator {
 		l.game.Leave(s.ID)
 	}

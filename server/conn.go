@@ -44,7 +44,7 @@ type conn struct {
 	in        inbound
 	budget    frameBudget
 	lobby     *game.Lobby
-	seat      game.PlayerID
+	seat      game.Seat
 	joinReq   uint64
 	readUntil time.Time // the read deadline last set by touch
 
@@ -213,7 +213,7 @@ func (c *conn) create(ctx context.Context, id uint64, req wire.Create) error {
 	if err != nil {
 		return err
 	}
-	c.lobby, c.seat = l, seat.ID
+	c.lobby, c.seat = l, seat
 	return nil
 }
 
@@ -252,7 +252,7 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 	if err != nil {
 		return err
 	}
-	c.lobby, c.seat = l, seat.ID
+	c.lobby, c.seat = l, seat
 	return nil
 }
 
@@ -262,6 +262,6 @@ func (c *conn) enter(ctx context.Context, id uint64, l *game.Lobby, spectate boo
 	if err != nil {
 		return err
 	}
-	c.lobby, c.seat = l, seat.ID
+	c.lobby, c.seat = l, seat
 	return nil
 }

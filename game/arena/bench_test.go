@@ -59,20 +59,20 @@ func benchTick(b *testing.B, players, burst int) {
 	reg.Start(ctx)
 	defer reg.Close()
 	members := make([]*sink, players)
-	seats := make([]game.PlayerID, players)
+	seats := make([]game.Seat, players)
 	members[0] = &sink{id: "p0"}
 	l, s, _, err := reg.Create(ctx, game.CreateOptions{MaxPlayers: players}, members[0])
 	if err != nil {
 		b.Fatal(err)
 	}
-	seats[0] = s.ID
+	seats[0] = s
 	for i := 1; i < players; i++ {
 		members[i] = &sink{id: fmt.Sprintf("p%d", i)}
 		s, _, err := l.Join(ctx, members[i], false)
 		if err != nil {
 			b.Fatal(err)
 		}
-		seats[i] = s.ID
+		seats[i] = s
 	}
 	if err := l.Start(ctx, members[0]); err != nil {
 		b.Fatal(err)

@@ -89,7 +89,7 @@ type result struct {
 type seated struct {
 	l     *game.Lobby
 	m     *member
-	seat  game.PlayerID
+	seat  game.Seat
 	phase int
 }
 
@@ -118,7 +118,7 @@ func measure(lobbies, players, rate int, warmup, window time.Duration) result {
 			if err != nil {
 				log.Fatal(err)
 			}
-			all = append(all, seated{l, m, seat.ID, i + p})
+			all = append(all, seated{l, m, seat, i + p})
 		}
 		if err := l.Start(ctx, all[len(all)-players].m); err != nil {
 			log.Fatal(err)
