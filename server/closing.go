@@ -81,6 +81,12 @@ func (c *conn) cleanup(readErr error) {
 		c.writerDone = make(chan struct{})
 		done = c.writerDone
 	}
+	var direct chan struct{}
+	if c.direct {
+		// A lobby is writing a snapshot on the descriptor: it takes no time and does not block.
+		c.directDone = make(chan struct{})
+		direct = c.directDone
+	}
 	c.mu.Unlock()
 	if done != nil {
 		t := time.NewTimer(closeWait)
@@ -89,6 +95,9 @@ func (c *conn) cleanup(readErr error) {
 		case <-t.C:
 		}
 		t.Stop()
+	}
+	if direct != nil {
+		<-direct
 	}
 	c.netConn.Close()
 	c.srv.conns.remove(c)

@@ -61,6 +61,8 @@ type conn struct {
 	tail        []byte      // the unwritten end of a frame the lobby began (writeNow)
 	snaps       *snapRing   // snapshots not yet written, made with the first one
 	writing     bool
+	direct      bool          // writeNow is using the descriptor: cleanup waits to close it
+	directDone  chan struct{} // made by cleanup when it waits for writeNow
 	closing     bool
 	closingFlag atomic.Bool // closing, for the reader to check without mu; set with it
 	closeCode   int         // the close frame the writer sends last; 0 sends none

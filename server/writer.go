@@ -86,7 +86,7 @@ func (c *conn) Snapshot(s game.Snapshot) {
 		return
 	}
 	if c.raw.conn != nil && !c.writing && len(c.queue) == 0 && (c.snaps == nil || c.snaps.n == 0) {
-		c.writing = true
+		c.writing, c.direct = true, true
 		c.mu.Unlock()
 		c.writeNow(s)
 		return
@@ -117,23 +117,21 @@ func (c *conn) Snapshot(s game.Snapshot) {
 }
 
 // writeNow writes a snapshot on the caller's goroutine without blocking. The caller has set
-// writing, so no other write runs; whatever is left to send afterwards (the frame's tail, frames
-// queued meanwhile, the close frame) goes to the writer goroutine.
+// writing and direct, so no other write runs and the descriptor stays open; whatever is left to
+// send afterwards (the frame's tail, frames queued meanwhile, the close frame) goes to the writer
+// goroutine.
 func (c *conn) writeNow(s game.Snapshot) {
 	bp := frameBufs.Get().(*[]byte)
 	frame := appendSnapshot((*bp)[:frameHeaderRoom], s)
 	out := framed(frame)
-	c.raw.out, c.raw.n, c.raw.err = out, 0, nil
-	if err := c.raw.conn.Control(c.raw.write); err != nil {
-		c.raw.err = err
-	}
-	n, werr := max(c.raw.n, 0), c.raw.err
-	c.raw.out = nil
-	if werr == syscall.EAGAIN {
-		werr = nil
-	}
+	n, werr := c.raw.writeOnce(out)
 	c.countOut(out)
 	c.mu.Lock()
+	c.direct = false
+	if c.directDone != nil {
+		close(c.directDone) // cleanup waits to close the descriptor
+		c.directDone = nil
+	}
 	if werr == nil && n < len(out) {
 		c.tail = append([]byte(nil), out[n:]...)
 	}
@@ -150,37 +148,46 @@ func (c *conn) writeNow(s game.Snapshot) {
 	}
 }
 
-// rawSocket is a plain TCP socket's handle in the runtime's poller, for writes that must not
-// wait. writeNow writes through Control, which only keeps the descriptor open meanwhile: the
-// poller's write lock and deadline are the writer goroutine's, and writing (under conn.mu)
-// already keeps the two from ever writing at once. The fields after conn belong to whoever is
-// writing.
+// rawSocket is a plain TCP socket's descriptor, for writes that must not wait. writeNow writes
+// on it with a bare system call rather than through the runtime's poller (RawConn.Control): the
+// poller's reference count and write lock were, at a thousand sockets, a cache miss per
+// snapshot for protection that conn already gives. writing (under conn.mu) keeps writeNow and
+// the writer goroutine from ever writing at once, and direct (under conn.mu) keeps cleanup from
+// closing the descriptor while writeNow may still use it.
 type rawSocket struct {
-	conn  syscall.RawConn // nil behind TLS
-	write func(fd uintptr)
-	out   []byte
-	n     int
-	err   error
+	conn syscall.RawConn // nil behind TLS
+	fd   int
 }
 
-// init takes nc's poller handle when nc is plain TCP; behind TLS it leaves conn nil.
+// init takes nc's descriptor when nc is plain TCP; behind TLS it leaves conn nil.
 func (r *rawSocket) init(nc net.Conn) {
-	if tc, ok := nc.(*net.TCPConn); ok {
-		if rc, err := tc.SyscallConn(); err == nil {
-			r.conn = rc
-			r.write = r.writeOnce // bound once, so that a write allocates nothing
-		}
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		return
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return
+	}
+	if rc.Control(func(fd uintptr) { r.fd = int(fd) }) == nil {
+		r.conn = rc
 	}
 }
 
-// writeOnce writes out once on the non-blocking descriptor: what the kernel does not take at
-// once is left to the writer goroutine.
-func (r *rawSocket) writeOnce(fd uintptr) {
+// writeOnce writes out once on the non-blocking descriptor and returns how much the kernel
+// took: what it did not take at once (EAGAIN, n short) is left to the writer goroutine.
+func (r *rawSocket) writeOnce(out []byte) (int, error) {
 	for {
-		r.n, r.err = syscall.Write(int(fd), r.out)
-		if r.err != syscall.EINTR {
-			return
+		n, err := syscall.Write(r.fd, out)
+		switch err {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return 0, nil
+		case nil:
+			return n, nil
 		}
+		return 0, err
 	}
 }
 
