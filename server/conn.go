@@ -92,8 +92,13 @@ func (c *conn) Joined(seat game.Seat, info game.Info) {
 // handle acts on one decoded frame; the reader goroutine calls it.
 func (c *conn) handle(env wire.Envelope) {
 	if env.T == wire.TypeInput {
-		// The hot path: every player sends one per tick. No context, no allocation.
-		if err := c.input(env.D); err != nil {
+		// An input in a form DecodeInputFrame leaves to the general decoders.
+		var in wire.Input
+		err := wire.DecodeValidInput(env.D, &in) // env.D came from wire.Decode
+		if err == nil {
+			err = c.input(in)
+		}
+		if err != nil {
 			c.replyError(env.ID, err)
 		}
 		return
@@ -157,11 +162,7 @@ func (c *conn) handle(env wire.Envelope) {
 
 // input hands one input to the lobby. A full seat queue drops it (counted): the client sends
 // a newer one next tick.
-func (c *conn) input(d []byte) error {
-	var in wire.Input
-	if err := wire.DecodeValidInput(d, &in); err != nil { // d came from wire.Decode
-		return err
-	}
+func (c *conn) input(in wire.Input) error {
 	if c.lobby == nil {
 		return game.ErrNotInLobby
 	}

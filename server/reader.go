@@ -269,6 +269,13 @@ func (c *conn) message(op byte, p []byte) {
 		c.closeOnRead(CloseUnsupported, "binary frames only")
 		return
 	}
+	if id, in, ok := wire.DecodeInputFrame(p); ok {
+		// The hot path: every player sends one per tick.
+		if err := c.input(in); err != nil {
+			c.replyError(id, err)
+		}
+		return
+	}
 	env, err := wire.Decode(p, wire.Limits{MaxBytes: c.srv.cfg.MaxMessageBytes})
 	if err != nil {
 		c.closeOnRead(ClosePolicy, "malformed frame")

@@ -394,3 +394,147 @@ func (r *reader) integer() (i int64, u uint64, isInt, ok bool) {
 	r.skip()
 	return 0, 0, false, false
 }
+
+// DecodeInputFrame reads frame when it is an input in the plain form clients send: a map of "t"
+// ("input"), "d" and perhaps "id", whose "d" is nil or a map of seq, dx, dy and b holding numbers
+// (or nil), every key a short string. It reports false for anything else, well formed or not,
+// which Decode and DecodeValidInput read in full; when it reports true, id and in are what they
+// would give.
+//
+// Inputs are the one frame every player sends every tick: this reads one in a single bounded
+// pass over its few bytes, where the general way validates the frame, then walks it for the
+// envelope and again for the payload.
+func DecodeInputFrame(frame []byte) (id uint64, in Input, ok bool) {
+	if len(frame) == 0 || frame[0] < 0x81 || frame[0] > 0x83 {
+		return 0, Input{}, false
+	}
+	r := reader{b: frame, off: 1}
+	isInput := false
+	for n := int(frame[0] & 0x0f); n > 0; n-- {
+		key, ok := r.shortStr()
+		if !ok {
+			return 0, Input{}, false
+		}
+		switch string(key) {
+		case "t":
+			t, ok := r.shortStr()
+			if !ok || string(t) != TypeInput {
+				return 0, Input{}, false
+			}
+			isInput = true
+		case "id":
+			if !r.numberFits() || r.b[r.off] == 0xc0 {
+				return 0, Input{}, false
+			}
+			if id, ok = r.uint(); !ok {
+				return 0, Input{}, false
+			}
+		case "d":
+			in = Input{}
+			if !r.plainInput(&in) {
+				return 0, Input{}, false
+			}
+		default:
+			return 0, Input{}, false
+		}
+	}
+	if !isInput || r.off != len(frame) {
+		return 0, Input{}, false
+	}
+	return id, in, true
+}
+
+// plainInput reads an input payload of the plain form DecodeInputFrame takes, checking bounds
+// as it goes, or reports false.
+func (r *reader) plainInput(in *Input) bool {
+	if r.off >= len(r.b) {
+		return false
+	}
+	c := r.b[r.off]
+	if c == 0xc0 {
+		r.off++
+		return true
+	}
+	if c < 0x80 || c > 0x8f {
+		return false
+	}
+	r.off++
+	for n := int(c & 0x0f); n > 0; n-- {
+		key, ok := r.shortStr()
+		if !ok || !r.numberFits() {
+			return false
+		}
+		if r.nil() {
+			switch string(key) {
+			case "seq", "dx", "dy", "b":
+				in.zero(key)
+				continue
+			}
+			return false
+		}
+		switch string(key) {
+		case "seq", "b":
+			v, ok := r.uint()
+			if !ok || v > math.MaxUint32 {
+				return false
+			}
+			if key[0] == 's' {
+				in.Seq = uint32(v)
+			} else {
+				in.Buttons = uint32(v)
+			}
+		case "dx", "dy":
+			f, ok := r.float32()
+			if !ok {
+				return false
+			}
+			if key[1] == 'x' {
+				in.DX = f
+			} else {
+				in.DY = f
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// shortStr reads a str of at most 31 bytes (one header byte), checking bounds, or reports false.
+func (r *reader) shortStr() ([]byte, bool) {
+	if r.off >= len(r.b) {
+		return nil, false
+	}
+	c := r.b[r.off]
+	n := int(c & 0x1f)
+	if c < 0xa0 || c > 0xbf || r.off+1+n > len(r.b) {
+		return nil, false
+	}
+	s := r.b[r.off+1 : r.off+1+n]
+	r.off += 1 + n
+	return s, true
+}
+
+// numberFits reports whether the next value is nil, an integer or a float whose bytes are all
+// there: the reader's number methods may then read it.
+func (r *reader) numberFits() bool {
+	if r.off >= len(r.b) {
+		return false
+	}
+	size := 0
+	switch c := r.b[r.off]; {
+	case c <= 0x7f || c >= 0xe0 || c == 0xc0:
+		size = 1
+	case c == 0xcc || c == 0xd0:
+		size = 2
+	case c == 0xcd || c == 0xd1:
+		size = 3
+	case c == 0xce || c == 0xd2 || c == 0xca:
+		size = 5
+	case c == 0xcf || c == 0xd3 || c == 0xcb:
+		size = 9
+	default:
+		return false
+	}
+	return r.off+size <= len(r.b)
+}

@@ -130,6 +130,83 @@ func TestDecodeInput(t *testing.T) {
 	}
 }
 
+// TestDecodeInputFrame: the one-pass reader takes the inputs clients send, gives what the
+// general decoders give, and leaves everything else (odd or broken) to them.
+func TestDecodeInputFrame(t *testing.T) {
+	frame := func(kv ...any) []byte { // an envelope: values are strings, numbers, nil or raw bytes
+		b := wire.AppendMapHeader(nil, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			b = wire.AppendString(b, kv[i].(string))
+			switch v := kv[i+1].(type) {
+			case string:
+				b = wire.AppendString(b, v)
+			case uint64:
+				b = wire.AppendUint(b, v)
+			case int:
+				b = wire.AppendInt(b, int64(v))
+			case float64:
+				bits := math.Float64bits(v)
+				b = append(b, 0xcb, byte(bits>>56), byte(bits>>48), byte(bits>>40), byte(bits>>32), byte(bits>>24), byte(bits>>16), byte(bits>>8), byte(bits))
+			case nil:
+				b = append(b, 0xc0)
+			case []byte:
+				b = append(b, v...)
+			}
+		}
+		return b
+	}
+	d := func(kv ...any) []byte { return frame(kv...) }
+	plain := mustEncode(t, wire.TypeInput, 0, wire.Input{Seq: 42, DX: 0.5, DY: -1})
+	for _, c := range []struct {
+		name  string
+		frame []byte
+		want  wire.Input
+		id    uint64
+		taken bool
+	}{
+		{"as the Go client sends it", plain, wire.Input{Seq: 42, DX: 0.5, DY: -1}, 0, true},
+		{"as a browser sends it", frame("t", "input", "d", d("seq", 7, "dx", 0.25, "dy", -0.75, "b", 3)), wire.Input{Seq: 7, DX: 0.25, DY: -0.75, Buttons: 3}, 0, true},
+		{"d first, with an id", frame("d", d("seq", uint64(math.MaxUint32), "dx", -1), "id", uint64(1<<40), "t", "input"), wire.Input{Seq: math.MaxUint32, DX: -1}, 1 << 40, true},
+		{"nil d", frame("t", "input", "d", nil), wire.Input{}, 0, true},
+		{"no d", frame("t", "input"), wire.Input{}, 0, true},
+		{"nil clears", frame("t", "input", "d", d("dx", 1, "dx", nil)), wire.Input{}, 0, true},
+		{"another type", frame("t", "ping", "d", d("seq", 1)), wire.Input{}, 0, false},
+		{"no type", frame("d", d("seq", 1)), wire.Input{}, 0, false},
+		{"unknown envelope key", frame("t", "input", "x", 1), wire.Input{}, 0, false},
+		{"unknown input key", frame("t", "input", "d", d("zz", 1)), wire.Input{}, 0, false},
+		{"negative seq", frame("t", "input", "d", d("seq", -1)), wire.Input{}, 0, false},
+		{"seq past 2^32", frame("t", "input", "d", d("seq", uint64(1<<32))), wire.Input{}, 0, false},
+		{"string dx", frame("t", "input", "d", d("dx", "left")), wire.Input{}, 0, false},
+		{"nil id", frame("t", "input", "id", nil), wire.Input{}, 0, false},
+		{"a str8 key", append([]byte{0x81, 0xd9, 1, 't'}, wire.AppendString(nil, "input")...), wire.Input{}, 0, false},
+		{"truncated", plain[:len(plain)-2], wire.Input{}, 0, false},
+		{"truncated in a key", plain[:4], wire.Input{}, 0, false},
+		{"trailing bytes", append(append([]byte(nil), plain...), 0xc0), wire.Input{}, 0, false},
+		{"empty", nil, wire.Input{}, 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			id, in, ok := wire.DecodeInputFrame(c.frame)
+			if ok != c.taken || ok && (in != c.want || id != c.id) {
+				t.Fatalf("DecodeInputFrame = %d, %+v, %v; want %d, %+v, %v", id, in, ok, c.id, c.want, c.taken)
+			}
+			if !ok {
+				return
+			}
+			env, err := wire.Decode(c.frame, wire.Limits{})
+			var general wire.Input
+			if err == nil {
+				err = wire.DecodeValidInput(env.D, &general)
+			}
+			if err != nil || env.T != wire.TypeInput || env.ID != id || general != in {
+				t.Fatalf("the general decoders give %+v %+v, %v", env, general, err)
+			}
+		})
+	}
+	if allocs := testing.AllocsPerRun(100, func() { wire.DecodeInputFrame(plain) }); allocs != 0 {
+		t.Fatalf("DecodeInputFrame allocates %v times", allocs)
+	}
+}
+
 // TestInputFramesDecodeWithoutAllocating: an input frame is what every player sends every tick.
 func TestInputFramesDecodeWithoutAllocating(t *testing.T) {
 	frame := mustEncode(t, wire.TypeInput, 0, wire.Input{Seq: 123456, DX: 0.5, DY: -0.25})

@@ -14,6 +14,7 @@ import (
 // sends (run it with `make fuzz`). Beyond never panicking it checks that
 //   - what Validate accepts, the msgpack library reads as exactly one value;
 //   - the hand-written envelope and input decoders agree with the library wherever both succeed;
+//   - what DecodeInputFrame takes, the general decoders read the same;
 //   - every payload struct decodes an accepted payload with an error at worst;
 //   - FrameJSON writes valid JSON or an error (NaN and infinities have no JSON form).
 func FuzzDecode(f *testing.F) {
@@ -39,6 +40,15 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		env, err := wire.Decode(frame, limits)
+		if id, in, ok := wire.DecodeInputFrame(frame); ok {
+			var general wire.Input
+			if err == nil {
+				err = wire.DecodeValidInput(env.D, &general)
+			}
+			if err != nil || env.T != wire.TypeInput || env.ID != id || !sameInput(general, in) {
+				t.Fatalf("DecodeInputFrame took %d %+v; the general decoders give %+v %+v, %v", id, in, env, general, err)
+			}
+		}
 		if err != nil {
 			return
 		}
