@@ -84,12 +84,11 @@ func (l *Lobby) step(now time.Time) {
 	// steps runs from this tick's time to n periods later.
 	l.advancePhase(now)
 	l.tick++
-	// The shared state is encoded once per tick and copied into one fresh buffer that every
-	// member's snapshot shares: a member's writer may still hold the previous tick's buffer.
+	// The shared state is encoded once per tick, into the same buffer every tick: members
+	// frame it (or copy it) during the call, so a tick allocates nothing.
 	l.sw.Reset()
 	l.game.WriteState(l.sw)
-	encoded, fields := l.sw.Bytes()
-	state := append(make([]byte, 0, len(encoded)), encoded...)
+	state, fields := l.sw.Bytes()
 	for _, s := range l.seats {
 		if s.member != nil {
 			s.member.Snapshot(Snapshot{Tick: l.tick, Ack: s.ack, State: state, Fields: fields})

@@ -11,8 +11,9 @@ type Member interface {
 	// Joined tells the member it holds seat in the lobby described by info. It is the first
 	// call a lobby makes on a member, before any snapshot or event.
 	Joined(seat Seat, info Info)
-	// Snapshot hands over this tick's snapshot. Delivery is latest-wins: a member that has not
-	// sent the previous one yet may drop it for this one.
+	// Snapshot hands over this tick's snapshot; its State may not be kept past the call.
+	// Delivery is latest-wins: a member that has not sent the previous one yet may drop it
+	// for this one.
 	Snapshot(s Snapshot)
 	// Event hands over a lobby event. Events are never silently dropped: a member that cannot
 	// queue one should close its connection.
@@ -20,7 +21,9 @@ type Member interface {
 }
 
 // Snapshot is one tick's state for one member. State is shared by every member of the lobby
-// and must not be modified; it holds Fields msgpack map entries.
+// and must not be modified; it holds Fields msgpack map entries. State is valid only during
+// the Snapshot call: the lobby encodes the next tick into the same buffer, so a member that
+// keeps the snapshot for later keeps a copy of its bytes (or of the frame made from them).
 type Snapshot struct {
 	Tick   uint64
 	Ack    uint32

@@ -67,10 +67,11 @@ func putFrameBuf(bp *[]byte, b []byte) {
 // writer is blocked behind a full kernel send buffer anyway.
 const snapshotDepth = 4
 
-// snapRing holds the snapshots a connection has not written yet, oldest at head. A socket gets
-// one with its first snapshot, so one that is in no lobby pays nothing for it.
+// snapRing holds the snapshots a connection has not written yet, oldest at head, each already
+// framed in a pooled buffer (the lobby lends a snapshot's state only for the call). A socket
+// gets one with its first snapshot, so one that is in no lobby pays nothing for it.
 type snapRing struct {
-	buf        [snapshotDepth]game.Snapshot
+	buf        [snapshotDepth]snapFrame
 	head, n    int
 	stuckSince time.Time // when a snapshot was first superseded unsent; zero while the writer keeps up
 }
@@ -107,13 +108,29 @@ func (c *conn) Snapshot(s game.Snapshot) {
 			c.closeLocked(ClosePolicy, "client too slow")
 			return
 		}
-		r.buf[r.head] = game.Snapshot{}
+		r.buf[r.head].release()
 		r.head = (r.head + 1) % snapshotDepth
 		r.n--
 	}
-	r.buf[(r.head+r.n)%snapshotDepth] = s
+	bp := frameBufs.Get().(*[]byte)
+	r.buf[(r.head+r.n)%snapshotDepth] = snapFrame{bp, appendSnapshot((*bp)[:frameHeaderRoom], s)}
 	r.n++
 	c.startWriter()
+}
+
+// snapFrame is a snapshot's frame, its payload behind frameHeaderRoom bytes, in a buffer from
+// frameBufs.
+type snapFrame struct {
+	bp    *[]byte
+	frame []byte
+}
+
+// release gives the buffer back to the pool.
+func (f *snapFrame) release() {
+	if f.bp != nil {
+		putFrameBuf(f.bp, f.frame)
+	}
+	*f = snapFrame{}
 }
 
 // writeNow writes a snapshot on the caller's goroutine without blocking. The caller has set
@@ -191,10 +208,10 @@ func (r *rawSocket) writeOnce(out []byte) (int, error) {
 	}
 }
 
-// take removes the oldest snapshot. Called with mu held and r.n > 0.
-func (r *snapRing) take() game.Snapshot {
+// take removes the oldest snapshot; the caller releases it. Called with mu held and r.n > 0.
+func (r *snapRing) take() snapFrame {
 	s := r.buf[r.head]
-	r.buf[r.head] = game.Snapshot{}
+	r.buf[r.head] = snapFrame{}
 	r.head = (r.head + 1) % snapshotDepth
 	r.n--
 	r.stuckSince = time.Time{}
@@ -276,7 +293,7 @@ func (c *conn) write() {
 	for {
 		c.mu.Lock()
 		var frame []byte
-		var snap game.Snapshot
+		var snap snapFrame
 		isSnap, isTail := false, false
 		switch {
 		case c.tail != nil:
@@ -301,20 +318,15 @@ func (c *conn) write() {
 		}
 		c.mu.Unlock()
 		out := frame
-		var bp *[]byte
 		if isSnap {
-			bp = frameBufs.Get().(*[]byte)
-			frame = appendSnapshot((*bp)[:frameHeaderRoom], snap)
-			out = framed(frame)
+			out = framed(snap.frame)
 		}
 		if isSnap || !isTail && out[0]&0x0f == opBinary {
 			c.countOut(out) // a data frame; a tail was counted when it was begun
 		}
 		c.moveWriteDeadline()
 		_, err := c.netConn.Write(out)
-		if bp != nil {
-			putFrameBuf(bp, frame)
-		}
+		snap.release()
 		if err != nil {
 			c.mu.Lock()
 			c.broken()
@@ -354,6 +366,12 @@ func (c *conn) finishWriting() {
 	code, text := c.closeCode, c.closeText
 	send := code != 0 && !c.closeSent
 	c.closeSent = c.closeSent || send
+	if r := c.snaps; r != nil {
+		for r.n > 0 {
+			f := r.take()
+			f.release()
+		}
+	}
 	c.queue, c.snaps, c.tail = nil, nil, nil
 	c.mu.Unlock()
 	if send {

@@ -19,7 +19,8 @@ type Member struct {
 	infos      []game.Info
 	events     []game.Event
 	snapshots  int
-	last       game.Snapshot
+	last       game.Snapshot // its State a copy
+	lastBuf    *byte         // the first byte of the State the lobby handed over
 	calls      int
 	violations []string
 }
@@ -60,7 +61,20 @@ func (m *Member) Snapshot(s game.Snapshot) {
 		m.violations = append(m.violations, fmt.Sprintf("ack %d after %d", s.Ack, m.last.Ack))
 	}
 	m.snapshots++
+	m.lastBuf = nil
+	if len(s.State) > 0 {
+		m.lastBuf = &s.State[0]
+	}
+	s.State = append([]byte(nil), s.State...) // the lobby's buffer is only lent for the call
 	m.last = s
+}
+
+// StateBuffer returns the address of the first byte of the State the lobby handed over with
+// the last snapshot (nil if it was empty), to tell which buffer the lobby used.
+func (m *Member) StateBuffer() *byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lastBuf
 }
 
 // Event implements game.Member.
