@@ -221,7 +221,7 @@ func (l *Lobby) Kick(ctx context.Context, m Member, id PlayerID) error {
 // kicked or replaced, or the lobby closed), when the seat is a spectator's, or when the seat
 // already has Limits.InputQueue inputs waiting; only the last case counts in
 // Stats.InputsDropped. Inputs are applied in the order Input was called.
-func (l *Lobby) Input(seat Seat, m Member, in Input) bool {
+func (l *Lobby) Input(seat *Seat, m Member, in Input) bool {
 	s := seat.ref
 	if s == nil || s.Spectator || m == nil {
 		return false
@@ -229,16 +229,17 @@ func (l *Lobby) Input(seat Seat, m Member, in Input) bool {
 	in.DX = clamp(in.DX)
 	in.DY = clamp(in.DY)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.member != m {
-		return false
-	}
-	if len(s.inbox) >= s.limit {
+	switch {
+	case s.member != m:
+	case len(s.inbox) >= s.limit:
 		l.stats.InputsDropped.Add(1)
-		return false
+	default:
+		s.inbox = append(s.inbox, arrival{ticket: arrivals.Add(1), in: in})
+		s.mu.Unlock()
+		return true
 	}
-	s.inbox = append(s.inbox, arrival{ticket: arrivals.Add(1), in: in})
-	return true
+	s.mu.Unlock()
+	return false
 }
 
 // Holds reports whether m holds a seat in the lobby now; it is false once m has left, been

@@ -18,7 +18,7 @@ func TestInputsAreAppliedInArrivalOrderAndAcked(t *testing.T) {
 	b := mustJoin(t, l, bob, false)
 
 	send := func(m *gametest.Member, s game.Seat, seq uint32) {
-		if !l.Input(s, m, game.Input{Seq: seq, DX: 0.5}) {
+		if !l.Input(&s, m, game.Input{Seq: seq, DX: 0.5}) {
 			t.Fatalf("input %s:%d refused", m.Account, seq)
 		}
 	}
@@ -59,8 +59,8 @@ func TestInputsAreAppliedInArrivalOrderAndAcked(t *testing.T) {
 		}
 	})
 	t.Run("steering is clamped to [-1, 1]", func(t *testing.T) {
-		l.Input(a, alice, game.Input{Seq: 4, DX: 7, DY: float32(math.NaN())})
-		l.Input(a, alice, game.Input{Seq: 5, DX: -3, DY: -0.25})
+		l.Input(&a, alice, game.Input{Seq: 4, DX: 7, DY: float32(math.NaN())})
+		l.Input(&a, alice, game.Input{Seq: 5, DX: -3, DY: -0.25})
 		e.ticks(1)
 		in := g.snapshot().inputs
 		got := in[len(in)-2:]
@@ -84,12 +84,12 @@ func TestInputQueueIsBoundedPerSeat(t *testing.T) {
 	b := mustJoin(t, l, bob, false)
 	var accepted []bool
 	for seq := uint32(1); seq <= 6; seq++ {
-		accepted = append(accepted, l.Input(a, alice, game.Input{Seq: seq}))
+		accepted = append(accepted, l.Input(&a, alice, game.Input{Seq: seq}))
 	}
 	if want := []bool{true, true, true, true, false, false}; !slices.Equal(accepted, want) {
 		t.Fatalf("accepted %v, want %v", accepted, want)
 	}
-	if !l.Input(b, bob, game.Input{Seq: 1}) {
+	if !l.Input(&b, bob, game.Input{Seq: 1}) {
 		t.Fatal("bob's input refused: the bound is per seat")
 	}
 	if n := l.Stats().InputsDropped.Load(); n != 2 {
@@ -102,7 +102,7 @@ func TestInputQueueIsBoundedPerSeat(t *testing.T) {
 	if s := last(t, alice); s.Ack != 4 {
 		t.Errorf("alice's ack = %d, want 4 (the dropped 5 and 6 never applied)", s.Ack)
 	}
-	if !l.Input(a, alice, game.Input{Seq: 7}) {
+	if !l.Input(&a, alice, game.Input{Seq: 7}) {
 		t.Error("the tick did not free alice's queue")
 	}
 }
@@ -113,10 +113,10 @@ func TestInputFromAnotherSeatOrMemberIsRefused(t *testing.T) {
 	l, _ := e.create(game.CreateOptions{}, alice)
 	a, _ := alice.Seat()
 	mustJoin(t, l, bob, false)
-	if l.Input(a, bob, game.Input{Seq: 1}) {
+	if l.Input(&a, bob, game.Input{Seq: 1}) {
 		t.Error("bob steered alice's seat")
 	}
-	if l.Input(game.Seat{ID: 99}, alice, game.Input{Seq: 1}) {
+	if l.Input(&game.Seat{ID: 99}, alice, game.Input{Seq: 1}) {
 		t.Error("input for a seat that does not exist was taken")
 	}
 	if n := l.Stats().InputsDropped.Load(); n != 0 {

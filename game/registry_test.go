@@ -41,9 +41,9 @@ func TestQuickJoinFillsOneLobbyThatRunsItsOwnRounds(t *testing.T) {
 	if i := info(t, l); i.State != game.StateRunning {
 		t.Fatalf("state = %s, want running once two are in", i.State)
 	}
-	l.Input(sa, alice, game.Input{Seq: 1})
-	l.Input(sa, alice, game.Input{Seq: 2})
-	l.Input(sb, bob, game.Input{Seq: 1})
+	l.Input(&sa, alice, game.Input{Seq: 1})
+	l.Input(&sa, alice, game.Input{Seq: 2})
+	l.Input(&sb, bob, game.Input{Seq: 1})
 	e.ticks(4)
 	if i := info(t, l); i.State != game.StateRunning {
 		t.Fatalf("state = %s after 4 of the round's 5 ticks", i.State)

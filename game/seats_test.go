@@ -56,7 +56,7 @@ func TestJoinAndLeave(t *testing.T) {
 		if got := g.snapshot().left; !slices.Equal(got, []game.PlayerID{b.ID}) {
 			t.Errorf("game Leave calls: %v", got)
 		}
-		if l.Holds(bob) || l.Input(b, bob, game.Input{Seq: 9}) {
+		if l.Holds(bob) || l.Input(&b, bob, game.Input{Seq: 9}) {
 			t.Error("bob still holds his seat")
 		}
 		e.ticks(2)
@@ -97,7 +97,7 @@ func TestSpectatorsWatchButDoNotPlay(t *testing.T) {
 	if !s.Spectator || s.Host {
 		t.Fatalf("sam's seat = %+v", s)
 	}
-	if l.Input(s, sam, game.Input{Seq: 1}) {
+	if l.Input(&s, sam, game.Input{Seq: 1}) {
 		t.Error("a spectator's input was taken")
 	}
 	e.ticks(1)
@@ -124,7 +124,7 @@ func TestRejoinWithinTheGracePeriodKeepsTheSeat(t *testing.T) {
 	alice, bob := gametest.NewMember("a", "alice"), gametest.NewMember("b", "bob")
 	l, g := e.create(game.CreateOptions{}, alice)
 	b := mustJoin(t, l, bob, false)
-	l.Input(b, bob, game.Input{Seq: 41})
+	l.Input(&b, bob, game.Input{Seq: 41})
 	e.ticks(1)
 	l.Disconnect(bob)
 	i := info(t, l)
@@ -154,7 +154,7 @@ func TestRejoinWithinTheGracePeriodKeepsTheSeat(t *testing.T) {
 	if s := last(t, bob2); s.Ack != 0 {
 		t.Errorf("ack after the rejoin = %d, want 0: a new connection numbers its inputs anew", s.Ack)
 	}
-	l.Input(b2, bob2, game.Input{Seq: 1})
+	l.Input(&b2, bob2, game.Input{Seq: 1})
 	e.ticks(5) // past where the grace would have ended
 	if s := last(t, bob2); s.Ack != 1 {
 		t.Errorf("ack = %d, want 1", s.Ack)
@@ -190,7 +190,7 @@ func TestANewerConnectionReplacesTheOlder(t *testing.T) {
 	alice := gametest.NewMember("a", "alice")
 	l, g := e.create(game.CreateOptions{}, alice)
 	a, _ := alice.Seat()
-	l.Input(a, alice, game.Input{Seq: 5})
+	l.Input(&a, alice, game.Input{Seq: 5})
 	alice2 := gametest.NewMember("a", "alice")
 	s := mustJoin(t, l, alice2, false)
 	if first, _ := alice.Seat(); s.ID != first.ID || !s.Host {
@@ -246,7 +246,7 @@ func TestHostStartsAndKicks(t *testing.T) {
 		if !hasEvent(carol, game.EventPlayerLeft, b.ID, "kicked") {
 			t.Errorf("carol's events: %v", carol.EventKinds())
 		}
-		if l.Holds(bob) || l.Input(b, bob, game.Input{Seq: 1}) {
+		if l.Holds(bob) || l.Input(&b, bob, game.Input{Seq: 1}) {
 			t.Error("bob still holds his seat")
 		}
 	})

@@ -95,8 +95,8 @@ func (c *conn) handle(env wire.Envelope) {
 		// An input in a form DecodeInputFrame leaves to the general decoders.
 		var in wire.Input
 		err := wire.DecodeValidInput(env.D, &in) // env.D came from wire.Decode
-		if err == nil {
-			err = c.input(in)
+		if err == nil && !c.input(in) {
+			err = game.ErrNotInLobby
 		}
 		if err != nil {
 			c.replyError(env.ID, err)
@@ -160,16 +160,16 @@ func (c *conn) handle(env wire.Envelope) {
 	}
 }
 
-// input hands one input to the lobby. A full seat queue drops it (counted): the client sends
-// a newer one next tick.
-func (c *conn) input(in wire.Input) error {
+// input hands one input to the lobby, and reports false when c is in no lobby. A full seat
+// queue drops it (counted): the client sends a newer one next tick.
+func (c *conn) input(in wire.Input) bool {
 	if c.lobby == nil {
-		return game.ErrNotInLobby
+		return false
 	}
-	if !c.lobby.Input(c.seat, c, game.Input{Seq: in.Seq, DX: in.DX, DY: in.DY, Buttons: in.Buttons}) {
+	if !c.lobby.Input(&c.seat, c, game.Input(in)) {
 		c.srv.metrics.dropped.Inc()
 	}
-	return nil
+	return true
 }
 
 // replyError answers request id with an error frame; errors without a code of ours are shown

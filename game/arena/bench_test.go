@@ -83,7 +83,7 @@ func benchTick(b *testing.B, players, burst int) {
 			for j, m := range members {
 				in := steering[(ticks/20+j)%len(steering)]
 				in.Seq = uint32(ticks + 1)
-				l.Input(seats[j], m, in)
+				l.Input(&seats[j], m, in)
 			}
 			k := min(n, burst)
 			clk.Advance(time.Duration(k) * time.Second / 20)

@@ -142,7 +142,7 @@ func measure(lobbies, players, rate int, warmup, window time.Duration) result {
 			}
 			for _, s := range all {
 				k := (int(seq)/int(rate) + s.phase) % len(steer)
-				s.l.Input(s.seat, s.m, game.Input{Seq: seq, DX: steer[k], DY: steer[(k+2)%len(steer)]})
+				s.l.Input(&s.seat, s.m, game.Input{Seq: seq, DX: steer[k], DY: steer[(k+2)%len(steer)]})
 			}
 		}
 	}()
