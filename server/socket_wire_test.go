@@ -214,3 +214,30 @@ func TestClientClosesGetTheirCodeBack(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseFramesPassAnEmptyBudget: a close frame is never refused for the message rate, so a
+// client that has spent its burst can still close with its own code.
+func TestCloseFramesPassAnEmptyBudget(t *testing.T) {
+	srv := startSockServer(t, func(c *server.Config) {
+		c.MsgRate = 0.5
+		c.MsgBurst = 3
+	})
+	ws := srv.mustDial(t, srv.guest(t, "spent").AccessToken)
+	var burst []byte
+	for id := uint64(1); id <= 3; id++ {
+		burst = append(burst, clientFrame(fin|binOp, pingRequest(t, id, 0), false)...)
+	}
+	if _, err := ws.NetConn().Write(burst); err != nil {
+		t.Fatal(err)
+	}
+	for id := uint64(1); id <= 3; id++ {
+		expectPong(t, ws, id)
+	}
+	// The burst is spent, and at half a frame a second no token comes back for two seconds.
+	if _, err := ws.NetConn().Write(clientFrame(fin|0x8, []byte{0x0f, 0xa0}, false)); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := readCloseCode(t, ws, 5*time.Second); code != 4000 {
+		t.Fatalf("the close frame after a spent burst was answered %d, want its own 4000", code)
+	}
+}
