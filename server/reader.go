@@ -126,7 +126,7 @@ func (c *conn) readLoop() error {
 func (c *conn) readable(fd int) error {
 	for {
 		room := c.in.room()
-		n, err := syscall.Read(fd, room)
+		n, err := rawRead(fd, room)
 		switch {
 		case err == syscall.EINTR:
 			continue

@@ -195,7 +195,7 @@ func (r *rawSocket) init(nc net.Conn) {
 // took: what it did not take at once (EAGAIN, n short) is left to the writer goroutine.
 func (r *rawSocket) writeOnce(out []byte) (int, error) {
 	for {
-		n, err := syscall.Write(r.fd, out)
+		n, err := rawWrite(r.fd, out)
 		switch err {
 		case syscall.EINTR:
 			continue
