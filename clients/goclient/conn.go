@@ -141,7 +141,8 @@ type Conn struct {
 	// writeMu guards the write side: the socket used for writing and the encode buffer.
 	writeMu    sync.Mutex
 	ws         *websocket.Conn // nil while reconnecting
-	wbuf       []byte
+	wbuf       []byte          // a message being encoded
+	fbuf       []byte          // a frame being written
 	writeArmed time.Time
 
 	// mu guards the rest of the shared state.
@@ -299,6 +300,16 @@ func closeErr(err error) error {
 
 // install makes ws the socket in use.
 func (c *Conn) install(ws *websocket.Conn) {
+	// Pongs go out the way every other frame does (writeLocked), so that one write deadline
+	// serves them all.
+	ws.SetPingHandler(func(data string) error {
+		c.writeMu.Lock()
+		defer c.writeMu.Unlock()
+		if c.ws != ws {
+			return nil
+		}
+		return c.writeFrameLocked(opPong, []byte(data))
+	})
 	c.writeMu.Lock()
 	c.ws, c.writeArmed = ws, time.Time{}
 	c.writeMu.Unlock()

@@ -378,3 +378,26 @@ func TestConnectRefreshesAnExpiredToken(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAnswersServerPings: a client that sends nothing stays connected, because it answers the
+// server's WebSocket pings; the server drops a socket that is silent for PongWait.
+func TestAnswersServerPings(t *testing.T) {
+	leakCheck(t)
+	ts := startServer(t, func(c *serverConfig) { c.PongWait = time.Second })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	api := goclient.New(ts.URL())
+	c, err := api.Connect(ctx, guest(t, ctx, api), goclient.Options{NoReconnect: true})
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer c.Close()
+	select {
+	case <-c.Done():
+		t.Fatalf("the connection ended while it only answered pings: %v", c.Err())
+	case <-time.After(3500 * time.Millisecond):
+	}
+	if _, _, err := c.Ping(ctx); err != nil {
+		t.Fatalf("ping after 3.5 PongWaits of silence: %v", err)
+	}
+}
