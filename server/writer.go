@@ -17,8 +17,8 @@ import (
 // snapshot, and last, when the connection closes, the close frame.
 //
 // The common case takes a shorter way: a snapshot for a plain TCP socket with nothing waiting
-// is written by the lobby's goroutine itself, in one non-blocking write inside the runtime's
-// poller, so a tick costs no goroutine per player. What the kernel does not take at once (its
+// is written by the lobby's goroutine itself, in one non-blocking write on the descriptor
+// (rawSocket), so a tick costs no goroutine per player. What the kernel does not take at once (its
 // send buffer is full) goes to the writer goroutine, which finishes the frame under the write
 // deadline before anything else; the lobby never waits on a client.
 //
