@@ -267,15 +267,25 @@ func (l *Lobby) setMember(s *seat, m Member) {
 }
 
 // takeInputs collects the inputs every seat has waiting, in the order they arrived. Runs on the
-// loop goroutine; the batch is reused at the next tick.
+// loop goroutine; the batch is reused at the next tick. Only inputs that took their ticket
+// before it began are taken: one that came in while it went from seat to seat may have a
+// later-ticketed input already taken from another seat's queue before it, so it waits for the
+// next tick with every other latecomer. A seat's queue is in ticket order (the ticket is taken
+// under the seat's lock).
 func (l *Lobby) takeInputs() []queuedInput {
 	batch := l.batch[:0]
+	cut := arrivals.Load()
 	for _, s := range l.seats {
 		s.mu.Lock()
+		k := 0
 		for _, a := range s.inbox {
+			if a.ticket > cut {
+				break
+			}
 			batch = append(batch, queuedInput{seat: s, arrival: a})
+			k++
 		}
-		s.inbox = s.inbox[:0]
+		s.inbox = s.inbox[:copy(s.inbox, s.inbox[k:])]
 		s.mu.Unlock()
 	}
 	if len(batch) > 1 {
