@@ -65,7 +65,7 @@ func (m *Member) Snapshot(s game.Snapshot) {
 	if len(s.State) > 0 {
 		m.lastBuf = &s.State[0]
 	}
-	s.State = append([]byte(nil), s.State...) // the lobby's buffer is only lent for the call
+	s.State = append([]byte{}, s.State...) // the lobby's buffer is only lent for the call
 	m.last = s
 }
 
