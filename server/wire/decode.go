@@ -430,7 +430,6 @@ func DecodeInputFrame(frame []byte) (id uint64, in Input, ok bool) {
 				return 0, Input{}, false
 			}
 		case "d":
-			in = Input{}
 			if !r.plainInput(&in) {
 				return 0, Input{}, false
 			}
@@ -445,7 +444,8 @@ func DecodeInputFrame(frame []byte) (id uint64, in Input, ok bool) {
 }
 
 // plainInput reads an input payload of the plain form DecodeInputFrame takes, checking bounds
-// as it goes, or reports false.
+// as it goes, or reports false. A map replaces whatever in held (a later "d" wins, as in
+// Decode); a nil leaves it (Decode skips a nil "d").
 func (r *reader) plainInput(in *Input) bool {
 	if r.off >= len(r.b) {
 		return false
@@ -459,6 +459,7 @@ func (r *reader) plainInput(in *Input) bool {
 		return false
 	}
 	r.off++
+	*in = Input{}
 	for n := int(c & 0x0f); n > 0; n-- {
 		key, ok := r.shortStr()
 		if !ok || !r.numberFits() {

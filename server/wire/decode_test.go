@@ -168,6 +168,8 @@ func TestDecodeInputFrame(t *testing.T) {
 		{"as a browser sends it", frame("t", "input", "d", d("seq", 7, "dx", 0.25, "dy", -0.75, "b", 3)), wire.Input{Seq: 7, DX: 0.25, DY: -0.75, Buttons: 3}, 0, true},
 		{"d first, with an id", frame("d", d("seq", uint64(math.MaxUint32), "dx", -1), "id", uint64(1<<40), "t", "input"), wire.Input{Seq: math.MaxUint32, DX: -1}, 1 << 40, true},
 		{"nil d", frame("t", "input", "d", nil), wire.Input{}, 0, true},
+		{"a nil d after a map keeps the map", frame("t", "input", "d", d("seq", 5), "d", nil), wire.Input{Seq: 5}, 0, true},
+		{"the last map wins", frame("t", "input", "d", d("seq", 5), "d", d("dx", 1)), wire.Input{DX: 1}, 0, true},
 		{"no d", frame("t", "input"), wire.Input{}, 0, true},
 		{"nil clears", frame("t", "input", "d", d("dx", 1, "dx", nil)), wire.Input{}, 0, true},
 		{"another type", frame("t", "ping", "d", d("seq", 1)), wire.Input{}, 0, false},
