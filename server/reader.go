@@ -275,6 +275,7 @@ func (c *conn) message(op byte, p []byte) {
 		// The hot path: every player sends one per tick.
 		if !c.input(in) {
 			c.replyError(id, game.ErrNotInLobby)
+			c.in.closing = c.in.closing || c.isClosing() // a full send queue closes the socket
 		}
 		return
 	}
