@@ -144,6 +144,7 @@ type Conn struct {
 	wbuf       []byte          // a message being encoded
 	fbuf       []byte          // a frame being written
 	writeArmed time.Time
+	closeSent  bool // a close frame went out on ws: nothing may follow it
 
 	// mu guards the rest of the shared state.
 	mu        sync.Mutex
@@ -300,8 +301,9 @@ func closeErr(err error) error {
 
 // install makes ws the socket in use.
 func (c *Conn) install(ws *websocket.Conn) {
-	// Pongs go out the way every other frame does (writeLocked), so that one write deadline
-	// serves them all.
+	// Pongs and the answer to the server's close go out the way every other frame does
+	// (writeFrameLocked), so that one write deadline serves them all and no frame follows the
+	// close frame.
 	ws.SetPingHandler(func(data string) error {
 		c.writeMu.Lock()
 		defer c.writeMu.Unlock()
@@ -310,8 +312,16 @@ func (c *Conn) install(ws *websocket.Conn) {
 		}
 		return c.writeFrameLocked(opPong, []byte(data))
 	})
+	ws.SetCloseHandler(func(code int, _ string) error {
+		c.writeMu.Lock()
+		defer c.writeMu.Unlock()
+		if c.ws == ws {
+			_ = c.writeCloseLocked(code)
+		}
+		return nil
+	})
 	c.writeMu.Lock()
-	c.ws, c.writeArmed = ws, time.Time{}
+	c.ws, c.writeArmed, c.closeSent = ws, time.Time{}, false
 	c.writeMu.Unlock()
 	c.mu.Lock()
 	close(c.up)
@@ -392,8 +402,7 @@ func (c *Conn) Close() error {
 		c.cancel() // stops a reconnect or a refresh in progress
 		c.writeMu.Lock()
 		if c.ws != nil {
-			_ = c.ws.WriteControl(websocket.CloseMessage,
-				websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+			_ = c.writeCloseLocked(websocket.CloseNormalClosure)
 		}
 		c.writeMu.Unlock()
 	}

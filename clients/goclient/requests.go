@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -34,9 +35,19 @@ func (c *Conn) writeLocked(b []byte) error {
 	return c.writeFrameLocked(opBinary, b)
 }
 
+// writeCloseLocked writes a close frame with code, waiting at most a second: the socket is
+// ending, and Close waits on it. Called with writeMu held and a socket in use.
+func (c *Conn) writeCloseLocked(code int) error {
+	now := time.Now()
+	_ = c.ws.NetConn().SetWriteDeadline(now.Add(time.Second))
+	c.writeArmed = now
+	return c.writeFrameLocked(opClose, websocket.FormatCloseMessage(code, ""))
+}
+
 // WebSocket opcodes of the frames the client writes itself.
 const (
 	opBinary = 0x2
+	opClose  = 0x8
 	opPong   = 0xa
 )
 
@@ -46,10 +57,15 @@ const (
 // update) before every frame: for a bot sending an input every tick that was a tenth of its
 // CPU. One write per frame keeps frames whole beside the close frames gorilla still writes.
 func (c *Conn) writeFrameLocked(op byte, payload []byte) error {
+	if c.closeSent {
+		return fmt.Errorf("%w: the socket is closing", ErrConnectionLost)
+	}
+	c.closeSent = op == opClose
 	nc := c.ws.NetConn()
 	now := time.Now()
-	// Moving the deadline costs a timer update; once a second is precise enough.
-	if now.Sub(c.writeArmed) > time.Second {
+	// Moving the deadline costs a timer update; once a second (or a tenth of a shorter
+	// timeout) is precise enough.
+	if now.Sub(c.writeArmed) > min(time.Second, c.opts.WriteTimeout/10) {
 		_ = nc.SetWriteDeadline(now.Add(c.opts.WriteTimeout))
 		c.writeArmed = now
 	}
