@@ -401,3 +401,30 @@ func TestAnswersServerPings(t *testing.T) {
 		t.Fatalf("ping after 3.5 PongWaits of silence: %v", err)
 	}
 }
+
+// TestShortWriteTimeoutKeepsWriting: the write deadline moves on often enough for a
+// WriteTimeout shorter than a second; a client sending for several timeouts is never cut off.
+func TestShortWriteTimeoutKeepsWriting(t *testing.T) {
+	leakCheck(t)
+	ts := startServer(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	api := goclient.New(ts.URL())
+	c, err := api.Connect(ctx, guest(t, ctx, api), goclient.Options{NoReconnect: true, WriteTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer c.Close()
+	if _, err := c.Create(ctx, wire.Create{Name: "short"}); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	for seq := uint32(1); seq <= 30; seq++ { // 1.5 s: seven and a half timeouts
+		if err := c.SendInput(wire.Input{Seq: seq}); err != nil {
+			t.Fatalf("input %d, %v after the first: %v", seq, time.Duration(seq-1)*50*time.Millisecond, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, _, err := c.Ping(ctx); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+}
