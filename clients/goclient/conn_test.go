@@ -386,12 +386,7 @@ func TestAnswersServerPings(t *testing.T) {
 	ts := startServer(t, func(c *serverConfig) { c.PongWait = time.Second })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	api := goclient.New(ts.URL())
-	c, err := api.Connect(ctx, guest(t, ctx, api), goclient.Options{NoReconnect: true})
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer c.Close()
+	c := connectGuest(t, ctx, ts, goclient.Options{NoReconnect: true})
 	select {
 	case <-c.Done():
 		t.Fatalf("the connection ended while it only answered pings: %v", c.Err())
@@ -409,12 +404,7 @@ func TestShortWriteTimeoutKeepsWriting(t *testing.T) {
 	ts := startServer(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	api := goclient.New(ts.URL())
-	c, err := api.Connect(ctx, guest(t, ctx, api), goclient.Options{NoReconnect: true, WriteTimeout: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer c.Close()
+	c := connectGuest(t, ctx, ts, goclient.Options{NoReconnect: true, WriteTimeout: 200 * time.Millisecond})
 	if _, err := c.Create(ctx, wire.Create{Name: "short"}); err != nil {
 		t.Fatalf("create: %v", err)
 	}

@@ -239,6 +239,18 @@ func guest(t *testing.T, ctx context.Context, api *goclient.Client) goclient.Tok
 	return tok
 }
 
+// connectGuest connects a new guest account to ts with opts; the Conn closes when the test ends.
+func connectGuest(t *testing.T, ctx context.Context, ts *testServer, opts goclient.Options) *goclient.Conn {
+	t.Helper()
+	api := goclient.New(ts.URL())
+	c, err := api.Connect(ctx, guest(t, ctx, api), opts)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // leakCheck fails the test if it leaves a goroutine behind: every Conn closed, every
 // reconnect and refresh stopped. Idle HTTP keep-alive connections are the HTTP client's, not
 // the SDK's, and are closed first.
