@@ -46,26 +46,27 @@ func (s *Server) handleRegister(c echo.Context) error {
 	return c.JSON(http.StatusCreated, map[string]string{"id": a.ID, "username": a.Username})
 }
 
-// handleLogin checks the login throttle (throttle.go) before the password, and charges only
-// failures to it.
+// handleLogin charges the login throttle (throttle.go) before the password is checked, and
+// gives the charge back unless the password was wrong.
 func (s *Server) handleLogin(c echo.Context) error {
 	var req credentials
 	if err := bind(c, &req); err != nil {
 		return err
 	}
 	addr := clientKey(c.RealIP())
-	if wait := s.throttle.check(req.Username, addr, s.now()); wait > 0 {
+	charge, wait := s.throttle.begin(req.Username, addr, s.now())
+	if wait > 0 {
 		return &auth.Error{Code: auth.CodeRateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
 	}
 	p, err := s.auth.Login(c.Request().Context(), req.Username, req.Password)
 	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
-		s.throttle.fail(req.Username, addr, s.now())
-		return err
+		return err // the charge stays
 	case err != nil:
+		s.throttle.refund(charge, s.now())
 		return err
 	}
-	s.throttle.succeed(req.Username, addr, s.now())
+	s.throttle.succeed(charge, req.Username, addr, s.now())
 	return s.sendPair(c, p)
 }
 

@@ -211,3 +211,50 @@ func authMedian(ds []time.Duration) time.Duration {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// TestConcurrentGuessesCannotPassTogether sends 68 wrong passwords for one username at once,
+// each from its own address, against a burst of 30: the budget is charged before the hash, so
+// at most 30 are checked and the rest meet 429. Once the guessing stops, the owner signing in
+// from a new address waits at most one refill interval.
+func TestConcurrentGuessesCannotPassTogether(t *testing.T) {
+	clk := &authClock{now: time.Now()}
+	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now })
+	home := newAuthHTTP(t, srv.URL(), "127.0.4.1")
+	home.register("alice", "correct horse")
+
+	const n = 68
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		h := newAuthHTTP(t, srv.URL(), fmt.Sprintf("127.0.5.%d", i+1))
+		wg.Go(func() {
+			<-start
+			statuses[i] = wrongLogin(h, "alice").status
+		})
+	}
+	close(start)
+	wg.Wait()
+	checked, limited := 0, 0
+	for _, st := range statuses {
+		switch st {
+		case 401:
+			checked++
+		case 429:
+			limited++
+		default:
+			t.Errorf("a guess answered %d", st)
+		}
+	}
+	t.Logf("%d guesses checked, %d refused", checked, limited)
+	if checked > 30 {
+		t.Fatalf("%d concurrent guesses were checked against a burst of 30", checked)
+	}
+	elsewhere := newAuthHTTP(t, srv.URL(), "127.0.4.2")
+	r := elsewhere.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"})
+	if checked == 30 {
+		wantRateLimited(t, "the owner from a new address right after", r, 30*time.Second)
+	}
+	clk.Step(30 * time.Second)
+	elsewhere.login("alice", "correct horse") // one refill interval later
+}

@@ -21,11 +21,11 @@ func TestThrottleChargesFailuresOnly(t *testing.T) {
 		if w := th.check("alice", "10.0.0.1", now); w != 0 {
 			t.Fatalf("a login was throttled with no failures: %v", w)
 		}
-		th.succeed("alice", "10.0.0.1", now)
+		th.succeed(loginCharge{}, "alice", "10.0.0.1", now)
 	}
 	// Three failures at one username from anywhere exhaust it; the fourth waits a refill.
 	for i := range 3 {
-		th.fail("bob", fmt.Sprintf("10.0.1.%d", i), now)
+		th.begin("bob", fmt.Sprintf("10.0.1.%d", i), now)
 	}
 	w := th.check("Bob", "10.0.9.9", now)
 	if w <= 29*time.Second || w > 30*time.Second {
@@ -44,7 +44,7 @@ func TestThrottlePerAddress(t *testing.T) {
 	th := testThrottle(1000)
 	now := time.Unix(1000, 0)
 	for i := range 5 {
-		th.fail(fmt.Sprintf("user%d", i), "10.0.0.1", now)
+		th.begin(fmt.Sprintf("user%d", i), "10.0.0.1", now)
 	}
 	if w := th.check("someoneelse", "10.0.0.1", now); w <= time.Second || w > 2*time.Second {
 		t.Fatalf("wait after the address's burst = %v, want about 2 s", w)
@@ -61,7 +61,7 @@ func TestThrottlePerAddress(t *testing.T) {
 		t.Errorf("an IPv4-mapped address is not its IPv4 address")
 	}
 	for i := range 5 {
-		th.fail(fmt.Sprintf("v6user%d", i), clientKey(fmt.Sprintf("2001:db8::%x", i+1)), now)
+		th.begin(fmt.Sprintf("v6user%d", i), clientKey(fmt.Sprintf("2001:db8::%x", i+1)), now)
 	}
 	if w := th.check("x", clientKey("2001:db8::abcd"), now); w == 0 {
 		t.Error("a /64 spreading its guesses over addresses was not throttled")
@@ -73,9 +73,9 @@ func TestThrottlePerAddress(t *testing.T) {
 func TestThrottleDoesNotLockTheOwnerOut(t *testing.T) {
 	th := testThrottle(1000)
 	now := time.Unix(1000, 0)
-	th.succeed("alice", "192.0.2.7", now) // alice at home
+	th.succeed(loginCharge{}, "alice", "192.0.2.7", now) // alice at home
 	for i := range 3 {
-		th.fail("alice", fmt.Sprintf("198.51.100.%d", i), now) // a guesser elsewhere
+		th.begin("alice", fmt.Sprintf("198.51.100.%d", i), now) // a guesser elsewhere
 	}
 	if w := th.check("alice", "198.51.100.50", now); w == 0 {
 		t.Fatal("the guesser is not throttled")
@@ -85,15 +85,15 @@ func TestThrottleDoesNotLockTheOwnerOut(t *testing.T) {
 	}
 	// Someone at alice's address guessing meets the pair's own bucket.
 	for range 3 {
-		th.fail("alice", "192.0.2.7", now)
+		th.begin("alice", "192.0.2.7", now)
 	}
 	if w := th.check("alice", "192.0.2.7", now); w == 0 {
 		t.Error("guessing from a known address is not throttled")
 	}
 	// A known pair lapses.
 	later := now.Add(knownFor + time.Hour)
-	th.fail("alice", "192.0.2.7", later)
-	th.fail("alice", "192.0.2.7", later)
+	th.begin("alice", "192.0.2.7", later)
+	th.begin("alice", "192.0.2.7", later)
 	if th.known("alice", "192.0.2.7", later) {
 		t.Error("a pair is still known after knownFor")
 	}
@@ -104,8 +104,8 @@ func TestThrottleMemoryIsBounded(t *testing.T) {
 	th := testThrottle(keys)
 	now := time.Unix(1000, 0)
 	for i := range 10_000 {
-		th.fail(fmt.Sprintf("user%d", i), fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), now)
-		th.succeed(fmt.Sprintf("user%d", i), "10.0.0.1", now)
+		th.begin(fmt.Sprintf("user%d", i), fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), now)
+		th.succeed(loginCharge{}, fmt.Sprintf("user%d", i), "10.0.0.1", now)
 	}
 	if n := th.size(); n > keys {
 		t.Fatalf("%d entries held, cap %d", n, keys)
@@ -120,8 +120,8 @@ func TestThrottleMemoryIsBounded(t *testing.T) {
 	}
 	// Sweep drops what has refilled and is not known.
 	th3 := testThrottle(keys)
-	th3.fail("bob", "10.0.0.1", now)
-	th3.succeed("carol", "10.0.0.2", now)
+	th3.begin("bob", "10.0.0.1", now)
+	th3.succeed(loginCharge{}, "carol", "10.0.0.2", now)
 	th3.sweep(now.Add(time.Hour))
 	if n := th3.size(); n != 1 {
 		t.Errorf("after sweep %d entries, want 1 (carol's known pair)", n)
@@ -136,6 +136,33 @@ func TestRetryAfterSeconds(t *testing.T) {
 	for d, want := range map[time.Duration]int64{time.Millisecond: 1, time.Second: 1, 1001 * time.Millisecond: 2, 30 * time.Second: 30} {
 		if got := retryAfterSeconds(d); got != want {
 			t.Errorf("retryAfterSeconds(%v) = %d, want %d", d, got, want)
+		}
+	}
+}
+
+// TestThrottleRefusalsCostNothing: attempts refused while a bucket is empty take nothing, so
+// however long the guessing went on, a new address waits at most one refill after it stops;
+// a success gives its tokens back.
+func TestThrottleRefusalsCostNothing(t *testing.T) {
+	th := testThrottle(1000)
+	now := time.Unix(1000, 0)
+	for i := range 1000 {
+		th.begin("alice", fmt.Sprintf("10.1.%d.%d", i/250, i%250), now)
+	}
+	if w := th.check("alice", "10.9.9.9", now); w <= 0 || w > 30*time.Second {
+		t.Fatalf("after 1000 guesses the owner waits %v, want at most one refill (30 s)", w)
+	}
+	if w := th.check("alice", "10.9.9.9", now.Add(30*time.Second)); w != 0 {
+		t.Fatalf("one refill after the guessing the owner still waits %v", w)
+	}
+	c, w := th.begin("dave", "10.2.0.1", now)
+	if w != 0 {
+		t.Fatal(w)
+	}
+	th.succeed(c, "dave", "10.2.0.1", now)
+	for i := range 5 { // the address's whole burst is still there
+		if _, w := th.begin(fmt.Sprintf("x%d", i), "10.2.0.1", now); w != 0 {
+			t.Fatalf("attempt %d after a refunded success waits %v", i+1, w)
 		}
 	}
 }
