@@ -92,6 +92,7 @@ type Lobby struct {
 	game                            Game
 	record                          func(Match) // nil: results are not kept
 	onClose                         func(*Lobby)
+	onTick                          func(took, late time.Duration) // nil: not observed
 
 	cmds  chan func()
 	done  chan struct{}
@@ -178,6 +179,26 @@ func (l *Lobby) Join(ctx context.Context, m Member, spectate bool) (Seat, Info, 
 	var info Info
 	var err error
 	if derr := l.do(ctx, func() { seat, info, err = l.join(m, spectate) }); derr != nil {
+		return seat, info, derr
+	}
+	return seat, info, err
+}
+
+// JoinByID is Join for a player who named the lobby by its id rather than its join code. A
+// private lobby answers ErrNotFound, as an id that does not exist does, unless m's account
+// already holds a seat there (a rejoin) or created the lobby: its id is no secret, its code is.
+func (l *Lobby) JoinByID(ctx context.Context, m Member, spectate bool) (Seat, Info, error) {
+	var seat Seat
+	var info Info
+	var err error
+	derr := l.do(ctx, func() {
+		if l.private && m.AccountID() != l.owner && l.seatOfAccount(m.AccountID()) == nil {
+			err = ErrNotFound
+			return
+		}
+		seat, info, err = l.join(m, spectate)
+	})
+	if derr != nil {
 		return seat, info, derr
 	}
 	return seat, info, err

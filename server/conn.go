@@ -239,13 +239,13 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 		if err != nil {
 			return err
 		}
-		return c.enter(ctx, id, l, req.Spectate)
+		return c.enter(id, l, func() (game.Seat, game.Info, error) { return l.JoinByID(ctx, c, req.Spectate) })
 	case req.Code != "":
 		l, err := c.srv.lobbies.ByCode(req.Code)
 		if err != nil {
 			return err
 		}
-		return c.enter(ctx, id, l, req.Spectate)
+		return c.enter(id, l, func() (game.Seat, game.Info, error) { return l.Join(ctx, c, req.Spectate) })
 	}
 	if req.Spectate {
 		return &game.Error{Code: wire.CodeInvalidRequest, Message: "quick join seats a player; spectate a lobby by id or code"}
@@ -259,9 +259,9 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 	return nil
 }
 
-func (c *conn) enter(ctx context.Context, id uint64, l *game.Lobby, spectate bool) error {
+func (c *conn) enter(id uint64, l *game.Lobby, join func() (game.Seat, game.Info, error)) error {
 	c.joinReq = id
-	seat, _, err := l.Join(ctx, c, spectate)
+	seat, _, err := join()
 	if err != nil {
 		return err
 	}

@@ -154,9 +154,9 @@ func TestPrivateLobbyHostAndKickOverTheSocket(t *testing.T) {
 	if err != nil || jb.Lobby.ID != created.Lobby.ID {
 		t.Fatalf("join by code: %+v, %v", jb, err)
 	}
-	_, err = cat.Join(ctx, wire.Join{Lobby: created.Lobby.ID})
+	_, err = cat.Join(ctx, wire.Join{Code: code})
 	wantServerError(t, err, "lobby_full", "full")
-	if _, err := cat.Join(ctx, wire.Join{Lobby: created.Lobby.ID, Spectate: true}); err != nil {
+	if _, err := cat.Join(ctx, wire.Join{Code: code, Spectate: true}); err != nil {
 		t.Fatalf("spectate: %v", err)
 	}
 
@@ -174,7 +174,7 @@ func TestPrivateLobbyHostAndKickOverTheSocket(t *testing.T) {
 			t.Fatal("bob was not told he was kicked")
 		}
 	}
-	_, err = bob.Join(ctx, wire.Join{Lobby: created.Lobby.ID})
+	_, err = bob.Join(ctx, wire.Join{Code: code})
 	wantServerError(t, err, "forbidden", "removed you")
 	// Kicked, bob is in no lobby: he may go elsewhere.
 	if _, err := bob.Join(ctx, wire.Join{Quick: true}); err != nil {

@@ -129,8 +129,19 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 		expectEvent(t, a, wire.EventPlayerLeft)
 	})
 
-	t.Run("join by id answers joined", func(t *testing.T) {
-		writeEnv(t, b, wire.TypeJoin, 23, wire.Join{Lobby: lobby.ID})
+	t.Run("join by id answers joined, for a public lobby", func(t *testing.T) {
+		// A private lobby's id admits only its host and its seated players: b left den.
+		writeEnv(t, b, wire.TypeJoin, 26, wire.Join{Lobby: lobby.ID})
+		var e wire.Error
+		decodeInto(t, expectFrame(t, b, wire.TypeError, 26), &e)
+		if e.Code != wire.CodeNotFound {
+			t.Fatalf("join of a private lobby by id = %+v, want not_found", e)
+		}
+		c := srv.mustDial(t, srv.guest(t, "cy").AccessToken)
+		writeEnv(t, c, wire.TypeCreate, 1, wire.Create{Name: "hall"})
+		var open wire.Joined
+		decodeInto(t, expectFrame(t, c, wire.TypeJoined, 1), &open)
+		writeEnv(t, b, wire.TypeJoin, 23, wire.Join{Lobby: open.Lobby.ID})
 		expectFrame(t, b, wire.TypeJoined, 23)
 		writeEnv(t, b, wire.TypeLeave, 24, nil)
 		expectFrame(t, b, wire.TypeLeft, 24)

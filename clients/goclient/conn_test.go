@@ -47,7 +47,7 @@ func TestRequests(t *testing.T) {
 		}
 	})
 	t.Run("a full lobby is a typed error", func(t *testing.T) {
-		_, err := third.Join(ctx, wire.Join{Lobby: j.Lobby.ID})
+		_, err := third.Join(ctx, wire.Join{Code: j.Lobby.Code})
 		if !errors.Is(err, goclient.ErrLobbyFull) {
 			t.Fatalf("join full lobby: %v, want ErrLobbyFull", err)
 		}
