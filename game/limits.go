@@ -68,6 +68,18 @@ type Stats struct {
 	LastLateNanos atomic.Int64  // how late the last tick started
 }
 
+// Totals are counters summed over lobbies, for metrics that name no lobby.
+type Totals struct {
+	Ticks, Skipped, Late, InputsDropped uint64
+}
+
+func (t *Totals) add(s *Stats) {
+	t.Ticks += s.Ticks.Load()
+	t.Skipped += s.Skipped.Load()
+	t.Late += s.Late.Load()
+	t.InputsDropped += s.InputsDropped.Load()
+}
+
 // Match is one finished round, for the record.
 type Match struct {
 	LobbyID string

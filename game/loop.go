@@ -59,7 +59,11 @@ func (l *Lobby) tickAt(now time.Time) {
 	l.stats.LastLateNanos.Store(int64(max(late, 0)))
 	l.stats.Ticks.Add(1)
 	l.step(now)
-	l.stats.LastTickNanos.Store(int64(l.clock.Now().Sub(now)))
+	took := l.clock.Now().Sub(now)
+	l.stats.LastTickNanos.Store(int64(took))
+	if l.onTick != nil {
+		l.onTick(took, max(late, 0))
+	}
 	l.next = l.next.Add(l.period)
 }
 

@@ -40,6 +40,9 @@ type Registry struct {
 	Clock             Clock   // nil means SystemClock
 	Results           Results // nil: finished rounds are not recorded
 	Log               *slog.Logger
+	// OnTick, when set, is told how long each tick took and how late it started, from the
+	// lobby's loop: it must be quick and safe for concurrent use (a histogram's Observe).
+	OnTick func(took, late time.Duration)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -54,6 +57,7 @@ type Registry struct {
 	byID   map[string]*Lobby
 	byCode map[string]*Lobby
 	owned  map[string]int // open lobbies per creating account
+	closed Totals         // the counters of lobbies that have closed
 }
 
 // Start prepares the registry; lobbies run until ctx ends or Close is called.
@@ -158,7 +162,7 @@ func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*
 	l := &Lobby{
 		id: newLobbyID(), name: o.Name, gameName: o.Game, owner: o.Owner, private: o.Private, quick: o.Quick,
 		tickRate: o.TickRate, maxPlayers: o.MaxPlayers, period: period, limits: r.Limits, clock: r.Clock,
-		record: r.recorder(), onClose: r.remove,
+		record: r.recorder(), onClose: r.remove, onTick: r.OnTick,
 		cmds: make(chan func()), done: make(chan struct{}), sw: NewStateWriter(),
 		state: StateWaiting, next: firstTick(now, period), stateAt: now, emptySince: now,
 	}
@@ -232,6 +236,7 @@ func (r *Registry) remove(l *Lobby) {
 		return
 	}
 	delete(r.byID, l.id)
+	r.closed.add(&l.stats)
 	if l.code != "" {
 		delete(r.byCode, l.code)
 	}
@@ -359,7 +364,26 @@ func (r *Registry) List() []Info {
 	return out
 }
 
-// All returns every open lobby, for metrics.
+// Totals returns the counters of every lobby the registry has run, open or closed: they only
+// grow, as metrics' counters must.
+func (r *Registry) Totals() Totals {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.closed
+	for _, l := range r.byID {
+		t.add(&l.stats)
+	}
+	return t
+}
+
+// Open returns how many lobbies are open.
+func (r *Registry) Open() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byID)
+}
+
+// All returns every open lobby.
 func (r *Registry) All() []*Lobby {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -28,6 +28,7 @@ type Config struct {
 	TrustedProxies []*net.IPNet   // peers whose X-Forwarded-For / X-Real-IP are believed; none by default
 	Registration   string         // open, invite or closed
 	MetricsAddr    string         // when set, /metrics is served there and not on Addr
+	PublicMetrics  bool           // serve /metrics on Addr too, without a token; off by default
 	SyncInterval   time.Duration  // how often tickwire commands' changes to the data folder are picked up; 0: never
 	ConfigFile     string         // the --config file read, if any
 	effective      []settingValue // what each setting was set to, and by which source
@@ -124,6 +125,16 @@ func (c *Config) settings() []setting {
 			return nil
 		}
 	}
+	boolean := func(p *bool) func(string) error {
+		return func(s string) error {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return errors.New("must be true or false")
+			}
+			*p = b
+			return nil
+		}
+	}
 	str := func(p *string) func(string) error { return func(s string) error { *p = s; return nil } }
 	hostPort := func(p *string, optional bool) func(string) error {
 		return func(s string) error {
@@ -186,6 +197,7 @@ func (c *Config) settings() []setting {
 		{"registration", "TICKWIRE_REGISTRATION", RegistrationOpen, "who may create accounts: open (anyone, and guests), invite (with an admin's invite code) or closed (tickwire user add only)",
 			oneOf(&c.Registration, RegistrationOpen, RegistrationInvite, RegistrationClosed)},
 		{"metrics-addr", "TICKWIRE_METRICS_ADDR", "", "serve /metrics on this address instead of --addr (like 127.0.0.1:9090)", hostPort(&c.MetricsAddr, true)},
+		{"public-metrics", "TICKWIRE_PUBLIC_METRICS", "false", "also serve /metrics on --addr, to anyone (default: only on --metrics-addr, else nowhere)", boolean(&c.PublicMetrics)},
 		{"sync-interval", "TICKWIRE_SYNC_INTERVAL", "5s", "how often bans, revoked sessions and signing keys made by tickwire commands on the data folder take effect (0: at the next start)", dur(&c.SyncInterval, 0)},
 		{"max-message-bytes", "TICKWIRE_MAX_MESSAGE_BYTES", "16384", "largest frame a client may send; larger closes 1009", num(&c.MaxMessageBytes, 256, 1<<20)},
 		{"msg-rate", "TICKWIRE_MSG_RATE", "100", "frames per second a connection may send on average; past it closes 4008", func(s string) error {
@@ -285,10 +297,15 @@ func ParseConfig(name string, args []string, getenv func(string) string, out io.
 	type kv struct{ name, value string }
 	var fromFlags []kv
 	for _, s := range ss {
-		fs.Func(s.name, s.usage, func(v string) error {
+		record := func(v string) error {
 			fromFlags = append(fromFlags, kv{s.name, v})
 			return nil
-		})
+		}
+		if s.def == "false" { // a switch: --name alone means true
+			fs.BoolFunc(s.name, s.usage, record)
+		} else {
+			fs.Func(s.name, s.usage, record)
+		}
 	}
 	configFile := fs.String("config", "", "")
 	if err := fs.Parse(args); err != nil {

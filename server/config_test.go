@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -170,7 +171,7 @@ func helpSettings(t *testing.T) map[string]string {
 func TestServeHelpListsEverySetting(t *testing.T) {
 	got := helpSettings(t)
 	want := []string{"config", "addr", "data", "access-ttl", "refresh-ttl", "origins", "tick-rate", "tls-cert", "tls-key",
-		"trusted-proxies", "registration", "metrics-addr", "sync-interval", "log-format", "log-level",
+		"trusted-proxies", "registration", "metrics-addr", "public-metrics", "sync-interval", "log-format", "log-level",
 		"max-conns", "max-conns-per-addr", "max-conns-per-account", "shutdown-timeout"}
 	for _, name := range want {
 		if _, ok := got[name]; !ok {
@@ -247,5 +248,33 @@ func TestStartLogsEffectiveConfiguration(t *testing.T) {
 		if _, ok := line[name]; !ok {
 			t.Errorf("the configuration line lacks %s", name)
 		}
+	}
+}
+
+// TestASwitchNeedsNoValue: --public-metrics alone turns it on, and it may be given a value too,
+// from the command line, the environment or the file.
+func TestASwitchNeedsNoValue(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		env  string
+		want bool
+	}{
+		{nil, "", false},
+		{[]string{"--public-metrics"}, "", true},
+		{[]string{"--public-metrics=false"}, "true", false},
+		{nil, "true", true},
+	} {
+		cfg, _, err := server.ParseConfig("serve", c.args, func(k string) string {
+			if k == "TICKWIRE_PUBLIC_METRICS" {
+				return c.env
+			}
+			return ""
+		}, io.Discard)
+		if err != nil || cfg.PublicMetrics != c.want {
+			t.Errorf("%v with env %q: PublicMetrics %v, %v; want %v", c.args, c.env, cfg.PublicMetrics, err, c.want)
+		}
+	}
+	if _, _, err := server.ParseConfig("serve", []string{"--public-metrics=maybe"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("--public-metrics=maybe accepted")
 	}
 }

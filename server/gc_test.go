@@ -28,13 +28,13 @@ func TestServeTunesTheCollector(t *testing.T) {
 		t.Fatal("no go_gc_gogc_percent in /metrics")
 		return ""
 	}
-	m := startMain(t, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, nil)
+	m := startMain(t, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--public-metrics"}, nil)
 	if got := gogc(m); got != "25" {
 		t.Fatalf("GOGC unset: the collector's target is %s%%, want 25", got)
 	}
 	m.stop(t)
 	debug.SetGCPercent(100)
-	m = startMain(t, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, map[string]string{"GOGC": "100"})
+	m = startMain(t, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--public-metrics"}, map[string]string{"GOGC": "100"})
 	if got := gogc(m); got != "100" {
 		t.Fatalf("GOGC=100 set: the collector's target is %s%%, want it left alone", got)
 	}

@@ -99,6 +99,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.throttle = newLoginThrottle(cfg)
 	s.lobbies = newRegistry(cfg, db, log)
+	s.lobbies.OnTick = s.metrics.observeTick
 	s.upgrader = newUpgrader()
 	s.echo = s.routes()
 	// The hasher's start-up hash (and the store's load) leave tens of MiB of garbage; hand it
@@ -326,7 +327,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/.well-known/jwks.json", s.handleJWKS)
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/readyz", s.handleReady)
-	if s.cfg.MetricsAddr == "" {
+	if s.cfg.PublicMetrics {
 		e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
 	}
 	e.GET("/ws", s.handleWS)

@@ -37,7 +37,7 @@ func TestSoak(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", botBin, "../clients/bot").CombinedOutput(); err != nil {
 		t.Fatalf("build the bot CLI: %v\n%s", err, out)
 	}
-	srv := startProc(t, bin, "--data", t.TempDir(), "--access-ttl", accessTTL.String(), "--log-level", "warn")
+	srv := startProc(t, bin, "--data", t.TempDir(), "--access-ttl", accessTTL.String(), "--log-level", "warn", "--public-metrics")
 	defer func() {
 		srv.cmd.Process.Signal(syscall.SIGTERM)
 		srv.cmd.Wait()

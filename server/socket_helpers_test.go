@@ -32,11 +32,17 @@ type sockServer struct {
 
 // syncBuffer (hosting_helpers_test.go) holds the log.
 
-// startSockServer runs a server like startServer does, logging at debug level into a buffer.
+// startSockServer runs a server like startServer does, logging at debug level into a buffer,
+// with /metrics on a loopback address of its own (MetricsURL) unless mutate says otherwise.
 func startSockServer(t *testing.T, mutate func(*server.Config)) *sockServer {
 	t.Helper()
 	buf := &syncBuffer{}
-	s, cfg := launch(t, mutate, slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	s, cfg := launch(t, func(c *server.Config) {
+		c.MetricsAddr = "127.0.0.1:0"
+		if mutate != nil {
+			mutate(c)
+		}
+	}, slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	return &sockServer{Server: s, cfg: cfg, log: buf, api: goclient.New(s.URL())}
 }
 
@@ -189,7 +195,11 @@ func readCloseCode(t testing.TB, ws *websocket.Conn, within time.Duration) (int,
 // from /metrics, 0 when it is absent.
 func (s *sockServer) metric(t testing.TB, name, labels string) float64 {
 	t.Helper()
-	resp, err := http.Get(s.URL() + "/metrics")
+	base := s.MetricsURL()
+	if base == "" {
+		base = s.URL()
+	}
+	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
