@@ -108,7 +108,7 @@ func (s *Server) handleRefresh(c echo.Context) error {
 	if err != nil {
 		if fromCookie && auth.ErrorCode(err) != auth.CodeInternal && auth.ErrorCode(err) != auth.CodeRateLimited {
 			// The cookie holds a token that will never work again: drop it.
-			clearRefreshCookie(c)
+			s.clearRefreshCookie(c)
 		}
 		return err
 	}
@@ -117,22 +117,23 @@ func (s *Server) handleRefresh(c echo.Context) error {
 
 // setRefreshCookie gives a browser its copy of the refresh token: HttpOnly so scripts never
 // see it, SameSite=Strict so no other site's page sends it, Secure when the client reached us
-// over HTTPS (directly, or through a proxy that says so), and sent to the auth endpoints only.
-func setRefreshCookie(c echo.Context, value string, expires time.Time, maxAge int) {
+// over HTTPS (directly, or through a proxy in --trusted-proxies that says so: anyone else's
+// X-Forwarded-Proto is ignored, as everywhere else), and sent to the auth endpoints only.
+func (s *Server) setRefreshCookie(c echo.Context, value string, expires time.Time, maxAge int) {
 	c.SetCookie(&http.Cookie{
 		Name: refreshCookie, Value: value, Path: "/api/v1/auth", Expires: expires, MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Scheme() == "https",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.requestScheme(c.Request()) == "https",
 	})
 }
 
-func clearRefreshCookie(c echo.Context) { setRefreshCookie(c, "", time.Time{}, -1) }
+func (s *Server) clearRefreshCookie(c echo.Context) { s.setRefreshCookie(c, "", time.Time{}, -1) }
 
 func (s *Server) sendPair(c echo.Context, p auth.Pair) error {
 	// Lifetimes count from the tokens' iat, the second they were issued in, so that they are
 	// exactly the configured TTLs.
 	now := p.Access.Claims.IssuedAt.Time
 	refreshExp := p.Refresh.Claims.ExpiresAt.Time
-	setRefreshCookie(c, p.Refresh.Token, refreshExp, int(refreshExp.Sub(now)/time.Second))
+	s.setRefreshCookie(c, p.Refresh.Token, refreshExp, int(refreshExp.Sub(now)/time.Second))
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, tokenPair{
 		AccessToken:      p.Access.Token,
@@ -147,7 +148,7 @@ func (s *Server) handleLogout(c echo.Context) error {
 	if err := s.auth.Logout(c.Request().Context(), claimsOf(c)); err != nil {
 		return err
 	}
-	clearRefreshCookie(c)
+	s.clearRefreshCookie(c)
 	return c.NoContent(http.StatusNoContent)
 }
 
