@@ -47,12 +47,19 @@ const DefaultHashWait = 2 * time.Second
 // so that a flood of logins costs bounded memory (Memory KiB each) rather than all of it, and
 // at most Queue requests wait, each for at most Wait, so that a flood is refused quickly
 // (rate_limited, Retry-After) instead of piling up goroutines and requests.
+//
+// Sign-ups (HashSignup) never hold more than half of the slots, nor take more than half of the
+// queue, so that logins always find slots and room to wait while a sign-up flood runs. With a
+// single slot, sign-ups and logins share it.
 type Hasher struct {
 	Params  Params
 	limits  HashLimits
 	slots   chan struct{}
+	signups chan struct{} // held by a sign-up beside its slot; capacity max(Concurrency/2, 1)
 	waiting atomic.Int64
-	dummy   string
+	// signupsRunning counts sign-up hashes being computed, for tests of the half rule.
+	signupsRunning atomic.Int64
+	dummy          string
 }
 
 // NewHasher returns a Hasher with parameters p and limits lim.
@@ -62,7 +69,7 @@ func NewHasher(p Params, lim HashLimits) *Hasher {
 	if lim.Wait <= 0 {
 		lim.Wait = DefaultHashWait
 	}
-	h := &Hasher{Params: p, limits: lim, slots: make(chan struct{}, lim.Concurrency)}
+	h := &Hasher{Params: p, limits: lim, slots: make(chan struct{}, lim.Concurrency), signups: make(chan struct{}, max(lim.Concurrency/2, 1))}
 	// An unknown username is checked against this hash, so it costs what a wrong password costs.
 	d, err := h.hash([]byte(rand.Text()))
 	if err != nil {
@@ -76,21 +83,41 @@ func NewHasher(p Params, lim HashLimits) *Hasher {
 // waited too long.
 var errBusy = &Error{Code: CodeRateLimited, Message: "the server is busy checking passwords; try again", RetryAfter: time.Second}
 
-func (h *Hasher) acquire(ctx context.Context) error {
+// acquire takes a slot for a login's hash, or for a sign-up's (a sign-up token first, then a
+// slot), waiting in the queue until Wait has passed.
+func (h *Hasher) acquire(ctx context.Context, signup bool) error {
+	deadline := time.Now().Add(h.limits.Wait)
+	if !signup {
+		return h.take(ctx, h.slots, h.limits.Queue, deadline)
+	}
+	queue := h.limits.Queue / 2
+	if err := h.take(ctx, h.signups, queue, deadline); err != nil {
+		return err
+	}
+	if err := h.take(ctx, h.slots, queue, deadline); err != nil {
+		<-h.signups
+		return err
+	}
+	return nil
+}
+
+// take puts a token in ch, at once if there is room, else after waiting until deadline when
+// fewer than queue requests wait already.
+func (h *Hasher) take(ctx context.Context, ch chan struct{}, queue int, deadline time.Time) error {
 	select {
-	case h.slots <- struct{}{}:
+	case ch <- struct{}{}:
 		return nil
 	default:
 	}
-	if h.waiting.Add(1) > int64(h.limits.Queue) {
+	if h.waiting.Add(1) > int64(queue) {
 		h.waiting.Add(-1)
 		return errBusy
 	}
 	defer h.waiting.Add(-1)
-	t := time.NewTimer(h.limits.Wait)
+	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
-	case h.slots <- struct{}{}:
+	case ch <- struct{}{}:
 		return nil
 	case <-t.C:
 		return errBusy
@@ -108,10 +135,25 @@ func (h *Hasher) InFlight() (running, waiting int) {
 
 // Hash returns the PHC-format argon2id hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	if err := h.acquire(ctx, false); err != nil {
 		return "", err
 	}
 	defer h.release()
+	return h.hash([]byte(password))
+}
+
+// HashSignup is Hash for a new account's password: it waits for one of the sign-ups' half of
+// the slots, so that logins keep the other half however many sign-ups arrive.
+func (h *Hasher) HashSignup(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx, true); err != nil {
+		return "", err
+	}
+	h.signupsRunning.Add(1)
+	defer func() {
+		h.signupsRunning.Add(-1)
+		h.release()
+		<-h.signups
+	}()
 	return h.hash([]byte(password))
 }
 
@@ -129,7 +171,7 @@ func (h *Hasher) hash(password []byte) (string, error) {
 // Verify reports whether password matches encoded. An empty encoded (an unknown account, or
 // one without a password) is checked against a dummy hash and never matches, in the same time.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
-	if err := h.acquire(ctx); err != nil {
+	if err := h.acquire(ctx, false); err != nil {
 		return false, err
 	}
 	defer h.release()

@@ -2,7 +2,10 @@ package auth
 
 import (
 	"context"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -61,7 +64,7 @@ func TestHostileStoredHashesAreRefused(t *testing.T) {
 func TestHashingIsBoundedInWorkAndWaiting(t *testing.T) {
 	h := NewHasher(testParams, HashLimits{Concurrency: 1, Queue: 1, Wait: 200 * time.Millisecond})
 	ctx := context.Background()
-	if err := h.acquire(ctx); err != nil { // a hash in progress holds the only slot
+	if err := h.acquire(ctx, false); err != nil { // a hash in progress holds the only slot
 		t.Fatal(err)
 	}
 	waited := make(chan error, 1)
@@ -103,7 +106,7 @@ func TestHashingIsBoundedInWorkAndWaiting(t *testing.T) {
 	}
 
 	// A caller that gives up (its request ended) leaves the queue.
-	if err := h.acquire(ctx); err != nil {
+	if err := h.acquire(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	cctx, cancel := context.WithCancel(ctx)
@@ -112,4 +115,79 @@ func TestHashingIsBoundedInWorkAndWaiting(t *testing.T) {
 		t.Fatalf("a cancelled waiter: %v", err)
 	}
 	h.release()
+}
+
+// TestSignupsNeverTakeMoreThanHalfTheSlots floods the hasher with sign-ups from more
+// goroutines than it has slots and queue together, and checks that no more than half of the
+// slots ever hash a sign-up, while logins started during the flood all get their turn.
+func TestSignupsNeverTakeMoreThanHalfTheSlots(t *testing.T) {
+	p := Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	h := NewHasher(p, HashLimits{Concurrency: 4, Queue: 8, Wait: 5 * time.Second})
+	ctx := context.Background()
+	stored, err := h.hash([]byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var flood, sampler sync.WaitGroup
+	var hashed, refused atomic.Int64
+	for range 24 {
+		flood.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := h.HashSignup(ctx, "a new password"); err != nil {
+					refused.Add(1)
+					time.Sleep(time.Millisecond) // a refused client tries again soon, not at once
+				} else {
+					hashed.Add(1)
+				}
+			}
+		})
+	}
+	var most atomic.Int64
+	sampler.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if n := h.signupsRunning.Load(); n > most.Load() {
+				most.Store(n)
+			}
+			time.Sleep(50 * time.Microsecond)
+		}
+	})
+	for hashed.Load() < 20 || refused.Load() == 0 { // the flood is on: sign-ups hash and overflow
+		runtime.Gosched()
+	}
+	var logins sync.WaitGroup
+	var failed atomic.Int64
+	for range 4 {
+		logins.Go(func() {
+			for range 10 {
+				if ok, err := h.Verify(ctx, stored, "correct horse"); err != nil || !ok {
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	logins.Wait()
+	close(stop)
+	flood.Wait()
+	sampler.Wait()
+	if n := failed.Load(); n > 0 {
+		t.Errorf("%d of 40 logins during a sign-up flood failed", n)
+	}
+	if n := most.Load(); n > 2 {
+		t.Errorf("%d sign-ups hashed at once on 4 slots, want at most 2", n)
+	}
+	t.Logf("sign-ups: %d hashed, %d refused; at most %d at once", hashed.Load(), refused.Load(), most.Load())
+	if r, w := h.InFlight(); r != 0 || w != 0 || len(h.signups) != 0 {
+		t.Errorf("after the flood %d run, %d wait, %d sign-up tokens held", r, w, len(h.signups))
+	}
 }

@@ -131,7 +131,7 @@ func (s *Service) Register(ctx context.Context, username, password string, admin
 	if err := checkCredentials(username, password); err != nil {
 		return Account{}, err
 	}
-	hash, err := s.Hasher.Hash(ctx, password)
+	hash, err := s.Hasher.HashSignup(ctx, password)
 	if err != nil {
 		return Account{}, err
 	}

@@ -54,6 +54,12 @@ type Config struct {
 	LoginAcctEvery   time.Duration // one more failed login per username every this long
 	LoginTrackedKeys int           // addresses, usernames and known pairs the throttle holds
 
+	// Sign-up budgets per client address (server/signup.go).
+	RegisterAddrBurst int           // registrations a client address may make at once
+	RegisterAddrEvery time.Duration // one more registration per address every this long
+	GuestAddrBurst    int           // guest accounts a client address may make at once
+	GuestAddrEvery    time.Duration // one more guest per address every this long
+
 	ShutdownTimeout time.Duration
 	ReauthLead      time.Duration // 0: min(60 s, ttl/4)
 	SendBuffer      int           // kernel send buffer per socket, bytes; 0 leaves the kernel's autotuning
@@ -231,6 +237,10 @@ func (c *Config) settings() []setting {
 		{"login-addr-every", "TICKWIRE_LOGIN_ADDR_EVERY", "2s", "after the burst, one more failed login per address every this long", dur(&c.LoginAddrEvery, time.Millisecond)},
 		{"login-account-burst", "TICKWIRE_LOGIN_ACCOUNT_BURST", "30", "failed logins at one username may take at once before 429", num(&c.LoginAcctBurst, 1, 1<<20)},
 		{"login-account-every", "TICKWIRE_LOGIN_ACCOUNT_EVERY", "30s", "after the burst, one more failed login per username every this long", dur(&c.LoginAcctEvery, time.Millisecond)},
+		{"register-addr-burst", "TICKWIRE_REGISTER_ADDR_BURST", "30", "registrations a client address (IPv6: its /64) may make at once before 429", num(&c.RegisterAddrBurst, 1, 1<<20)},
+		{"register-addr-every", "TICKWIRE_REGISTER_ADDR_EVERY", "1m", "after the burst, one more registration per address every this long", dur(&c.RegisterAddrEvery, time.Millisecond)},
+		{"guest-addr-burst", "TICKWIRE_GUEST_ADDR_BURST", "30", "guest accounts a client address (IPv6: its /64) may make at once before 429", num(&c.GuestAddrBurst, 1, 1<<20)},
+		{"guest-addr-every", "TICKWIRE_GUEST_ADDR_EVERY", "10s", "after the burst, one more guest per address every this long", dur(&c.GuestAddrEvery, time.Millisecond)},
 		{"login-tracked-keys", "TICKWIRE_LOGIN_TRACKED_KEYS", "65536", "addresses and usernames the login throttle remembers (about 200 bytes each)", num(&c.LoginTrackedKeys, 16, 1<<24)},
 		{"shutdown-timeout", "TICKWIRE_SHUTDOWN_TIMEOUT", "8s", "how long a graceful shutdown may take", dur(&c.ShutdownTimeout, 0)},
 		{"reauth-lead", "TICKWIRE_REAUTH_LEAD", "0s", "how long before expiry reauth_required is sent (0: min(60s, ttl/4))", dur(&c.ReauthLead, 0)},

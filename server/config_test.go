@@ -109,6 +109,8 @@ func TestBadSettingsExitTwo(t *testing.T) {
 		{"flag out of range", []string{"--tick-rate", "0"}, nil, "", "--tick-rate"},
 		{"flag not a duration", []string{"--access-ttl", "soon"}, nil, "", "--access-ttl"},
 		{"seat grace of zero", []string{"--seat-grace", "0s"}, nil, "", "--seat-grace"},
+		{"registration burst of zero", []string{"--register-addr-burst", "0"}, nil, "", "--register-addr-burst"},
+		{"guest refill not a duration", nil, map[string]string{"TICKWIRE_GUEST_ADDR_EVERY": "often"}, "", "TICKWIRE_GUEST_ADDR_EVERY"},
 		{"env not a number", nil, map[string]string{"TICKWIRE_MAX_CONNS": "many"}, "", "TICKWIRE_MAX_CONNS"},
 		{"env bad CIDR", nil, map[string]string{"TICKWIRE_TRUSTED_PROXIES": "10.0.0.0/33"}, "", "--trusted-proxies"},
 		{"bad registration mode", []string{"--registration", "sometimes"}, nil, "", "--registration"},

@@ -41,6 +41,8 @@ type Server struct {
 	conns      *connSet
 	metrics    *metrics
 	throttle   *loginThrottle
+	registers  *addrBudget // registrations per client address
+	guests     *addrBudget // guest accounts per client address
 	now        func() time.Time
 
 	pprofAddr string
@@ -98,6 +100,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.throttle = newLoginThrottle(cfg)
+	s.registers = newAddrBudget(cfg.RegisterAddrBurst, cfg.RegisterAddrEvery, cfg.LoginTrackedKeys)
+	s.guests = newAddrBudget(cfg.GuestAddrBurst, cfg.GuestAddrEvery, cfg.LoginTrackedKeys)
 	s.lobbies = newRegistry(cfg, db, log)
 	s.lobbies.OnTick = s.metrics.observeTick
 	s.upgrader = newUpgrader()
@@ -279,7 +283,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error { return s.db.Close() }
 
 // purgeLoop drops, every minute, what no longer matters: expired revocations (index and
-// store), expired invites and refilled login-throttle buckets.
+// store), expired invites and refilled login-throttle and sign-up buckets.
 func (s *Server) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -295,6 +299,8 @@ func (s *Server) purgeLoop(ctx context.Context) {
 				s.log.Warn("purge invites", "err", err)
 			}
 			s.throttle.sweep(s.now())
+			s.registers.sweep(s.now())
+			s.guests.sweep(s.now())
 		}
 	}
 }
@@ -310,9 +316,9 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(s.securityHeaders)
 
 	api := e.Group("/api/v1")
-	api.POST("/auth/register", s.handleRegister, s.registrationGate)
+	api.POST("/auth/register", s.handleRegister, s.budgeted(s.registers, "too many sign-ups from your address; try again later"), s.registrationGate)
 	api.POST("/auth/login", s.handleLogin, s.sameSiteOnly)
-	api.POST("/auth/guest", s.handleGuest, s.sameSiteOnly, s.guestGate)
+	api.POST("/auth/guest", s.handleGuest, s.sameSiteOnly, s.guestGate, s.budgeted(s.guests, "too many guest accounts from your address; try again later"))
 	api.POST("/auth/refresh", s.handleRefresh, s.sameSiteOnly)
 	api.POST("/auth/logout", s.handleLogout, s.sameSiteOnly, s.requireToken(""))
 	api.GET("/me", s.handleMe, s.requireToken(""))

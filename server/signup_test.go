@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server"
+)
+
+// TestRegistrationFloodMeetsItsBudget: one address registering as fast as it can makes the
+// default burst of 30 accounts, then meets 429 with a Retry-After of at most the refill
+// interval; another address still registers, and one interval later the first may again.
+func TestRegistrationFloodMeetsItsBudget(t *testing.T) {
+	clk := &authClock{now: time.Now()}
+	srv := startServer(t, func(c *server.Config) {
+		c.Now = clk.Now
+		c.HashQueue, c.HashWait = 256, time.Minute // so that only the budget refuses
+	})
+	flood := newAuthHTTP(t, srv.URL(), "127.0.6.1")
+	const n = 60
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			r := flood.do("POST", "/api/v1/auth/register", "", map[string]string{"username": fmt.Sprintf("junk%d", i), "password": "a password"})
+			statuses[i] = r.status
+			if r.status == 429 {
+				wantRateLimited(t, "a registration past the budget", r, time.Minute)
+			}
+		})
+	}
+	wg.Wait()
+	made := 0
+	for _, st := range statuses {
+		switch st {
+		case 201:
+			made++
+		case 429:
+		default:
+			t.Errorf("a registration answered %d", st)
+		}
+	}
+	if made != 30 {
+		t.Fatalf("one address made %d accounts at once, want the burst of 30", made)
+	}
+	// A refused attempt takes nothing, a bad one takes a try like any other.
+	wantRateLimited(t, "a bad registration past the budget", flood.do("POST", "/api/v1/auth/register", "", map[string]string{"username": "x", "password": "y"}), time.Minute)
+	newAuthHTTP(t, srv.URL(), "127.0.6.2").register("elsewhere", "a password")
+	clk.Step(time.Minute)
+	flood.register("onemore", "a password")
+	wantRateLimited(t, "the next one", flood.do("POST", "/api/v1/auth/register", "", map[string]string{"username": "twomore", "password": "a password"}), time.Minute)
+}
+
+// TestSignupsLeaveHashingToLogins: 150 registrations at once from one address (a budget
+// large enough to let them all through to the hasher) while other players sign in from
+// another address: every login with the right password succeeds.
+func TestSignupsLeaveHashingToLogins(t *testing.T) {
+	srv := startServer(t, func(c *server.Config) { c.RegisterAddrBurst = 1000 })
+	players := newAuthHTTP(t, srv.URL(), "127.0.7.1")
+	for i := range 4 {
+		players.register(fmt.Sprintf("player%d", i), "correct horse")
+	}
+	flood := newAuthHTTP(t, srv.URL(), "127.0.7.2")
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 150 {
+		wg.Go(func() {
+			<-start
+			r := flood.do("POST", "/api/v1/auth/register", "", map[string]string{"username": fmt.Sprintf("junk%d", i), "password": "a password"})
+			if r.status != 201 && r.status != 429 {
+				t.Errorf("a flood registration answered %d %s", r.status, r.body)
+			}
+		})
+	}
+	close(start)
+	pollUntil(t, 10*time.Second, "the flood to fill the hashing queue", func() bool {
+		_, waiting := srv.Auth().Hasher.InFlight()
+		return waiting >= 8
+	})
+	var logins sync.WaitGroup
+	failed := make(chan string, 4)
+	for i := range 4 {
+		logins.Go(func() {
+			r := players.do("POST", "/api/v1/auth/login", "", map[string]string{"username": fmt.Sprintf("player%d", i), "password": "correct horse"})
+			if r.status != 200 {
+				failed <- fmt.Sprintf("player%d: %d %s", i, r.status, r.body)
+			}
+		})
+	}
+	logins.Wait()
+	wg.Wait()
+	close(failed)
+	for f := range failed {
+		t.Errorf("a login during the sign-up flood failed: %s", f)
+	}
+}
+
+// TestGuestFloodMeetsItsBudget: one address makes the default burst of 30 guests, then meets
+// 429 with Retry-After; other addresses are not affected, and one refill later one more guest
+// may be made.
+func TestGuestFloodMeetsItsBudget(t *testing.T) {
+	clk := &authClock{now: time.Now()}
+	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now })
+	flood := newAuthHTTP(t, srv.URL(), "127.0.8.1")
+	made := 0
+	for range 40 {
+		r := flood.do("POST", "/api/v1/auth/guest", "", `{}`)
+		if r.status == 429 {
+			wantRateLimited(t, "a guest past the budget", r, 10*time.Second)
+			break
+		}
+		if r.status != 200 {
+			t.Fatalf("guest: %d %s", r.status, r.body)
+		}
+		made++
+	}
+	if made != 30 {
+		t.Fatalf("one address made %d guests before 429, want the burst of 30", made)
+	}
+	if r := newAuthHTTP(t, srv.URL(), "127.0.8.2").do("POST", "/api/v1/auth/guest", "", `{}`); r.status != 200 {
+		t.Fatalf("a guest from another address: %d %s", r.status, r.body)
+	}
+	clk.Step(10 * time.Second)
+	if r := flood.do("POST", "/api/v1/auth/guest", "", `{}`); r.status != 200 {
+		t.Fatalf("a guest one refill later: %d %s", r.status, r.body)
+	}
+	wantError(t, "the next", flood.do("POST", "/api/v1/auth/guest", "", `{}`), 429, auth.CodeRateLimited)
+}
