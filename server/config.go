@@ -59,6 +59,10 @@ type Config struct {
 	RegisterAddrEvery time.Duration // one more registration per address every this long
 	GuestAddrBurst    int           // guest accounts a client address may make at once
 	GuestAddrEvery    time.Duration // one more guest per address every this long
+	GuestRetention    time.Duration // guests not signed in for this long are deleted, results kept
+	// PurgeInterval is how often expired revocations, invites, throttle buckets and idle guests
+	// are swept; zero means every minute. Not a setting: tests shorten it.
+	PurgeInterval time.Duration
 
 	ShutdownTimeout time.Duration
 	ReauthLead      time.Duration // 0: min(60 s, ttl/4)
@@ -241,6 +245,7 @@ func (c *Config) settings() []setting {
 		{"register-addr-every", "TICKWIRE_REGISTER_ADDR_EVERY", "1m", "after the burst, one more registration per address every this long", dur(&c.RegisterAddrEvery, time.Millisecond)},
 		{"guest-addr-burst", "TICKWIRE_GUEST_ADDR_BURST", "30", "guest accounts a client address (IPv6: its /64) may make at once before 429", num(&c.GuestAddrBurst, 1, 1<<20)},
 		{"guest-addr-every", "TICKWIRE_GUEST_ADDR_EVERY", "10s", "after the burst, one more guest per address every this long", dur(&c.GuestAddrEvery, time.Millisecond)},
+		{"guest-retention", "TICKWIRE_GUEST_RETENTION", "720h", "guest accounts not signed in for this long are deleted with their sessions; their match results stay (at least 1h)", dur(&c.GuestRetention, time.Hour)},
 		{"login-tracked-keys", "TICKWIRE_LOGIN_TRACKED_KEYS", "65536", "addresses and usernames the login throttle remembers (about 200 bytes each)", num(&c.LoginTrackedKeys, 16, 1<<24)},
 		{"shutdown-timeout", "TICKWIRE_SHUTDOWN_TIMEOUT", "8s", "how long a graceful shutdown may take", dur(&c.ShutdownTimeout, 0)},
 		{"reauth-lead", "TICKWIRE_REAUTH_LEAD", "0s", "how long before expiry reauth_required is sent (0: min(60s, ttl/4))", dur(&c.ReauthLead, 0)},

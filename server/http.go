@@ -112,6 +112,7 @@ func (s *Server) handleRefresh(c echo.Context) error {
 		}
 		return err
 	}
+	s.seen(c.Request().Context(), p.Account)
 	return s.sendPair(c, p)
 }
 

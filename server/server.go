@@ -283,9 +283,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error { return s.db.Close() }
 
 // purgeLoop drops, every minute, what no longer matters: expired revocations (index and
-// store), expired invites and refilled login-throttle and sign-up buckets.
+// store), expired invites, refilled login-throttle and sign-up buckets, and idle guests.
 func (s *Server) purgeLoop(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
+	every := s.cfg.PurgeInterval
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -301,6 +305,7 @@ func (s *Server) purgeLoop(ctx context.Context) {
 			s.throttle.sweep(s.now())
 			s.registers.sweep(s.now())
 			s.guests.sweep(s.now())
+			s.deleteIdleGuests(ctx)
 		}
 	}
 }

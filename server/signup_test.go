@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
 )
 
@@ -128,4 +131,60 @@ func TestGuestFloodMeetsItsBudget(t *testing.T) {
 		t.Fatalf("a guest one refill later: %d %s", r.status, r.body)
 	}
 	wantError(t, "the next", flood.do("POST", "/api/v1/auth/guest", "", `{}`), 429, auth.CodeRateLimited)
+}
+
+// TestIdleGuestsAreDeletedButTheirResultsStay: a guest that has not signed in for
+// --guest-retention is deleted by the periodic sweep, with its sessions (its refresh token no
+// longer works), while its match results and the leaderboard stay readable; a guest that
+// refreshed meanwhile and a registered account as idle are kept.
+func TestIdleGuestsAreDeletedButTheirResultsStay(t *testing.T) {
+	clk := &authClock{now: time.Now()}
+	srv := startServer(t, func(c *server.Config) {
+		c.Now = clk.Now
+		c.PurgeInterval = 20 * time.Millisecond
+		c.RefreshTTL = 2000 * time.Hour // so that only retention ends the idle guest
+	})
+	h := newAuthHTTP(t, srv.URL(), "")
+	guest := func() (pair, string) {
+		t.Helper()
+		r := h.do("POST", "/api/v1/auth/guest", "", `{}`)
+		if r.status != 200 {
+			t.Fatalf("guest: %d %s", r.status, r.body)
+		}
+		var p pair
+		r.decode(t, &p)
+		return p, tokenClaims(t, p.AccessToken).Subject
+	}
+	idle, idleID := guest()
+	active, activeID := guest()
+	memberID := h.register("member", "correct horse")
+	ctx := context.Background()
+	if err := srv.DB().RecordMatch(ctx, game.Match{LobbyID: "l1", Game: "arena", Started: clk.Now(), Ended: clk.Now().Add(time.Minute),
+		Scores: []game.Score{{AccountID: idleID, Name: "idle-guest", Score: 7}, {AccountID: memberID, Name: "member", Score: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	clk.Step(700 * time.Hour)
+	r := h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": active.RefreshToken})
+	if r.status != 200 {
+		t.Fatalf("the active guest's refresh: %d %s", r.status, r.body)
+	}
+	clk.Step(21 * time.Hour) // the idle guest: 721 h since it signed in; the active one 21 h
+	pollUntil(t, 10*time.Second, "the idle guest to be deleted", func() bool {
+		_, err := srv.DB().AccountByID(ctx, idleID)
+		return errors.Is(err, auth.ErrNotFound)
+	})
+	for _, id := range []string{activeID, memberID} {
+		if _, err := srv.DB().AccountByID(ctx, id); err != nil {
+			t.Errorf("account %s: %v, want kept", id, err)
+		}
+	}
+	wantError(t, "the deleted guest's refresh", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": idle.RefreshToken}), 401, auth.CodeInvalidToken)
+	rows, err := srv.DB().MatchesOf(ctx, idleID, 10)
+	if err != nil || len(rows) != 1 || rows[0].Score != 7 {
+		t.Errorf("the deleted guest's results: %+v %v, want its round", rows, err)
+	}
+	if r := h.do("GET", "/api/v1/leaderboard", "", nil); r.status != 200 {
+		t.Errorf("leaderboard after the sweep: %d %s", r.status, r.body)
+	}
 }
