@@ -22,14 +22,22 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is Tickwire's database.
+// DB is Tickwire's database. It holds three pools: the writer (one connection: SQLite has one
+// writer), the reader pool for what accounts, sessions and readiness read, and the public pool
+// for the reads of results (the leaderboard, a player's rounds), so that however many of those
+// are asked for at once, a login or a readiness check never waits for a connection behind them.
 type DB struct {
 	path   string
 	write  *sql.DB
 	read   *sql.DB
+	public *sql.DB
 	stmts  map[string]*sql.Stmt
 	rstmts map[string]*sql.Stmt
+	pstmts map[string]*sql.Stmt
 }
+
+// DefaultPublicReads is the size of the public pool until SetPublicReads changes it.
+const DefaultPublicReads = 2
 
 // FileName is the database's name inside the data folder.
 const FileName = "tickwire.db"
@@ -78,6 +86,14 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.read = r
+	p, err := sql.Open("sqlite", dsn(file, true))
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open db: %w", err)
+	}
+	db.public = p
+	db.SetPublicReads(DefaultPublicReads)
 	if err := db.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -85,7 +101,15 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes both pools.
+// SetPublicReads sets how many connections the public pool opens at most (n below 1 counts as
+// 1); a public read past them waits for one. Safe to call at any time.
+func (db *DB) SetPublicReads(n int) {
+	n = max(n, 1)
+	db.public.SetMaxOpenConns(n)
+	db.public.SetMaxIdleConns(n)
+}
+
+// Close closes the pools.
 func (db *DB) Close() error {
 	var errs []error
 	for _, s := range db.stmts {
@@ -93,6 +117,12 @@ func (db *DB) Close() error {
 	}
 	for _, s := range db.rstmts {
 		errs = append(errs, s.Close())
+	}
+	for _, s := range db.pstmts {
+		errs = append(errs, s.Close())
+	}
+	if db.public != nil {
+		errs = append(errs, db.public.Close())
 	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())

@@ -10,8 +10,9 @@ import (
 
 var _ game.Results = (*DB)(nil)
 
-// RecordMatch stores a finished round and its players' scores and places in one transaction.
-// A player's place is one more than the number of players who scored more, so ties share it.
+// RecordMatch stores a finished round and its players' scores and places, and adds them to the
+// players' leaderboard standings, in one transaction. A player's place is one more than the
+// number of players who scored more, so ties share it.
 func (db *DB) RecordMatch(ctx context.Context, m game.Match) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -27,6 +28,7 @@ func (db *DB) RecordMatch(ctx context.Context, m game.Match) error {
 		return fmt.Errorf("record match: %w", err)
 	}
 	ins := tx.StmtContext(ctx, db.stmts["insertPlayer"])
+	add := tx.StmtContext(ctx, db.stmts["addStanding"])
 	for _, s := range m.Scores {
 		place := 1
 		for _, o := range m.Scores {
@@ -37,6 +39,13 @@ func (db *DB) RecordMatch(ctx context.Context, m game.Match) error {
 		if _, err := ins.ExecContext(ctx, id, s.AccountID, s.Name, s.Score, place); err != nil {
 			return fmt.Errorf("record match player: %w", err)
 		}
+		win := 0
+		if place == 1 && s.Score > 0 {
+			win = 1
+		}
+		if _, err := add.ExecContext(ctx, s.AccountID, s.Name, s.Score, win); err != nil {
+			return fmt.Errorf("record match standing: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("record match: %w", err)
@@ -44,7 +53,7 @@ func (db *DB) RecordMatch(ctx context.Context, m game.Match) error {
 	return nil
 }
 
-// LeaderRow is one account's standing over every recorded round.
+// LeaderRow is one account's standing over every recorded round, pruned ones included.
 type LeaderRow struct {
 	Username string `json:"username"`
 	Total    int    `json:"total"`   // score summed over its rounds
@@ -53,9 +62,11 @@ type LeaderRow struct {
 	Best     int    `json:"best"`    // its best round's score
 }
 
-// Leaderboard returns the accounts with the highest total scores, best first.
+// Leaderboard returns the accounts with the highest total scores, best first (ties by name).
+// It reads the kept standings on the public pool, limit rows by index whatever the history's
+// length; an account deleted since its rounds keeps its row.
 func (db *DB) Leaderboard(ctx context.Context, limit int) ([]LeaderRow, error) {
-	rows, err := db.rstmts["leaderboard"].QueryContext(ctx, limit)
+	rows, err := db.pstmts["leaderboard"].QueryContext(ctx, limit)
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
 	}
@@ -84,9 +95,9 @@ type MatchRow struct {
 	Place      int       `json:"place"`
 }
 
-// MatchesOf returns an account's most recent rounds, newest first.
+// MatchesOf returns an account's most recent rounds, newest first, on the public pool.
 func (db *DB) MatchesOf(ctx context.Context, accountID string, limit int) ([]MatchRow, error) {
-	rows, err := db.rstmts["matchesOf"].QueryContext(ctx, accountID, limit)
+	rows, err := db.pstmts["matchesOf"].QueryContext(ctx, accountID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("matches: %w", err)
 	}
@@ -103,4 +114,29 @@ func (db *DB) MatchesOf(ctx context.Context, accountID string, limit int) ([]Mat
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// pruneBatch bounds the rounds one purge transaction deletes, so that the writer is never held
+// for long by a large backlog.
+const pruneBatch = 500
+
+// PruneMatches deletes the rounds that ended before cutoff, with their players' rows, a batch
+// per transaction, and returns how many rounds it deleted. The leaderboard standings keep
+// what they counted.
+func (db *DB) PruneMatches(ctx context.Context, cutoff time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := db.stmts["pruneMatches"].ExecContext(ctx, cutoff.UnixMilli(), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("prune matches: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("prune matches: %w", err)
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
 }
