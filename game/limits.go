@@ -32,6 +32,8 @@ type Limits struct {
 	MaxLobbiesPerAccount int
 	// MaxSpectators bounds the spectators of one lobby. Default 16.
 	MaxSpectators int
+	// MaxListed bounds the lobbies one Registry.List returns: the first ones by name. Default 500.
+	MaxListed int
 }
 
 // withDefaults returns l with every zero (or negative) field set to its default.
@@ -55,6 +57,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxLobbies, 10000)
 	def(&l.MaxLobbiesPerAccount, 4)
 	def(&l.MaxSpectators, 16)
+	def(&l.MaxListed, 500)
 	return l
 }
 

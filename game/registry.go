@@ -2,6 +2,7 @@ package game
 
 import (
 	"cmp"
+	"container/heap"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -348,20 +349,49 @@ func (r *Registry) quickCandidates(account string) []*Lobby {
 	return out
 }
 
-// List returns the public lobbies, by name.
+// List returns the public lobbies by name, at most Limits.MaxListed of them: the first ones.
+// Its answer and the memory it takes are bounded by that limit, however many lobbies are open.
 func (r *Registry) List() []Info {
+	most := r.Limits.MaxListed
+	kept := make(listHeap, 0, min(most, 64))
+	first := &kept
 	r.mu.Lock()
-	out := make([]Info, 0, len(r.byID))
 	for _, l := range r.byID {
 		if !l.private && l.listed.Load() {
 			if s := l.Summary(); s.State != StateClosed {
-				out = append(out, s)
+				switch {
+				case first.Len() < most:
+					heap.Push(first, s)
+				case byName(s, (*first)[0]) < 0:
+					(*first)[0] = s
+					heap.Fix(first, 0)
+				}
 			}
 		}
 	}
 	r.mu.Unlock()
-	slices.SortFunc(out, func(a, b Info) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID)) })
+	out := []Info(*first)
+	slices.SortFunc(out, byName)
 	return out
+}
+
+func byName(a, b Info) int {
+	return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+}
+
+// listHeap holds the lobbies List keeps, the last by name on top, to be replaced by any that
+// comes before it.
+type listHeap []Info
+
+func (h listHeap) Len() int           { return len(h) }
+func (h listHeap) Less(i, j int) bool { return byName(h[i], h[j]) > 0 }
+func (h listHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *listHeap) Push(x any)        { *h = append(*h, x.(Info)) }
+func (h *listHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // Totals returns the counters of every lobby the registry has run, open or closed: they only

@@ -2,6 +2,8 @@ package game_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -240,4 +242,31 @@ func TestALobbyIsGoneFromTheRegistryOnceDone(t *testing.T) {
 			t.Fatalf("repetition %d: %d lobbies open after a failed Create", i, n)
 		}
 	}
+}
+
+func TestTheLobbyListIsBounded(t *testing.T) {
+	t.Run("the first lobbies by name, no more than the limit", func(t *testing.T) {
+		e := newEnv(t, game.Limits{MaxListed: 3})
+		for i, name := range []string{"echo", "delta", "charlie", "bravo", "alpha"} {
+			e.create(game.CreateOptions{Name: name}, gametest.NewMember(fmt.Sprint("p", i), name))
+		}
+		e.create(game.CreateOptions{Name: "aaa private", Private: true}, gametest.NewMember("q", "quinn"))
+		var names []string
+		for _, l := range e.reg.List() {
+			names = append(names, l.Name)
+		}
+		if !slices.Equal(names, []string{"alpha", "bravo", "charlie"}) {
+			t.Errorf("list = %v, want the first three public lobbies by name", names)
+		}
+	})
+	t.Run("by default 500", func(t *testing.T) {
+		e := newEnv(t, game.Limits{})
+		for i := range 501 {
+			e.create(game.CreateOptions{Name: fmt.Sprintf("lobby %03d", i)}, nil)
+		}
+		list := e.reg.List()
+		if len(list) != 500 || list[0].Name != "lobby 000" || list[499].Name != "lobby 499" {
+			t.Errorf("list of 501 lobbies: %d, from %q to %q", len(list), list[0].Name, list[len(list)-1].Name)
+		}
+	})
 }

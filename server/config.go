@@ -82,6 +82,12 @@ type Config struct {
 	InputQueue           int // inputs per seat waiting for the next tick
 	QuickStartPlayers    int // players a quick-join lobby waits for to start a round
 	TickCatchUp          int // missed ticks a late lobby runs back to back before skipping
+	LobbyListMax         int // lobbies one lobby list shows at most
+
+	// Public reads: the leaderboard and a player's rounds, apart from the reads of auth.
+	PublicReads      int           // database reads of results at once (connections of their own)
+	PublicReadWait   time.Duration // longest wait for a public read slot before 503 unavailable
+	ResultsRetention time.Duration // rounds older than this are pruned (standings stay); 0 keeps them
 
 	PprofAddr string // where runtime profiles are served; empty: nowhere
 
@@ -234,6 +240,18 @@ func (c *Config) settings() []setting {
 		{"input-queue", "TICKWIRE_INPUT_QUEUE", "8", "inputs one player may have waiting for the next tick; more are dropped and counted", num(&c.InputQueue, 1, 1<<10)},
 		{"quick-start-players", "TICKWIRE_QUICK_START_PLAYERS", "2", "players a quick-join lobby waits for before it starts a round", num(&c.QuickStartPlayers, 1, 64)},
 		{"tick-catch-up", "TICKWIRE_TICK_CATCH_UP", "3", "missed ticks a late lobby runs back to back; it skips those past this", num(&c.TickCatchUp, 1, 128)},
+		{"lobby-list-max", "TICKWIRE_LOBBY_LIST_MAX", "500", "lobbies one lobby list shows at most (the first by name)", num(&c.LobbyListMax, 1, 1<<20)},
+		{"public-reads", "TICKWIRE_PUBLIC_READS", "2", "leaderboard and match-history reads served at once, on database connections of their own", num(&c.PublicReads, 1, 256)},
+		{"public-read-wait", "TICKWIRE_PUBLIC_READ_WAIT", "500ms", "longest wait for a public read slot before 503 unavailable with Retry-After", dur(&c.PublicReadWait, time.Millisecond)},
+		{"results-retention", "TICKWIRE_RESULTS_RETENTION", "0s", "rounds that ended longer ago than this are deleted from the history; the leaderboard keeps them (0: keep forever)", func(v string) error {
+			if err := dur(&c.ResultsRetention, 0)(v); err != nil {
+				return err
+			}
+			if c.ResultsRetention > 0 && c.ResultsRetention < time.Second {
+				return errors.New("must be 0 (keep forever) or at least 1s")
+			}
+			return nil
+		}},
 		{"hash-concurrency", "TICKWIRE_HASH_CONCURRENCY", "4", "password hashes computed at once (19 MiB each)", num(&c.HashConcurrency, 1, 256)},
 		{"hash-queue", "TICKWIRE_HASH_QUEUE", "64", "password checks that may wait for a hashing slot; past it they get 429", num(&c.HashQueue, 0, 1<<16)},
 		{"hash-wait", "TICKWIRE_HASH_WAIT", "2s", "longest wait for a hashing slot before 429", dur(&c.HashWait, time.Millisecond)},

@@ -29,6 +29,7 @@ var statusOf = map[string]int{
 	auth.CodeRateLimited:        http.StatusTooManyRequests,
 	auth.CodeNotFound:           http.StatusNotFound,
 	"shutting_down":             http.StatusServiceUnavailable,
+	CodeUnavailable:             http.StatusServiceUnavailable,
 	"too_many_connections":      http.StatusTooManyRequests,
 	"origin_not_allowed":        http.StatusForbidden,
 	"method_not_allowed":        http.StatusMethodNotAllowed,

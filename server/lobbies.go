@@ -29,6 +29,7 @@ func newRegistry(cfg Config, db *store.DB, log *slog.Logger) *game.Registry {
 			InputQueue:           cfg.InputQueue,
 			AutoStartPlayers:     cfg.QuickStartPlayers,
 			MaxCatchUp:           cfg.TickCatchUp,
+			MaxListed:            cfg.LobbyListMax,
 		},
 		Results: db,
 		Log:     log,

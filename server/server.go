@@ -43,6 +43,7 @@ type Server struct {
 	throttle   *loginThrottle
 	registers  *addrBudget // registrations per client address
 	guests     *addrBudget // guest accounts per client address
+	public     *publicReads
 	now        func() time.Time
 
 	pprofAddr string
@@ -102,6 +103,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.throttle = newLoginThrottle(cfg)
 	s.registers = newAddrBudget(cfg.RegisterAddrBurst, cfg.RegisterAddrEvery, cfg.LoginTrackedKeys)
 	s.guests = newAddrBudget(cfg.GuestAddrBurst, cfg.GuestAddrEvery, cfg.LoginTrackedKeys)
+	db.SetPublicReads(cfg.PublicReads)
+	s.public = newPublicReads(cfg.PublicReads, cfg.PublicReadWait)
 	s.lobbies = newRegistry(cfg, db, log)
 	s.lobbies.OnTick = s.metrics.observeTick
 	s.upgrader = newUpgrader()
@@ -179,6 +182,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer s.bg.Done()
 		s.purgeLoop(runCtx)
 	}()
+	if s.cfg.ResultsRetention > 0 {
+		s.bg.Add(1)
+		go func() {
+			defer s.bg.Done()
+			s.pruneResultsLoop(runCtx)
+		}()
+	}
 	if s.cfg.SyncInterval > 0 {
 		s.bg.Add(1)
 		go func() {
@@ -327,9 +337,9 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/auth/refresh", s.handleRefresh, s.sameSiteOnly)
 	api.POST("/auth/logout", s.handleLogout, s.sameSiteOnly, s.requireToken(""))
 	api.GET("/me", s.handleMe, s.requireToken(""))
-	api.GET("/me/matches", s.handleMyMatches, s.requireToken(""))
-	api.GET("/lobbies", s.handleLobbies, s.requireToken(""))
-	api.GET("/leaderboard", s.handleLeaderboard)
+	api.GET("/me/matches", s.handleMyMatches, s.requireToken(""), s.public.gate)
+	api.GET("/lobbies", s.handleLobbies, s.requireToken(""), s.public.gate)
+	api.GET("/leaderboard", s.handleLeaderboard, s.public.gate)
 	api.POST("/admin/accounts/:username/ban", s.handleBan(true), s.requireToken(auth.ScopeAdmin))
 	api.POST("/admin/accounts/:username/unban", s.handleBan(false), s.requireToken(auth.ScopeAdmin))
 	api.POST("/admin/invites", s.handleCreateInvite, s.requireToken(auth.ScopeAdmin))
