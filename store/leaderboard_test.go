@@ -117,8 +117,8 @@ func TestLeaderboardIsKeptNotAggregated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Deleting the account takes its history with it (match_players cascades), and
-		// retention may prune the rest: the standings keep what they counted.
+		// A deleted guest's account row goes, and retention prunes the history: the
+		// standings keep what they counted.
 		if _, err := db.write.ExecContext(ctx, `DELETE FROM accounts WHERE id = 'id7'`); err != nil {
 			t.Fatal(err)
 		}
