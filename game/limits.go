@@ -30,6 +30,9 @@ type Limits struct {
 	// MaxLobbiesPerAccount bounds the lobbies one account has created that are still open.
 	// Default 4.
 	MaxLobbiesPerAccount int
+	// MaxLobbiesPerAddr bounds the lobbies created from one client address that are still open
+	// (CreateOptions.OwnerAddr). Default 32.
+	MaxLobbiesPerAddr int
 	// MaxSpectators bounds the spectators of one lobby. Default 16.
 	MaxSpectators int
 	// MaxListed bounds the lobbies one Registry.List returns: the first ones by name. Default 500.
@@ -56,6 +59,7 @@ func (l Limits) withDefaults() Limits {
 	def(&l.MaxCatchUp, 3)
 	def(&l.MaxLobbies, 10000)
 	def(&l.MaxLobbiesPerAccount, 4)
+	def(&l.MaxLobbiesPerAddr, 32)
 	def(&l.MaxSpectators, 16)
 	def(&l.MaxListed, 500)
 	return l

@@ -49,6 +49,7 @@ type seat struct {
 	limit  int
 	ack    uint32
 	leftAt time.Time // when it disconnected, for the grace period
+	addr   string    // the client address it last joined from (Addressed members)
 }
 
 // arrival is an input waiting for the next tick, with its place in the order inputs arrived.
@@ -93,6 +94,7 @@ type Lobby struct {
 	record                          func(Match) // nil: results are not kept
 	onClose                         func(*Lobby)
 	onTick                          func(took, late time.Duration) // nil: not observed
+	ownerAddr                       string                         // the creator's client address
 
 	cmds  chan func()
 	done  chan struct{}
@@ -114,6 +116,7 @@ type Lobby struct {
 	seats      []*seat
 	batch      []queuedInput // the inputs of a tick, in arrival order
 	kicked     []string      // accounts the host removed, refused a new seat
+	kickedAddr []string      // their client addresses (Addressed members), refused too
 	nextID     PlayerID
 	tick       uint64
 	next       time.Time // when the next tick is due

@@ -20,6 +20,21 @@ type Member interface {
 	Event(e Event)
 }
 
+// Addressed is a Member that knows where it connects from. Limits that accounts made at will
+// (guests) could multiply count per address too: a kick bars the kicked member's address from
+// the lobby as well as its account.
+type Addressed interface {
+	// ClientAddr names the member's client address (an IPv4 address, or an IPv6 /64).
+	ClientAddr() string
+}
+
+func clientAddr(m Member) string {
+	if a, ok := m.(Addressed); ok {
+		return a.ClientAddr()
+	}
+	return ""
+}
+
 // Snapshot is one tick's state for one member. State is shared by every member of the lobby
 // and must not be modified; it holds Fields msgpack map entries. State is valid only during
 // the Snapshot call: the lobby encodes the next tick into the same buffer, so a member that

@@ -59,6 +59,8 @@ type Registry struct {
 	byCode map[string]*Lobby
 	owned  map[string]int // open lobbies per creating account
 	closed Totals         // the counters of lobbies that have closed
+
+	ownedAddr map[string]int // open lobbies per creating client address
 }
 
 // Start prepares the registry; lobbies run until ctx ends or Close is called.
@@ -67,6 +69,7 @@ func (r *Registry) Start(ctx context.Context) {
 	r.byID = map[string]*Lobby{}
 	r.byCode = map[string]*Lobby{}
 	r.owned = map[string]int{}
+	r.ownedAddr = map[string]int{}
 	r.Limits = r.Limits.withDefaults()
 	if r.Clock == nil {
 		r.Clock = SystemClock{}
@@ -99,6 +102,9 @@ type CreateOptions struct {
 	Quick bool
 	// Owner is the creating account, counted against Limits.MaxLobbiesPerAccount.
 	Owner string
+	// OwnerAddr is the creator's client address, counted against Limits.MaxLobbiesPerAddr, so
+	// that making accounts does not multiply the lobbies one client may hold open.
+	OwnerAddr string
 }
 
 // check validates o and fills in its defaults.
@@ -167,6 +173,7 @@ func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*
 		cmds: make(chan func()), done: make(chan struct{}), sw: NewStateWriter(),
 		state: StateWaiting, next: firstTick(now, period), stateAt: now, emptySince: now,
 	}
+	l.ownerAddr = o.OwnerAddr
 	if first != nil {
 		l.awaitFirst = first.AccountID()
 	}
@@ -213,6 +220,9 @@ func (r *Registry) register(l *Lobby) error {
 	if l.owner != "" && r.owned[l.owner] >= r.Limits.MaxLobbiesPerAccount {
 		return &Error{CodeRefused, fmt.Sprintf("you already have %d lobbies open; they close once empty", r.owned[l.owner])}
 	}
+	if l.ownerAddr != "" && r.ownedAddr[l.ownerAddr] >= r.Limits.MaxLobbiesPerAddr {
+		return &Error{CodeRefused, fmt.Sprintf("your address already has %d lobbies open; they close once empty", r.ownedAddr[l.ownerAddr])}
+	}
 	if l.private {
 		for {
 			l.code = newJoinCode()
@@ -224,6 +234,9 @@ func (r *Registry) register(l *Lobby) error {
 	}
 	if l.owner != "" {
 		r.owned[l.owner]++
+	}
+	if l.ownerAddr != "" {
+		r.ownedAddr[l.ownerAddr]++
 	}
 	r.byID[l.id] = l
 	return nil
@@ -244,6 +257,11 @@ func (r *Registry) remove(l *Lobby) {
 	if l.owner != "" {
 		if r.owned[l.owner]--; r.owned[l.owner] <= 0 {
 			delete(r.owned, l.owner)
+		}
+	}
+	if l.ownerAddr != "" {
+		if r.ownedAddr[l.ownerAddr]--; r.ownedAddr[l.ownerAddr] <= 0 {
+			delete(r.ownedAddr, l.ownerAddr)
 		}
 	}
 }

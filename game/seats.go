@@ -13,6 +13,9 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 		l.setMember(s, m)
 		s.Connected = true
 		s.ack = 0
+		if a := clientAddr(m); a != "" {
+			s.addr = a
+		}
 		l.emptySince = now
 		// The summary others read is published before the member hears it joined, so a
 		// lobby list fetched after joined always counts it.
@@ -35,6 +38,9 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 	if slices.Contains(l.kicked, m.AccountID()) {
 		return Seat{}, Info{}, ErrKicked
 	}
+	if a := clientAddr(m); a != "" && m.AccountID() != l.owner && slices.Contains(l.kickedAddr, a) {
+		return Seat{}, Info{}, ErrKicked // a new account from the kicked player's address
+	}
 	if spectate && l.spectators() >= l.limits.MaxSpectators {
 		return Seat{}, Info{}, ErrNoSpectators
 	}
@@ -42,7 +48,7 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 		return Seat{}, Info{}, ErrLobbyFull
 	}
 	s := &seat{Seat: Seat{ID: l.nextID + 1, AccountID: m.AccountID(), Name: m.Name(), Spectator: spectate, Connected: true},
-		member: m, limit: l.limits.InputQueue}
+		member: m, limit: l.limits.InputQueue, addr: clientAddr(m)}
 	s.ref = s
 	if !spectate {
 		p := Player{ID: s.ID, AccountID: s.AccountID, Name: s.Name}
@@ -177,6 +183,12 @@ func (l *Lobby) kick(m Member, id PlayerID) error {
 		l.kicked = slices.Delete(l.kicked, 0, 1)
 	}
 	l.kicked = append(l.kicked, o.AccountID)
+	if a := o.addr; a != "" && !slices.Contains(l.kickedAddr, a) {
+		if len(l.kickedAddr) == maxKicked {
+			l.kickedAddr = slices.Delete(l.kickedAddr, 0, 1)
+		}
+		l.kickedAddr = append(l.kickedAddr, a)
+	}
 	if o.member != nil {
 		o.member.Event(Event{Kind: EventKicked, Lobby: l.id, Reason: "kicked by the host"})
 	}

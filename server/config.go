@@ -78,6 +78,7 @@ type Config struct {
 	LobbyIdleTimeout     time.Duration // a lobby with no one connected closes after it
 	MaxLobbies           int
 	MaxLobbiesPerAccount int
+	MaxLobbiesPerAddr    int
 	MaxSpectators        int // per lobby
 	InputQueue           int // inputs per seat waiting for the next tick
 	QuickStartPlayers    int // players a quick-join lobby waits for to start a round
@@ -236,6 +237,7 @@ func (c *Config) settings() []setting {
 		{"lobby-idle-timeout", "TICKWIRE_LOBBY_IDLE_TIMEOUT", "60s", "how long a lobby with no one connected stays open", dur(&c.LobbyIdleTimeout, time.Second)},
 		{"max-lobbies", "TICKWIRE_MAX_LOBBIES", "10000", "lobbies open at once", num(&c.MaxLobbies, 1, 1<<20)},
 		{"max-lobbies-per-account", "TICKWIRE_MAX_LOBBIES_PER_ACCOUNT", "4", "open lobbies one account may have created", num(&c.MaxLobbiesPerAccount, 1, 1<<10)},
+		{"max-lobbies-per-addr", "TICKWIRE_MAX_LOBBIES_PER_ADDR", "32", "open lobbies created from one client address (IPv6: its /64), however many accounts it has", num(&c.MaxLobbiesPerAddr, 1, 1<<20)},
 		{"max-spectators", "TICKWIRE_MAX_SPECTATORS", "16", "spectators per lobby", num(&c.MaxSpectators, 1, 1<<10)},
 		{"input-queue", "TICKWIRE_INPUT_QUEUE", "8", "inputs one player may have waiting for the next tick; more are dropped and counted", num(&c.InputQueue, 1, 1<<10)},
 		{"quick-start-players", "TICKWIRE_QUICK_START_PLAYERS", "2", "players a quick-join lobby waits for before it starts a round", num(&c.QuickStartPlayers, 1, 64)},

@@ -111,6 +111,7 @@ func TestBadSettingsExitTwo(t *testing.T) {
 		{"seat grace of zero", []string{"--seat-grace", "0s"}, nil, "", "--seat-grace"},
 		{"registration burst of zero", []string{"--register-addr-burst", "0"}, nil, "", "--register-addr-burst"},
 		{"guest retention under an hour", []string{"--guest-retention", "5m"}, nil, "", "--guest-retention"},
+		{"lobbies per address of zero", []string{"--max-lobbies-per-addr", "0"}, nil, "", "--max-lobbies-per-addr"},
 		{"guest refill not a duration", nil, map[string]string{"TICKWIRE_GUEST_ADDR_EVERY": "often"}, "", "TICKWIRE_GUEST_ADDR_EVERY"},
 		{"env not a number", nil, map[string]string{"TICKWIRE_MAX_CONNS": "many"}, "", "TICKWIRE_MAX_CONNS"},
 		{"env bad CIDR", nil, map[string]string{"TICKWIRE_TRUSTED_PROXIES": "10.0.0.0/33"}, "", "--trusted-proxies"},

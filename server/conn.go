@@ -83,6 +83,10 @@ func (c *conn) AccountID() string { return c.accountID }
 // Name implements game.Member.
 func (c *conn) Name() string { return c.username }
 
+// ClientAddr is the socket's client address (an IPv4 address or an IPv6 /64), so that a kick
+// bars the address and lobbies count per address (game.Addressed).
+func (c *conn) ClientAddr() string { return clientKey(c.addr) }
+
 // Joined implements game.Member: the lobby calls it on its goroutine when it seats c, before
 // any snapshot, so joined is always the first frame of a lobby.
 func (c *conn) Joined(seat game.Seat, info game.Info) {
@@ -212,7 +216,7 @@ func (c *conn) create(ctx context.Context, id uint64, req wire.Create) error {
 	}
 	c.joinReq = id
 	l, seat, _, err := c.srv.lobbies.Create(ctx, game.CreateOptions{Name: req.Name, Game: req.Game, Private: req.Private,
-		MaxPlayers: req.MaxPlayers, TickRate: req.TickRate, Owner: c.accountID}, c)
+		MaxPlayers: req.MaxPlayers, TickRate: req.TickRate, Owner: c.accountID, OwnerAddr: clientKey(c.addr)}, c)
 	if err != nil {
 		return err
 	}

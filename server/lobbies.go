@@ -25,6 +25,7 @@ func newRegistry(cfg Config, db *store.DB, log *slog.Logger) *game.Registry {
 			EmptyTimeout:         cfg.LobbyIdleTimeout,
 			MaxLobbies:           cfg.MaxLobbies,
 			MaxLobbiesPerAccount: cfg.MaxLobbiesPerAccount,
+			MaxLobbiesPerAddr:    cfg.MaxLobbiesPerAddr,
 			MaxSpectators:        cfg.MaxSpectators,
 			InputQueue:           cfg.InputQueue,
 			AutoStartPlayers:     cfg.QuickStartPlayers,

@@ -188,3 +188,12 @@ func TestIdleGuestsAreDeletedButTheirResultsStay(t *testing.T) {
 		t.Errorf("leaderboard after the sweep: %d %s", r.status, r.body)
 	}
 }
+
+func TestSignupLimitDefaults(t *testing.T) {
+	c := server.DefaultConfig()
+	if c.RegisterAddrBurst != 30 || c.RegisterAddrEvery != time.Minute || c.GuestAddrBurst != 30 || c.GuestAddrEvery != 10*time.Second ||
+		c.GuestRetention != 720*time.Hour || c.MaxLobbiesPerAddr != 32 {
+		t.Errorf("defaults: register %d/%v, guest %d/%v, retention %v, lobbies per address %d", c.RegisterAddrBurst, c.RegisterAddrEvery,
+			c.GuestAddrBurst, c.GuestAddrEvery, c.GuestRetention, c.MaxLobbiesPerAddr)
+	}
+}
