@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -91,6 +92,8 @@ type Service struct {
 	// OnEnded, when set, is called after a session end or a ban is committed. It must not block.
 	OnEnded func(Ended)
 	Now     func() time.Time
+	// GuestScopes are the scopes Guest gives a new account; nil means play and host.
+	GuestScopes []string
 }
 
 // Load builds the revocation index from the store: what was revoked and may still be presented.
@@ -154,9 +157,13 @@ func (s *Service) Guest(ctx context.Context, name string) (Pair, error) {
 	if len(base) > 24 || !ValidUsername(base+"-xxxxx") {
 		return Pair{}, errorf(CodeInvalidRequest, "name must be up to 24 letters, digits, _ or -")
 	}
+	scopes := s.GuestScopes
+	if scopes == nil {
+		scopes = []string{ScopePlay, ScopeHost}
+	}
 	var a Account
 	for range 4 {
-		a = Account{ID: newAccountID(), Username: base + "-" + strings.ToLower(rand.Text()[:5]), Scopes: []string{ScopePlay, ScopeHost}, Guest: true, CreatedAt: s.Now()}
+		a = Account{ID: newAccountID(), Username: base + "-" + strings.ToLower(rand.Text()[:5]), Scopes: slices.Clone(scopes), Guest: true, CreatedAt: s.Now()}
 		err := s.Store.CreateAccount(ctx, a, "")
 		if err == nil {
 			return s.startSession(ctx, a)

@@ -449,8 +449,14 @@ func newLobbyID() string {
 // Join codes avoid letters and digits that read alike (0/O, 1/I/L).
 const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
+// CodeLength is how many characters a new join code has: 31^10, about 8.2e14 codes, so that
+// with the server's budget of wrong codes per account and per address guessing one is hopeless
+// (PROTOCOL.md has the arithmetic). ByCode finds a code of any length, so codes handed out
+// when they were shorter keep working.
+const CodeLength = 10
+
 func newJoinCode() string {
-	b := make([]byte, 6)
+	b := make([]byte, CodeLength)
 	for i := range b {
 		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(codeAlphabet))))
 		b[i] = codeAlphabet[n.Int64()]

@@ -182,7 +182,7 @@ func TestPrivateLobbiesHaveACodeAndAreNotListed(t *testing.T) {
 	priv, _ := e.create(game.CreateOptions{Name: "secret", Private: true}, gametest.NewMember("a", "alice"))
 	pub, _ := e.create(game.CreateOptions{Name: "open"}, gametest.NewMember("b", "bob"))
 	code := priv.Code()
-	if len(code) != 6 || strings.Trim(code, "ABCDEFGHJKMNPQRSTUVWXYZ23456789") != "" {
+	if len(code) != game.CodeLength || strings.Trim(code, "ABCDEFGHJKMNPQRSTUVWXYZ23456789") != "" {
 		t.Fatalf("code %q", code)
 	}
 	if pub.Code() != "" {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,8 @@ Commands:
   user ban NAME              disable an account and end its sessions
   user unban NAME            enable a disabled account
   user list                  list registered accounts
+  user scopes NAME SCOPES    set an account's scopes, like "play" to withhold host or
+                             "play,host"; they take effect at its next login or refresh
   sessions revoke NAME       end every session of an account
   keys rotate                add a new signing key; older keys keep verifying
   invites create [--uses N] [--ttl D] [--note TEXT]
@@ -214,7 +217,7 @@ func offline(ctx context.Context, data string) (*auth.Service, *store.DB, error)
 
 func runUser(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return &FlagError{"user needs add, ban, unban or list"}
+		return &FlagError{"user needs add, ban, unban, list or scopes"}
 	}
 	sub := args[0]
 	var admin bool
@@ -226,11 +229,20 @@ func runUser(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if sub == "list" {
+	var scopes []string
+	switch {
+	case sub == "list":
 		if len(rest) != 0 {
 			return &FlagError{"user list takes no arguments"}
 		}
-	} else if len(rest) != 1 {
+	case sub == "scopes":
+		if len(rest) != 2 {
+			return &FlagError{"user scopes takes a NAME and its SCOPES, like: user scopes alice play"}
+		}
+		if scopes, err = parseScopes(rest[1]); err != nil {
+			return err
+		}
+	case len(rest) != 1:
 		return &FlagError{fmt.Sprintf("user %s takes one NAME", sub)}
 	}
 	svc, db, err := offline(ctx, data)
@@ -255,6 +267,15 @@ func runUser(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "%sned %s\n", sub, a.Username)
+	case "scopes":
+		a, _, err := db.AccountByName(ctx, rest[0])
+		if err != nil {
+			return err
+		}
+		if err := db.SetScopes(ctx, a.ID, scopes); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%s now has scopes %s; its tokens carry them from its next login or refresh\n", a.Username, strings.Join(scopes, " "))
 	case "list":
 		accts, err := db.ListAccounts(ctx, 10000)
 		if err != nil {
@@ -271,6 +292,23 @@ func runUser(ctx context.Context, env Env, args []string) error {
 		return &FlagError{fmt.Sprintf("unknown user command %q", sub)}
 	}
 	return nil
+}
+
+// parseScopes reads a list of scopes separated by commas or spaces: play, host and admin.
+func parseScopes(s string) ([]string, error) {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if f != auth.ScopePlay && f != auth.ScopeHost && f != auth.ScopeAdmin {
+			return nil, &FlagError{fmt.Sprintf("user scopes: %q is not a scope (play, host or admin)", f)}
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, &FlagError{"user scopes: name at least one scope (play, host or admin)"}
+	}
+	return out, nil
 }
 
 func runSessions(ctx context.Context, env Env, args []string) error {

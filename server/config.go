@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,6 +91,14 @@ type Config struct {
 	PublicReadWait   time.Duration // longest wait for a public read slot before 503 unavailable
 	ResultsRetention time.Duration // rounds older than this are pruned (standings stay); 0 keeps them
 
+	// Per-address and per-account budgets of the lobby requests (server/budgets.go), and what
+	// guests may do.
+	LobbyAddrBurst int           // lobbies one client address may create at once
+	LobbyAddrEvery time.Duration // after the burst, one more lobby per address every this long
+	CodeFailBurst  int           // failed join-code lookups an account, or an address, may make at once
+	CodeFailEvery  time.Duration // after the burst, one more failed lookup every this long
+	GuestScopes    []string      // the scopes a new guest account is given; play and host by default
+
 	PprofAddr string // where runtime profiles are served; empty: nowhere
 
 	Now func() time.Time `flag:"-"`
@@ -149,6 +158,24 @@ func (c *Config) settings() []setting {
 				return errors.New("must be true or false")
 			}
 			*p = b
+			return nil
+		}
+	}
+	scopeList := func(p *[]string) func(string) error {
+		return func(s string) error {
+			var out []string
+			for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+				if f != "play" && f != "host" {
+					return fmt.Errorf("%q is not a guest scope: play and host are", f)
+				}
+				if !slices.Contains(out, f) {
+					out = append(out, f)
+				}
+			}
+			if !slices.Contains(out, "play") {
+				return errors.New("must include play: a guest without it cannot open a socket")
+			}
+			*p = out
 			return nil
 		}
 	}
@@ -238,6 +265,11 @@ func (c *Config) settings() []setting {
 		{"max-lobbies", "TICKWIRE_MAX_LOBBIES", "10000", "lobbies open at once", num(&c.MaxLobbies, 1, 1<<20)},
 		{"max-lobbies-per-account", "TICKWIRE_MAX_LOBBIES_PER_ACCOUNT", "4", "open lobbies one account may have created", num(&c.MaxLobbiesPerAccount, 1, 1<<10)},
 		{"max-lobbies-per-addr", "TICKWIRE_MAX_LOBBIES_PER_ADDR", "32", "open lobbies created from one client address (IPv6: its /64), however many accounts it has", num(&c.MaxLobbiesPerAddr, 1, 1<<20)},
+		{"lobby-addr-burst", "TICKWIRE_LOBBY_ADDR_BURST", "20", "lobbies a client address (IPv6: its /64) may create at once; past it create answers rate_limited", num(&c.LobbyAddrBurst, 1, 1<<20)},
+		{"lobby-addr-every", "TICKWIRE_LOBBY_ADDR_EVERY", "6s", "after the burst, one more lobby per address every this long", dur(&c.LobbyAddrEvery, time.Millisecond)},
+		{"code-fail-burst", "TICKWIRE_CODE_FAIL_BURST", "20", "wrong join codes an account, or a client address, may try at once; past it joins by code answer rate_limited", num(&c.CodeFailBurst, 1, 1<<20)},
+		{"code-fail-every", "TICKWIRE_CODE_FAIL_EVERY", "30s", "after the burst, one more wrong join code per account and per address every this long", dur(&c.CodeFailEvery, time.Millisecond)},
+		{"guest-scopes", "TICKWIRE_GUEST_SCOPES", "play,host", "scopes a new guest account gets: play, and host to create lobbies, start rounds and kick", scopeList(&c.GuestScopes)},
 		{"max-spectators", "TICKWIRE_MAX_SPECTATORS", "16", "spectators per lobby", num(&c.MaxSpectators, 1, 1<<10)},
 		{"input-queue", "TICKWIRE_INPUT_QUEUE", "8", "inputs one player may have waiting for the next tick; more are dropped and counted", num(&c.InputQueue, 1, 1<<10)},
 		{"quick-start-players", "TICKWIRE_QUICK_START_PLAYERS", "2", "players a quick-join lobby waits for before it starts a round", num(&c.QuickStartPlayers, 1, 64)},

@@ -46,6 +46,7 @@ type conn struct {
 	lobby     *game.Lobby
 	seat      game.Seat
 	joinReq   uint64
+	host      bool      // the token grants scope host: create, start and kick
 	readUntil time.Time // the read deadline last set by touch
 
 	// Owned by the writer goroutine that runs.
@@ -137,18 +138,14 @@ func (c *conn) handle(env wire.Envelope) {
 			c.send(wire.TypeLeft, env.ID, wire.Left{Lobby: id})
 		}
 	case wire.TypeStart:
-		if !c.inLobby() {
-			err = game.ErrNotInLobby
-		} else if err = c.lobby.Start(ctx, c); err == nil {
-			c.send(wire.TypeOK, env.ID, nil)
+		if err = c.needHost("start rounds"); err == nil {
+			err = c.start(ctx, env.ID)
 		}
 	case wire.TypeKick:
 		var req wire.Kick
 		if err = wire.DecodePayload(env.D, &req); err == nil {
-			if !c.inLobby() {
-				err = game.ErrNotInLobby
-			} else if err = c.lobby.Kick(ctx, c, game.PlayerID(req.Player)); err == nil {
-				c.send(wire.TypeOK, env.ID, nil)
+			if err = c.needHost("kick players"); err == nil {
+				err = c.kick(ctx, env.ID, req)
 			}
 		}
 	case wire.TypeReauth:
@@ -191,7 +188,11 @@ func (c *conn) replyError(id uint64, err error) {
 	if code == auth.CodeInternal {
 		c.srv.log.Error("socket request failed", "account", c.accountID, "err", err)
 	}
-	c.send(wire.TypeError, id, wire.Error{Code: code, Message: msg})
+	out := wire.Error{Code: code, Message: msg}
+	if errors.As(err, &ae) && ae.RetryAfter > 0 {
+		out.RetryAfter = retryAfterSeconds(ae.RetryAfter)
+	}
+	c.send(wire.TypeError, id, out)
 }
 
 func truncate(s string, n int) string {
@@ -210,14 +211,60 @@ func (c *conn) inLobby() bool {
 	return c.lobby != nil
 }
 
+func (c *conn) start(ctx context.Context, id uint64) error {
+	if !c.inLobby() {
+		return game.ErrNotInLobby
+	}
+	if err := c.lobby.Start(ctx, c); err != nil {
+		return err
+	}
+	c.send(wire.TypeOK, id, nil)
+	return nil
+}
+
+func (c *conn) kick(ctx context.Context, id uint64, req wire.Kick) error {
+	if !c.inLobby() {
+		return game.ErrNotInLobby
+	}
+	if err := c.lobby.Kick(ctx, c, game.PlayerID(req.Player)); err != nil {
+		return err
+	}
+	c.send(wire.TypeOK, id, nil)
+	return nil
+}
+
+// needHost refuses what only a token with scope host may do.
+func (c *conn) needHost(what string) error {
+	if c.host {
+		return nil
+	}
+	return &game.Error{Code: wire.CodeForbidden, Message: "this token lacks the host scope, which it takes to " + what}
+}
+
+// rateLimited is the answer to a request over one of the socket's budgets; the socket stays
+// open and the request may be sent again after wait.
+func rateLimited(msg string, wait time.Duration) error {
+	return &auth.Error{Code: wire.CodeRateLimited, Message: msg, RetryAfter: wait}
+}
+
 func (c *conn) create(ctx context.Context, id uint64, req wire.Create) error {
+	if err := c.needHost("create lobbies"); err != nil {
+		return err
+	}
 	if c.inLobby() {
 		return &game.Error{Code: game.CodeAlreadyInLobby, Message: "leave your lobby first"}
+	}
+	// Charged before the lobby is made, so that creates arriving together from one address
+	// cannot all pass on its last token; given back when no lobby came of it.
+	addr := addrEntry(clientKey(c.addr))
+	if wait := c.srv.lobbyAddr.take(time.Now(), addr); wait > 0 {
+		return rateLimited("too many lobbies created from your address; try again later", wait)
 	}
 	c.joinReq = id
 	l, seat, _, err := c.srv.lobbies.Create(ctx, game.CreateOptions{Name: req.Name, Game: req.Game, Private: req.Private,
 		MaxPlayers: req.MaxPlayers, TickRate: req.TickRate, Owner: c.accountID, OwnerAddr: clientKey(c.addr)}, c)
 	if err != nil {
+		c.srv.lobbyAddr.give(time.Now(), addr)
 		return err
 	}
 	c.lobby, c.seat = l, seat
@@ -245,7 +292,7 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 		}
 		return c.enter(id, l, func() (game.Seat, game.Info, error) { return l.JoinByID(ctx, c, req.Spectate) })
 	case req.Code != "":
-		l, err := c.srv.lobbies.ByCode(req.Code)
+		l, err := c.byCode(req.Code)
 		if err != nil {
 			return err
 		}
@@ -261,6 +308,22 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 	}
 	c.lobby, c.seat = l, seat
 	return nil
+}
+
+// byCode finds the lobby with a join code. Every lookup is charged to the account's and the
+// address's budgets of wrong codes before it is made, both or neither, and a right code gets
+// its charge back: a guesser is cut off at the budget however many sockets or accounts it
+// spreads the guesses over, and once cut off learns nothing, not even from a right guess.
+func (c *conn) byCode(code string) (*game.Lobby, error) {
+	keys := [2]string{userEntry(c.accountID), addrEntry(clientKey(c.addr))}
+	if wait := c.srv.codeFails.take(time.Now(), keys[:]...); wait > 0 {
+		return nil, rateLimited("too many wrong join codes; try again later", wait)
+	}
+	l, err := c.srv.lobbies.ByCode(code)
+	if err == nil {
+		c.srv.codeFails.give(time.Now(), keys[:]...)
+	}
+	return l, err
 }
 
 func (c *conn) enter(id uint64, l *game.Lobby, join func() (game.Seat, game.Info, error)) error {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/wire"
 )
@@ -145,7 +146,7 @@ func TestPrivateLobbyHostAndKickOverTheSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := created.Lobby.Code
-	if len(code) != 6 {
+	if len(code) != game.CodeLength {
 		t.Fatalf("code %q", code)
 	}
 	_, err = bob.Join(ctx, wire.Join{Code: code, Quick: true})

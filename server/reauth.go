@@ -103,6 +103,7 @@ func (c *conn) reauth(id uint64, raw string) error {
 	c.setExpiry(claims.IssuedAt.Time, claims.ExpiresAt.Time)
 	c.timer.Reset(c.untilNext(c.srv.now()))
 	c.mu.Unlock()
+	c.host = claims.HasScope(auth.ScopeHost)
 	c.srv.metrics.reauthOK.Inc()
 	c.send(wire.TypeReauthOK, id, wire.ReauthOK{Exp: claims.ExpiresAt.Unix()})
 	return nil

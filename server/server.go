@@ -44,6 +44,8 @@ type Server struct {
 	registers  *addrBudget // registrations per client address
 	guests     *addrBudget // guest accounts per client address
 	public     *publicReads
+	lobbyAddr  *keyedBudget // lobbies created, per client address
+	codeFails  *keyedBudget // wrong join codes, per account and per client address
 	now        func() time.Time
 
 	pprofAddr string
@@ -90,11 +92,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.conns = newConnSet()
 	s.metrics = newMetrics(s)
 	s.auth = &auth.Service{
-		Store:   db,
-		Tokens:  &auth.Tokens{Keys: keys, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Now: now},
-		Hasher:  auth.NewHasher(auth.DefaultParams, auth.HashLimits{Concurrency: cfg.HashConcurrency, Queue: cfg.HashQueue, Wait: cfg.HashWait}),
-		OnEnded: s.onSessionEnded,
-		Now:     now,
+		Store:       db,
+		Tokens:      &auth.Tokens{Keys: keys, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Now: now},
+		Hasher:      auth.NewHasher(auth.DefaultParams, auth.HashLimits{Concurrency: cfg.HashConcurrency, Queue: cfg.HashQueue, Wait: cfg.HashWait}),
+		OnEnded:     s.onSessionEnded,
+		GuestScopes: cfg.GuestScopes,
+		Now:         now,
 	}
 	if err := s.auth.Load(ctx); err != nil {
 		db.Close()
@@ -105,6 +108,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.guests = newAddrBudget(cfg.GuestAddrBurst, cfg.GuestAddrEvery, cfg.LoginTrackedKeys)
 	db.SetPublicReads(cfg.PublicReads)
 	s.public = newPublicReads(cfg.PublicReads, cfg.PublicReadWait)
+	s.lobbyAddr = newKeyedBudget(limit{cfg.LobbyAddrBurst, cfg.LobbyAddrEvery}, cfg.LoginTrackedKeys)
+	s.codeFails = newKeyedBudget(limit{cfg.CodeFailBurst, cfg.CodeFailEvery}, cfg.LoginTrackedKeys)
 	s.lobbies = newRegistry(cfg, db, log)
 	s.lobbies.OnTick = s.metrics.observeTick
 	s.upgrader = newUpgrader()
@@ -293,7 +298,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error { return s.db.Close() }
 
 // purgeLoop drops, every minute, what no longer matters: expired revocations (index and
-// store), expired invites, refilled login-throttle and sign-up buckets, and idle guests.
+// store), expired invites, refilled login-throttle, sign-up and lobby buckets, and idle guests.
 func (s *Server) purgeLoop(ctx context.Context) {
 	every := s.cfg.PurgeInterval
 	if every <= 0 {
@@ -316,6 +321,8 @@ func (s *Server) purgeLoop(ctx context.Context) {
 			s.registers.sweep(s.now())
 			s.guests.sweep(s.now())
 			s.deleteIdleGuests(ctx)
+			s.lobbyAddr.sweep(s.now())
+			s.codeFails.sweep(s.now())
 		}
 	}
 }

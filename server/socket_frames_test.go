@@ -129,7 +129,7 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 		expectEvent(t, a, wire.EventPlayerLeft)
 	})
 
-	t.Run("join by id answers joined, for a public lobby", func(t *testing.T) {
+	t.Run("join by id answers joined", func(t *testing.T) {
 		// A private lobby's id admits only its host and its seated players: b left den.
 		writeEnv(t, b, wire.TypeJoin, 26, wire.Join{Lobby: lobby.ID})
 		var e wire.Error

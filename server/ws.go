@@ -126,6 +126,7 @@ func (s *Server) handleWS(c echo.Context) error {
 		accountID: claims.Subject,
 		username:  claims.Name,
 		sid:       claims.SID,
+		host:      claims.HasScope(auth.ScopeHost),
 		queue:     [][]byte{framed(welcome)},
 	}
 	cn.writeLoop = cn.write

@@ -94,6 +94,19 @@ func (db *DB) SetPasswordHash(ctx context.Context, accountID, hash string) error
 	return nil
 }
 
+// SetScopes replaces an account's scopes. Tokens already issued keep theirs; the next
+// refresh or login carries the new ones.
+func (db *DB) SetScopes(ctx context.Context, accountID string, scopes []string) error {
+	res, err := db.stmts["setScopes"].ExecContext(ctx, strings.Join(scopes, " "), accountID)
+	if err != nil {
+		return fmt.Errorf("set scopes: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return auth.ErrNotFound
+	}
+	return nil
+}
+
 // SetDisabled sets an account's standing; disabling it ends its sessions in the same
 // transaction, revoked until until, and returns their ids.
 func (db *DB) SetDisabled(ctx context.Context, accountID string, disabled bool, now, until time.Time) ([]string, error) {

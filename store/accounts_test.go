@@ -51,6 +51,33 @@ func TestAccounts(t *testing.T) {
 	}
 }
 
+// TestSetScopes: an account's scopes are replaced whole, and read back by name and by id.
+func TestSetScopes(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	mustAccount(t, db, "a1", "alice")
+	mustAccount(t, db, "a2", "bob")
+	if err := db.SetScopes(ctx, "a1", []string{"play"}); err != nil {
+		t.Fatal(err)
+	}
+	a, _, err := db.AccountByName(ctx, "alice")
+	if err != nil || !slices.Equal(a.Scopes, []string{"play"}) {
+		t.Errorf("alice after withholding host: %v %v", a.Scopes, err)
+	}
+	if b, _ := db.AccountByID(ctx, "a2"); !slices.Equal(b.Scopes, []string{"play", "host"}) {
+		t.Errorf("bob's scopes changed too: %v", b.Scopes)
+	}
+	if err := db.SetScopes(ctx, "a1", []string{"play", "host", "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := db.AccountByID(ctx, "a1"); !slices.Equal(a.Scopes, []string{"play", "host", "admin"}) {
+		t.Errorf("alice given host and admin: %v", a.Scopes)
+	}
+	if err := db.SetScopes(ctx, "zz", []string{"play"}); !errors.Is(err, auth.ErrNotFound) {
+		t.Errorf("set scopes of no one: %v", err)
+	}
+}
+
 func TestSessionLifecycle(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()

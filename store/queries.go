@@ -13,6 +13,7 @@ var writeQueries = map[string]string{
 	"setDisabled":    `UPDATE accounts SET disabled = ? WHERE id = ?`,
 	"endAllSessions": `UPDATE sessions SET ended_at = ?1, ended_reason = 'ban', revoked_until = ?2 WHERE account_id = ?3 AND ended_at IS NULL RETURNING id`,
 	"setPassword":    `UPDATE accounts SET password_hash = ? WHERE id = ?`,
+	"setScopes":      `UPDATE accounts SET scopes = ? WHERE id = ?`,
 	"insertSession":  `INSERT INTO sessions (id, account_id, refresh_jti, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 	"rotateRefresh":  `UPDATE sessions SET refresh_jti = ?, expires_at = ? WHERE id = ? AND refresh_jti = ? AND ended_at IS NULL`,
 	"endSession":     `UPDATE sessions SET ended_at = ?1, ended_reason = ?2, revoked_until = ?3 WHERE id = ?4 AND ended_at IS NULL`,

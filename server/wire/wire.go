@@ -197,6 +197,8 @@ type ReauthOK struct {
 type Error struct {
 	Code    string `msgpack:"code"`
 	Message string `msgpack:"message"`
+	// RetryAfter, with code rate_limited, is how many seconds to wait before asking again.
+	RetryAfter int64 `msgpack:"retry_after,omitempty"`
 }
 
 // Error codes carried by error frames.
