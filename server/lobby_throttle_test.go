@@ -2,12 +2,14 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/wire"
@@ -233,5 +235,29 @@ func TestLobbyBudgetsAreSettings(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), bad[0]) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: %v, want one line naming the flag", bad, err)
 		}
+	}
+}
+
+// TestTheGoClientSeesRateLimited: the SDK reports a budget's refusal as ErrRateLimited with the
+// wait the server asked for, and its connection goes on working.
+func TestTheGoClientSeesRateLimited(t *testing.T) {
+	srv := budgetServer(t, func(c *server.Config) { c.CodeFailBurst = 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := goclient.Dial(ctx, srv.wsURL(), srv.guest(t, "sdk").AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Join(ctx, wire.Join{Code: "ZZZZZZZZZZ"}); !errors.Is(err, goclient.ErrNotFound) {
+		t.Fatalf("first wrong code: %v, want not_found", err)
+	}
+	_, err = c.Join(ctx, wire.Join{Code: "ZZZZZZZZZY"})
+	var se *goclient.ServerError
+	if !errors.Is(err, goclient.ErrRateLimited) || !errors.As(err, &se) || se.RetryAfter < time.Minute {
+		t.Fatalf("second wrong code: %#v, want rate_limited with a wait of about --code-fail-every", err)
+	}
+	if _, err := c.Join(ctx, wire.Join{Quick: true}); err != nil {
+		t.Fatalf("a quick join after the refusal: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package goclient
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tickwire/tickwire/server/wire"
 )
@@ -60,6 +61,8 @@ func (e *CloseError) Is(target error) bool {
 type ServerError struct {
 	Code    string
 	Message string
+	// RetryAfter, for ErrRateLimited, is how long the server asked to wait before asking again.
+	RetryAfter time.Duration
 }
 
 func (e *ServerError) Error() string { return "tickwire: " + e.Code + ": " + e.Message }

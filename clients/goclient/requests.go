@@ -120,7 +120,7 @@ func errorFrame(env wire.Envelope) error {
 	}
 	var e wire.Error
 	_ = wire.DecodePayload(env.D, &e)
-	return &ServerError{Code: e.Code, Message: e.Message}
+	return &ServerError{Code: e.Code, Message: e.Message, RetryAfter: time.Duration(e.RetryAfter) * time.Second}
 }
 
 // Request sends a frame of type t and waits for the frame that answers it, decoding its payload
