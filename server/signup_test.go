@@ -184,8 +184,19 @@ func TestIdleGuestsAreDeletedButTheirResultsStay(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0].Score != 7 {
 		t.Errorf("the deleted guest's results: %+v %v, want its round", rows, err)
 	}
-	if r := h.do("GET", "/api/v1/leaderboard", "", nil); r.status != 200 {
-		t.Errorf("leaderboard after the sweep: %d %s", r.status, r.body)
+	r = h.do("GET", "/api/v1/leaderboard", "", nil)
+	if r.status != 200 {
+		t.Fatalf("leaderboard after the sweep: %d %s", r.status, r.body)
+	}
+	var board struct {
+		Leaders []struct {
+			Username string `json:"username"`
+			Total    int    `json:"total"`
+		} `json:"leaders"`
+	}
+	r.decode(t, &board)
+	if len(board.Leaders) == 0 || board.Leaders[0].Total != 7 {
+		t.Errorf("leaderboard after the sweep: %s, want the deleted guest's 7 points first", r.body)
 	}
 }
 
