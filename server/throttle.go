@@ -8,7 +8,6 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-	"golang.org/x/time/rate"
 )
 
 // loginThrottle slows password guessing without letting a guesser lock an account's owner out.
@@ -49,8 +48,6 @@ type limit struct {
 	burst int
 	every time.Duration
 }
-
-func (l limit) limiter() *rate.Limiter { return rate.NewLimiter(rate.Every(l.every), l.burst) }
 
 // bucket is a token bucket of a limit: tokens at time at, refilled one every l.every up to
 // l.burst. Unlike rate.Limiter's, a token taken can be given back.
