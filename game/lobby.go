@@ -114,6 +114,7 @@ type Lobby struct {
 	state      State
 	awaitFirst string // the account that must take the first seat before anyone else may
 	seats      []*seat
+	members    int           // seats with a member connected
 	batch      []queuedInput // the inputs of a tick, in arrival order
 	kicked     []string      // accounts the host removed, refused a new seat
 	kickedAddr []string      // their client addresses (Addressed members), refused too
@@ -282,6 +283,12 @@ func (l *Lobby) Holds(m Member) bool {
 // setMember gives s to m, or takes it from its member when m is nil; inputs waiting from the
 // member before are dropped. Runs on the loop goroutine.
 func (l *Lobby) setMember(s *seat, m Member) {
+	switch {
+	case s.member == nil && m != nil:
+		l.connect()
+	case s.member != nil && m == nil:
+		l.members--
+	}
 	l.seatsMu.Lock()
 	s.mu.Lock()
 	s.member = m

@@ -18,12 +18,22 @@ import (
 // beyond that are skipped and counted in Stats.Skipped, and the schedule moves on. A lobby that
 // cannot keep up therefore runs its ticks back to back and slows its game rather than building
 // an ever-growing backlog.
+//
+// A lobby with no member connected does not tick: it sleeps (see sleep) until a join, or until
+// a dropped player's grace period or its own empty timeout runs out, and then takes its
+// schedule up again at its next instant.
 func (l *Lobby) Run(ctx context.Context) {
 	defer func() {
 		l.close()
 		l.timer.Stop() // last: a test clock's Advance returns once the lobby has closed
 	}()
 	for l.state != StateClosed {
+		if l.members == 0 {
+			if !l.sleep(ctx) {
+				return
+			}
+			continue
+		}
 		now := l.clock.Now()
 		if now.Before(l.next) {
 			// Armed at the instant the tick is due, not after l.next.Sub(now): the clock may
@@ -42,6 +52,51 @@ func (l *Lobby) Run(ctx context.Context) {
 		}
 		l.tickAt(now)
 	}
+}
+
+// sleep waits, without ticking, while no member is connected. Nobody plays and nobody watches,
+// so a tick would do nothing but look at the clock (a running round pauses): the loop wakes
+// only for a command, or for its next deadline, the end of a dropped player's grace period or
+// of Limits.EmptyTimeout, which it meets as a tick would have. A member connecting ends the
+// sleep; the ticks slept through were not missed, so the schedule resumes at its next instant
+// with nothing to catch up (see connect). sleep reports false when ctx has ended.
+func (l *Lobby) sleep(ctx context.Context) bool {
+	now := l.clock.Now()
+	l.expireSeats(now)
+	wake := l.emptySince.Add(l.limits.EmptyTimeout)
+	if !now.Before(wake) {
+		l.state = StateClosed
+		return true
+	}
+	for _, s := range l.seats {
+		if end := s.leftAt.Add(l.limits.Grace); s.member == nil && end.Before(wake) {
+			wake = end
+		}
+	}
+	l.timer.ResetAt(wake)
+	select {
+	case f := <-l.cmds:
+		f()
+	case <-l.timer.C():
+	case <-ctx.Done():
+		return false
+	}
+	return true
+}
+
+// connect counts a member connecting to a seat; the first one wakes the lobby (see sleep). Runs
+// on the loop goroutine.
+func (l *Lobby) connect() {
+	if l.members++; l.members > 1 {
+		return
+	}
+	// The ticks slept through were not missed: the next is the schedule's next instant. The
+	// timer is armed for it here, before the join that connected returns, so that the tick is
+	// due on time whatever the loop does next (and a test clock moved after the join fires it).
+	if now := l.clock.Now(); !now.Before(l.next) {
+		l.next = l.next.Add((now.Sub(l.next)/l.period + 1) * l.period)
+	}
+	l.timer.ResetAt(l.next)
 }
 
 // tickAt runs the tick due at l.next, at now, applying the overrun policy.
@@ -165,15 +220,7 @@ func (l *Lobby) broadcastExcept(m Member, e Event) {
 	}
 }
 
-func (l *Lobby) connected() int {
-	n := 0
-	for _, s := range l.seats {
-		if s.member != nil {
-			n++
-		}
-	}
-	return n
-}
+func (l *Lobby) connected() int { return l.members }
 
 // players counts the seats that play (not spectators), connected or within their grace.
 func (l *Lobby) players() int {

@@ -64,6 +64,7 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 	l.seatsMu.Lock()
 	l.seats = append(l.seats, s)
 	l.seatsMu.Unlock()
+	l.connect()
 	l.emptySince = now
 	l.listed.Store(true)
 	l.publish()

@@ -24,6 +24,7 @@ type Clock struct {
 	cond   sync.Cond // broadcast when a timer is re-armed or stopped
 	now    time.Time
 	timers []*timer // armed timers
+	fires  int      // fires received by timers' owners
 }
 
 var _ game.Clock = (*Clock)(nil)
@@ -90,6 +91,14 @@ func (c *Clock) Advance(d time.Duration) {
 	}
 }
 
+// Fires returns how many fires the owners of the clock's timers have received: for a lobby,
+// how many times its loop woke for its timer.
+func (c *Clock) Fires() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fires
+}
+
 // Pass moves the clock forward by d without firing a timer and without waiting: time that
 // passes while the calling goroutine works, such as a game step that costs time. It is how a
 // timer's owner moves the clock. Timers that fall due fire when the Advance in progress (the
@@ -124,11 +133,16 @@ func (c *Clock) handOver(t *timer, now time.Time) {
 	if !firing {
 		return // re-armed or stopped meanwhile
 	}
+	received := false
 	select {
 	case ch <- now:
+		received = true
 	case <-cancel:
 	}
 	c.mu.Lock()
+	if received {
+		c.fires++
+	}
 	if t.cancel == cancel {
 		t.firing = false
 	}
