@@ -345,7 +345,9 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/auth/logout", s.handleLogout, s.sameSiteOnly, s.requireToken(""))
 	api.GET("/me", s.handleMe, s.requireToken(""))
 	api.GET("/me/matches", s.handleMyMatches, s.requireToken(""), s.public.gate)
-	api.GET("/lobbies", s.handleLobbies, s.requireToken(""), s.public.gate)
+	// The lobby list comes from memory, bounded by --lobby-list-max: it takes no database slot,
+	// so a flood of leaderboard reads never hides the lobbies from players.
+	api.GET("/lobbies", s.handleLobbies, s.requireToken(""))
 	api.GET("/leaderboard", s.handleLeaderboard, s.public.gate)
 	api.POST("/admin/accounts/:username/ban", s.handleBan(true), s.requireToken(auth.ScopeAdmin))
 	api.POST("/admin/accounts/:username/unban", s.handleBan(false), s.requireToken(auth.ScopeAdmin))
