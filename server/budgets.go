@@ -14,8 +14,6 @@ import (
 // concurrent use. It remembers at most keys keys (--login-tracked-keys): one dropped as the
 // least recently used starts full again, and a client would need that many addresses of its
 // own to push out its own, when it has as many budgets anyway.
-//
-// Unlike addrBudget (signup.go), it charges several keys at once and can give a charge back.
 type keyedBudget struct {
 	limit   limit
 	mu      sync.Mutex

@@ -41,8 +41,8 @@ type Server struct {
 	conns      *connSet
 	metrics    *metrics
 	throttle   *loginThrottle
-	registers  *addrBudget // registrations per client address
-	guests     *addrBudget // guest accounts per client address
+	registers  *keyedBudget // registrations per client address
+	guests     *keyedBudget // guest accounts per client address
 	public     *publicReads
 	lobbyAddr  *keyedBudget // lobbies created, per client address
 	codeFails  *keyedBudget // wrong join codes, per account and per client address
@@ -104,8 +104,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.throttle = newLoginThrottle(cfg)
-	s.registers = newAddrBudget(cfg.RegisterAddrBurst, cfg.RegisterAddrEvery, cfg.LoginTrackedKeys)
-	s.guests = newAddrBudget(cfg.GuestAddrBurst, cfg.GuestAddrEvery, cfg.LoginTrackedKeys)
+	s.registers = newKeyedBudget(limit{cfg.RegisterAddrBurst, cfg.RegisterAddrEvery}, cfg.LoginTrackedKeys)
+	s.guests = newKeyedBudget(limit{cfg.GuestAddrBurst, cfg.GuestAddrEvery}, cfg.LoginTrackedKeys)
 	db.SetPublicReads(cfg.PublicReads)
 	s.public = newPublicReads(cfg.PublicReads, cfg.PublicReadWait)
 	s.lobbyAddr = newKeyedBudget(limit{cfg.LobbyAddrBurst, cfg.LobbyAddrEvery}, cfg.LoginTrackedKeys)
