@@ -139,6 +139,14 @@ func (s *Server) handleWS(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", retryAfterLimit)
 		return s.refuse(c, "limit_"+limit, apiErr(auth.CodeRateLimited, "too many open sockets for this "+limit))
 	}
+	// A logout, ban or refresh reuse records its end in the index, then closes the sockets it
+	// finds filed under the session or account. Checking again now that the socket is filed
+	// closes the gap between the first check and the admission: an end that came before the
+	// filing is seen here, and one that comes after finds the socket and closes it.
+	if err := s.auth.CheckLive(claims); err != nil {
+		s.conns.remove(cn)
+		return s.refuse(c, auth.ErrorCode(err), err)
+	}
 	ws, err := s.upgrader.Upgrade(c.Response(), r, nil)
 	if err != nil {
 		// The upgrader has already answered, through its Error function.
