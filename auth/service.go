@@ -214,10 +214,30 @@ func (s *Service) Login(ctx context.Context, username, password string) (Pair, e
 	return s.startSession(ctx, a)
 }
 
+// SignInAs starts a session for the account with id, which another means than a password
+// (an OpenID Connect identity of provider idp) has proven: ErrAccountDisabled for a banned
+// account. Its tokens carry idp.
+func (s *Service) SignInAs(ctx context.Context, accountID, idp string) (Pair, error) {
+	gen := s.Index.Gen()
+	a, err := s.Store.AccountByID(ctx, accountID)
+	if err != nil {
+		return Pair{}, err
+	}
+	if a.Disabled {
+		return Pair{}, ErrAccountDisabled
+	}
+	s.Index.EnableSince(a.ID, gen)
+	return s.startSessionIDP(ctx, a, idp)
+}
+
 func (s *Service) startSession(ctx context.Context, a Account) (Pair, error) {
+	return s.startSessionIDP(ctx, a, "")
+}
+
+func (s *Service) startSessionIDP(ctx context.Context, a Account, idp string) (Pair, error) {
 	now := s.Now()
 	sid := NewID()
-	sub := Subject{AccountID: a.ID, Username: a.Username, SessionID: sid, Scope: a.Scope()}
+	sub := Subject{AccountID: a.ID, Username: a.Username, SessionID: sid, Scope: a.Scope(), IDP: idp}
 	p, err := s.pair(sub, a)
 	if err != nil {
 		return Pair{}, err
@@ -266,7 +286,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 	if a.Disabled || s.Index.Disabled(a.ID) {
 		return Pair{}, ErrAccountDisabled
 	}
-	sub := Subject{AccountID: a.ID, Username: a.Username, SessionID: c.SID, Scope: a.Scope()}
+	sub := Subject{AccountID: a.ID, Username: a.Username, SessionID: c.SID, Scope: a.Scope(), IDP: c.IDP}
 	p, err := s.pair(sub, a)
 	if err != nil {
 		return Pair{}, err
@@ -372,6 +392,9 @@ func (s *Service) CheckLive(c *Claims) error {
 func (s *Service) Me(ctx context.Context, c *Claims) (Account, error) {
 	return s.Store.AccountByID(ctx, c.Subject)
 }
+
+// NewAccountID returns a fresh random account id.
+func NewAccountID() string { return newAccountID() }
 
 func newAccountID() string {
 	var b [10]byte

@@ -42,6 +42,8 @@ type Claims struct {
 	Name  string `json:"name"`
 	SID   string `json:"sid"`
 	Scope string `json:"scope,omitempty"`
+	// IDP names the OpenID Connect provider the session signed in with; empty otherwise.
+	IDP string `json:"idp,omitempty"`
 }
 
 // HasScope reports whether c grants scope s.
@@ -79,6 +81,7 @@ type Subject struct {
 	Username  string
 	SessionID string
 	Scope     string
+	IDP       string // the provider of an OpenID Connect sign-in, carried by every token of the session
 }
 
 // Signed is a signed token with its claims.
@@ -112,6 +115,7 @@ func (t *Tokens) issue(s Subject, typ, aud string, ttl time.Duration, scope stri
 		Name:  s.Username,
 		SID:   s.SessionID,
 		Scope: scope,
+		IDP:   s.IDP,
 	}
 	k := t.Keys.Signing()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)

@@ -174,7 +174,7 @@ func dataFlags(env Env, name string, args []string, more func(*flag.FlagSet)) (s
 		}
 		if path != "" {
 			var c Config
-			file, err := readConfigFile(path, c.settings())
+			file, _, err := readConfigFile(path, c.settings())
 			if err != nil {
 				return "", nil, err
 			}

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tickwire/tickwire/auth/oidc"
 )
 
 // Config is everything `tickwire serve` can be told. Every field is a flag, a TICKWIRE_
@@ -100,6 +103,15 @@ type Config struct {
 	GuestScopes    []string      // the scopes a new guest account is given; play and host by default
 
 	PprofAddr string // where runtime profiles are served; empty: nowhere
+
+	// OpenID Connect sign-in (server/oidc.go, auth/oidc).
+	PublicURL      string        // the server's base URL as browsers see it; empty: from each request
+	OIDC           []oidc.Config // the [[oidc]] tables of the --config file
+	OIDCTimeout    time.Duration // bound on every call to a provider
+	OIDCRetry      time.Duration // after a failed discovery, how long before a provider is asked again
+	OIDCMaxPending int           // authorization requests in flight at once, in all
+	OIDCAddrBurst  int           // sign-in starts and native token logins a client address may make at once
+	OIDCAddrEvery  time.Duration // one more per address every this long
 
 	Now func() time.Time `flag:"-"`
 }
@@ -313,6 +325,23 @@ func (c *Config) settings() []setting {
 			c.PprofAddr = s
 			return nil
 		}},
+		{"public-url", "TICKWIRE_PUBLIC_URL", "", "the server's base URL as browsers see it, like https://play.example.com (scheme, host, port); OpenID Connect redirect URIs are built from it; none: from each request", func(s string) error {
+			if s == "" {
+				c.PublicURL = ""
+				return nil
+			}
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+				return errors.New("must be a base URL like https://play.example.com or http://127.0.0.1:8080, without a path")
+			}
+			c.PublicURL = u.Scheme + "://" + u.Host
+			return nil
+		}},
+		{"oidc-timeout", "TICKWIRE_OIDC_TIMEOUT", "10s", "bound on every call to an OpenID Connect provider (discovery, keys, code exchange)", dur(&c.OIDCTimeout, 100*time.Millisecond)},
+		{"oidc-retry", "TICKWIRE_OIDC_RETRY", "10s", "after a provider's discovery failed, how long it answers provider_unavailable before it is asked again", dur(&c.OIDCRetry, 100*time.Millisecond)},
+		{"oidc-max-pending", "TICKWIRE_OIDC_MAX_PENDING", "10000", "OpenID Connect sign-ins in flight at once (each waits up to 10 minutes for its callback); past it start answers 429", num(&c.OIDCMaxPending, 1, 1<<24)},
+		{"oidc-addr-burst", "TICKWIRE_OIDC_ADDR_BURST", "30", "OpenID Connect sign-in starts, links and native token logins a client address (IPv6: its /64) may make at once before 429", num(&c.OIDCAddrBurst, 1, 1<<20)},
+		{"oidc-addr-every", "TICKWIRE_OIDC_ADDR_EVERY", "2s", "after the burst, one more per address every this long", dur(&c.OIDCAddrEvery, time.Millisecond)},
 		{"log-format", "TICKWIRE_LOG_FORMAT", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
 		{"log-level", "TICKWIRE_LOG_LEVEL", "info", "log level: debug, info, warn or error", oneOf(&c.LogLevel, "debug", "info", "warn", "error")},
 	}
@@ -405,8 +434,11 @@ func ParseConfig(name string, args []string, getenv func(string) string, out io.
 		path = getenv(configEnv)
 	}
 	if path != "" {
-		file, err := readConfigFile(path, ss)
+		file, providers, err := readConfigFile(path, ss)
 		if err != nil {
+			return c, nil, err
+		}
+		if c.OIDC, err = parseOIDC(path, providers, getenv); err != nil {
 			return c, nil, err
 		}
 		for _, s := range ss {
@@ -458,6 +490,14 @@ func writeHelp(w io.Writer, name string, ss []setting) {
 		}
 		fmt.Fprintf(w, "  --%s\n        %s (env %s, default %s)\n", s.name, s.usage, s.env, def)
 	}
+	fmt.Fprintf(w, "\nOpenID Connect providers are [[oidc]] tables of the --config file, one per provider:\n"+
+		"  name                 [a-z0-9-]{1,32}, used in URLs; the redirect URI to register is\n"+
+		"                       <public-url>/api/v1/auth/oidc/<name>/callback\n"+
+		"  display_name         shown on the sign-in button (default: name)\n"+
+		"  issuer               the provider's issuer URL (https; http only on loopback)\n"+
+		"  client_id            the client registered at the provider\n"+
+		"  client_secret        its secret, or client_secret_file = \"/path\", or env TICKWIRE_OIDC_<NAME>_CLIENT_SECRET\n"+
+		"  scopes               default [\"openid\", \"profile\", \"email\"]\n")
 }
 
 // LogAttrs returns the effective configuration as log attributes. No setting holds a secret:

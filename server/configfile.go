@@ -19,26 +19,35 @@ const maxConfigBytes = 1 << 20
 // the text its flag would take: numbers and booleans as written, arrays of strings joined with
 // commas (for origins and trusted-proxies). An unknown key, a table or a value of another kind
 // is an error naming the file and the key, so a typo never passes silently.
-func readConfigFile(path string, ss []setting) (map[string]string, error) {
+//
+// The one table key is oidc, the [[oidc]] provider tables, returned raw for parseOIDC.
+func readConfigFile(path string, ss []setting) (map[string]string, any, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, &FlagError{fmt.Sprintf("--config: %v", err)}
+		return nil, nil, &FlagError{fmt.Sprintf("--config: %v", err)}
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
 	if err != nil {
-		return nil, &FlagError{fmt.Sprintf("--config: %v", err)}
+		return nil, nil, &FlagError{fmt.Sprintf("--config: %v", err)}
 	}
 	if len(b) > maxConfigBytes {
-		return nil, &FlagError{fmt.Sprintf("--config %s: larger than %d bytes", path, maxConfigBytes)}
+		return nil, nil, &FlagError{fmt.Sprintf("--config %s: larger than %d bytes", path, maxConfigBytes)}
 	}
 	var raw map[string]any
 	if _, err := toml.Decode(string(b), &raw); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &FlagError{fmt.Sprintf("--config %s: line %d: %s", path, pe.Position.Line, pe.Message)}
+			return nil, nil, &FlagError{fmt.Sprintf("--config %s: line %d: %s", path, pe.Position.Line, pe.Message)}
 		}
-		return nil, &FlagError{fmt.Sprintf("--config %s: %v", path, oneLine(err.Error()))}
+		return nil, nil, &FlagError{fmt.Sprintf("--config %s: %v", path, oneLine(err.Error()))}
+	}
+	providers, hasOIDC := raw[oidcKey]
+	delete(raw, oidcKey)
+	if hasOIDC {
+		if _, ok := providers.([]map[string]any); !ok {
+			return nil, nil, &FlagError{fmt.Sprintf("--config %s: oidc must be an array of tables, written [[oidc]]", path)}
+		}
 	}
 	known := map[string]bool{}
 	for _, s := range ss {
@@ -52,15 +61,15 @@ func readConfigFile(path string, ss []setting) (map[string]string, error) {
 	out := map[string]string{}
 	for _, k := range keys {
 		if !known[k] {
-			return nil, &FlagError{fmt.Sprintf("--config %s: unknown key %q (keys are the flag names of tickwire serve --help)", path, k)}
+			return nil, nil, &FlagError{fmt.Sprintf("--config %s: unknown key %q (keys are the flag names of tickwire serve --help)", path, k)}
 		}
 		v, err := configText(raw[k])
 		if err != nil {
-			return nil, &FlagError{fmt.Sprintf("--config %s: key %s: %v", path, k, err)}
+			return nil, nil, &FlagError{fmt.Sprintf("--config %s: key %s: %v", path, k, err)}
 		}
 		out[k] = v
 	}
-	return out, nil
+	return out, providers, nil
 }
 
 // configText renders one TOML value as flag text.

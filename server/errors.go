@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/auth/oidc"
 	"github.com/tickwire/tickwire/game"
 )
 
@@ -18,25 +19,31 @@ type apiError struct {
 
 // statusOf maps an error code to its HTTP status; every code the API returns is here.
 var statusOf = map[string]int{
-	auth.CodeInvalidRequest:     http.StatusBadRequest,
-	auth.CodeInvalidCredentials: http.StatusUnauthorized,
-	auth.CodeInvalidToken:       http.StatusUnauthorized,
-	auth.CodeTokenExpired:       http.StatusUnauthorized,
-	auth.CodeTokenRevoked:       http.StatusUnauthorized,
-	auth.CodeForbidden:          http.StatusForbidden,
-	auth.CodeAccountDisabled:    http.StatusForbidden,
-	auth.CodeUsernameTaken:      http.StatusConflict,
-	auth.CodeRateLimited:        http.StatusTooManyRequests,
-	auth.CodeNotFound:           http.StatusNotFound,
-	"shutting_down":             http.StatusServiceUnavailable,
-	CodeUnavailable:             http.StatusServiceUnavailable,
-	"too_many_connections":      http.StatusTooManyRequests,
-	"origin_not_allowed":        http.StatusForbidden,
-	"method_not_allowed":        http.StatusMethodNotAllowed,
-	"payload_too_large":         http.StatusRequestEntityTooLarge,
-	CodeRegistrationClosed:      http.StatusForbidden,
-	CodeInviteRequired:          http.StatusForbidden,
-	CodeInviteInvalid:           http.StatusForbidden,
+	auth.CodeInvalidRequest:      http.StatusBadRequest,
+	auth.CodeInvalidCredentials:  http.StatusUnauthorized,
+	auth.CodeInvalidToken:        http.StatusUnauthorized,
+	auth.CodeTokenExpired:        http.StatusUnauthorized,
+	auth.CodeTokenRevoked:        http.StatusUnauthorized,
+	auth.CodeForbidden:           http.StatusForbidden,
+	auth.CodeAccountDisabled:     http.StatusForbidden,
+	auth.CodeUsernameTaken:       http.StatusConflict,
+	auth.CodeRateLimited:         http.StatusTooManyRequests,
+	auth.CodeNotFound:            http.StatusNotFound,
+	"shutting_down":              http.StatusServiceUnavailable,
+	CodeUnavailable:              http.StatusServiceUnavailable,
+	"too_many_connections":       http.StatusTooManyRequests,
+	"origin_not_allowed":         http.StatusForbidden,
+	"method_not_allowed":         http.StatusMethodNotAllowed,
+	"payload_too_large":          http.StatusRequestEntityTooLarge,
+	CodeRegistrationClosed:       http.StatusForbidden,
+	CodeInviteRequired:           http.StatusForbidden,
+	CodeInviteInvalid:            http.StatusForbidden,
+	oidc.CodeIdentityTaken:       http.StatusConflict,
+	oidc.CodeLastLoginMethod:     http.StatusConflict,
+	oidc.CodeProviderUnavailable: http.StatusServiceUnavailable,
+	oidc.CodeFailed:              http.StatusUnauthorized,
+	oidc.CodeState:               http.StatusBadRequest,
+	oidc.CodeDenied:              http.StatusUnauthorized,
 }
 
 // codeOf returns an error's code and message as a client should see them; errors without a

@@ -162,7 +162,11 @@ func (s *Server) handleMe(c echo.Context) error {
 	if scopes == nil {
 		scopes = []string{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"id": a.ID, "username": a.Username, "scopes": scopes, "guest": a.Guest})
+	ids, err := s.identitiesOf(c.Request().Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": a.ID, "username": a.Username, "scopes": scopes, "guest": a.Guest, "identities": ids})
 }
 
 func (s *Server) handleBan(banned bool) echo.HandlerFunc {

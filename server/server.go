@@ -46,6 +46,7 @@ type Server struct {
 	public     *publicReads
 	lobbyAddr  *keyedBudget // lobbies created, per client address
 	codeFails  *keyedBudget // wrong join codes, per account and per client address
+	oidc       *oidcRP
 	now        func() time.Time
 
 	pprofAddr string
@@ -110,6 +111,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.public = newPublicReads(cfg.PublicReads, cfg.PublicReadWait)
 	s.lobbyAddr = newKeyedBudget(limit{cfg.LobbyAddrBurst, cfg.LobbyAddrEvery}, cfg.LoginTrackedKeys)
 	s.codeFails = newKeyedBudget(limit{cfg.CodeFailBurst, cfg.CodeFailEvery}, cfg.LoginTrackedKeys)
+	s.oidc = newOIDC(cfg, s)
 	s.lobbies = newRegistry(cfg, db, log)
 	s.lobbies.OnTick = s.metrics.observeTick
 	s.upgrader = newUpgrader()
@@ -194,6 +196,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			s.pruneResultsLoop(runCtx)
 		}()
 	}
+	s.oidc.warm(runCtx, s)
 	if s.cfg.SyncInterval > 0 {
 		s.bg.Add(1)
 		go func() {
@@ -323,6 +326,7 @@ func (s *Server) purgeLoop(ctx context.Context) {
 			s.deleteIdleGuests(ctx)
 			s.lobbyAddr.sweep(s.now())
 			s.codeFails.sweep(s.now())
+			s.oidc.budget.sweep(s.now())
 		}
 	}
 }
@@ -344,6 +348,12 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/auth/refresh", s.handleRefresh, s.sameSiteOnly)
 	api.POST("/auth/logout", s.handleLogout, s.sameSiteOnly, s.requireToken(""))
 	api.GET("/me", s.handleMe, s.requireToken(""))
+	api.GET("/auth/providers", s.handleProviders)
+	api.GET("/auth/oidc/:name/start", s.handleOIDCStart)
+	api.GET("/auth/oidc/:name/callback", s.handleOIDCCallback)
+	api.POST("/auth/oidc/:name/token", s.handleOIDCToken, s.sameSiteOnly)
+	api.POST("/me/identities/:name", s.handleLinkStart, s.sameSiteOnly, s.requireToken(""))
+	api.DELETE("/me/identities/:name", s.handleUnlink, s.sameSiteOnly, s.requireToken(""))
 	api.GET("/me/matches", s.handleMyMatches, s.requireToken(""), s.public.gate)
 	// The lobby list comes from memory, bounded by --lobby-list-max: it takes no database slot,
 	// so a flood of leaderboard reads never hides the lobbies from players.
