@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -156,6 +157,31 @@ func (c *Client) Me(ctx context.Context, accessToken string) (Account, error) {
 	var a Account
 	err := c.do(ctx, http.MethodGet, "/api/v1/me", accessToken, nil, &a)
 	return a, err
+}
+
+// Provider is an OpenID Connect provider the server signs in with.
+type Provider struct {
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name"`
+}
+
+// Providers lists the server's OpenID Connect providers.
+func (c *Client) Providers(ctx context.Context) ([]Provider, error) {
+	var out struct {
+		Providers []Provider `json:"providers"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/auth/providers", "", nil, &out)
+	return out.Providers, err
+}
+
+// LoginWithIDToken signs in with an ID token that the game got from the provider named
+// provider itself (its own authorization code flow, with the client id the server is
+// configured with for that provider). The server checks the token's signature, issuer,
+// audience and expiry, and answers a token pair; the first login makes the account.
+func (c *Client) LoginWithIDToken(ctx context.Context, provider, idToken string) (Tokens, error) {
+	var t Tokens
+	err := c.do(ctx, http.MethodPost, "/api/v1/auth/oidc/"+url.PathEscape(provider)+"/token", "", map[string]string{"id_token": idToken}, &t)
+	return t, err
 }
 
 // Lobby is one public lobby as the lobby list shows it.
