@@ -33,6 +33,9 @@ type Session struct {
 	RefreshJTI string // the jti of the one refresh token that may be used next
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	// AccessExpiresAt is the latest exp of the access tokens issued under the session: once
+	// ended, it stays revoked until then.
+	AccessExpiresAt time.Time
 }
 
 // Revoked is what the revocation index holds at start.
@@ -51,15 +54,19 @@ type Sessions interface {
 	// SetPasswordHash replaces an account's password hash (a rehash at higher cost).
 	SetPasswordHash(ctx context.Context, accountID, hash string) error
 	// SetDisabled sets an account's standing. Disabling it ends its live sessions in the same
-	// transaction, each revoked until until, and returns their ids.
-	SetDisabled(ctx context.Context, accountID string, disabled bool, now, until time.Time) (endedSessions []string, err error)
+	// transaction and returns each with when it stays revoked until: its AccessExpiresAt, or
+	// until for a session that recorded none.
+	SetDisabled(ctx context.Context, accountID string, disabled bool, now, until time.Time) (endedSessions map[string]time.Time, err error)
 	CreateSession(ctx context.Context, s Session) error
-	// RotateRefresh replaces the session's expected refresh jti old with next. It reports false,
-	// changing nothing, when the session is ended or expects another jti.
-	RotateRefresh(ctx context.Context, sid, old, next string, expires time.Time) (bool, error)
-	// EndSession marks a session ended, revoked until until (when its last access token
-	// expires). It reports whether it ended it: false for a session already ended or unknown.
-	EndSession(ctx context.Context, sid, reason string, now, until time.Time) (bool, error)
+	// RotateRefresh replaces the session's expected refresh jti old with next, expiring at
+	// expires, and raises its AccessExpiresAt to accessExpires. It reports false, changing
+	// nothing, when the session is ended or expects another jti.
+	RotateRefresh(ctx context.Context, sid, old, next string, expires, accessExpires time.Time) (bool, error)
+	// EndSession marks a session ended and returns when it stays revoked until: its
+	// AccessExpiresAt, the exp of the last access token issued under it, or until when it
+	// recorded none. It reports whether it ended it: false for a session already ended or
+	// unknown.
+	EndSession(ctx context.Context, sid, reason string, now, until time.Time) (revokedUntil time.Time, ended bool, err error)
 	RevokeToken(ctx context.Context, jti string, exp time.Time) error
 	// LoadRevoked returns the revocations still in force after cutoff.
 	LoadRevoked(ctx context.Context, cutoff time.Time) (Revoked, error)
@@ -242,7 +249,8 @@ func (s *Service) startSessionIDP(ctx context.Context, a Account, idp string) (P
 	if err != nil {
 		return Pair{}, err
 	}
-	sess := Session{ID: sid, AccountID: a.ID, RefreshJTI: p.Refresh.Claims.ID, CreatedAt: now, ExpiresAt: p.Refresh.Claims.ExpiresAt.Time}
+	sess := Session{ID: sid, AccountID: a.ID, RefreshJTI: p.Refresh.Claims.ID, CreatedAt: now, ExpiresAt: p.Refresh.Claims.ExpiresAt.Time,
+		AccessExpiresAt: p.Access.Claims.ExpiresAt.Time}
 	if err := s.Store.CreateSession(ctx, sess); err != nil {
 		return Pair{}, err
 	}
@@ -291,7 +299,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
-	ok, err := s.Store.RotateRefresh(ctx, c.SID, c.ID, p.Refresh.Claims.ID, p.Refresh.Claims.ExpiresAt.Time)
+	ok, err := s.Store.RotateRefresh(ctx, c.SID, c.ID, p.Refresh.Claims.ID, p.Refresh.Claims.ExpiresAt.Time, p.Access.Claims.ExpiresAt.Time)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -325,15 +333,16 @@ func (s *Service) EndSession(ctx context.Context, sid, accountID, reason string)
 	return err
 }
 
-// revokedUntil is when the last access token issued before now expires: how long an ended
-// session must stay in the index. Its refresh tokens need no entry, since the store refuses
-// them from then on.
+// revokedUntil is how long an ended session that recorded no access token expiry stays in the
+// index: until an access token issued now would expire. A session that recorded one (every
+// session started since it was recorded) stays until its last access token expires, which
+// no later change of the lifetime moves. Its refresh tokens need no entry, since the store
+// refuses them from then on.
 func (s *Service) revokedUntil(now time.Time) time.Time { return now.Add(s.Tokens.AccessTTL) }
 
 func (s *Service) endSession(ctx context.Context, sid, accountID, reason string) (bool, error) {
 	now := s.Now()
-	until := s.revokedUntil(now)
-	ended, err := s.Store.EndSession(ctx, sid, reason, now, until)
+	until, ended, err := s.Store.EndSession(ctx, sid, reason, now, s.revokedUntil(now))
 	if err != nil {
 		return false, err
 	}
@@ -359,7 +368,7 @@ func (s *Service) SetBanned(ctx context.Context, username string, banned bool) (
 		return Account{}, err
 	}
 	s.Index.SetDisabled(a.ID, banned)
-	for _, sid := range ended {
+	for sid, until := range ended {
 		s.Index.EndSession(sid, until)
 	}
 	if banned && s.OnEnded != nil {

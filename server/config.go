@@ -466,6 +466,9 @@ func ParseConfig(name string, args []string, getenv func(string) string, out io.
 			return c, nil, err
 		}
 	}
+	if c.AccessTTL > c.RefreshTTL {
+		return c, nil, &FlagError{fmt.Sprintf("--access-ttl (%s) must not be longer than --refresh-ttl (%s): an access token would outlive the session's refresh token", c.AccessTTL, c.RefreshTTL)}
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return c, nil, &FlagError{"--tls-cert and --tls-key go together: set both or neither"}
 	}

@@ -108,6 +108,8 @@ func TestBadSettingsExitTwo(t *testing.T) {
 	}{
 		{"flag out of range", []string{"--tick-rate", "0"}, nil, "", "--tick-rate"},
 		{"flag not a duration", []string{"--access-ttl", "soon"}, nil, "", "--access-ttl"},
+		{"access outliving refresh", []string{"--access-ttl", "2h", "--refresh-ttl", "1h"}, nil, "", "--access-ttl"},
+		{"access outliving refresh by env", nil, map[string]string{"TICKWIRE_ACCESS_TTL": "200h"}, "", "--refresh-ttl"},
 		{"seat grace of zero", []string{"--seat-grace", "0s"}, nil, "", "--seat-grace"},
 		{"registration burst of zero", []string{"--register-addr-burst", "0"}, nil, "", "--register-addr-burst"},
 		{"guest retention under an hour", []string{"--guest-retention", "5m"}, nil, "", "--guest-retention"},

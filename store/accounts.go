@@ -108,8 +108,9 @@ func (db *DB) SetScopes(ctx context.Context, accountID string, scopes []string) 
 }
 
 // SetDisabled sets an account's standing; disabling it ends its sessions in the same
-// transaction, revoked until until, and returns their ids.
-func (db *DB) SetDisabled(ctx context.Context, accountID string, disabled bool, now, until time.Time) ([]string, error) {
+// transaction and returns them, each with when it stays revoked until: its latest access
+// token's expiry, or until for a session that recorded none.
+func (db *DB) SetDisabled(ctx context.Context, accountID string, disabled bool, now, until time.Time) (map[string]time.Time, error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("set disabled: %w", err)
@@ -122,7 +123,7 @@ func (db *DB) SetDisabled(ctx context.Context, accountID string, disabled bool, 
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, auth.ErrNotFound
 	}
-	var ended []string
+	ended := map[string]time.Time{}
 	if disabled {
 		rows, err := tx.StmtContext(ctx, db.stmts["endAllSessions"]).QueryContext(ctx, now.Unix(), until.Unix(), accountID)
 		if err != nil {
@@ -130,11 +131,12 @@ func (db *DB) SetDisabled(ctx context.Context, accountID string, disabled bool, 
 		}
 		for rows.Next() {
 			var id string
-			if err := rows.Scan(&id); err != nil {
+			var revokedUntil int64
+			if err := rows.Scan(&id, &revokedUntil); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			ended = append(ended, id)
+			ended[id] = time.Unix(revokedUntil, 0)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -147,18 +149,27 @@ func (db *DB) SetDisabled(ctx context.Context, accountID string, disabled bool, 
 	return ended, nil
 }
 
+// unixOrNull is t in unix seconds, or NULL for the zero time.
+func unixOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
 // CreateSession inserts s.
 func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
-	_, err := db.stmts["insertSession"].ExecContext(ctx, s.ID, s.AccountID, s.RefreshJTI, s.CreatedAt.Unix(), s.ExpiresAt.Unix())
+	_, err := db.stmts["insertSession"].ExecContext(ctx, s.ID, s.AccountID, s.RefreshJTI, s.CreatedAt.Unix(), s.ExpiresAt.Unix(), unixOrNull(s.AccessExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
 	return nil
 }
 
-// RotateRefresh swaps the session's expected refresh jti from old to next, atomically.
-func (db *DB) RotateRefresh(ctx context.Context, sid, old, next string, expires time.Time) (bool, error) {
-	res, err := db.stmts["rotateRefresh"].ExecContext(ctx, next, expires.Unix(), sid, old)
+// RotateRefresh swaps the session's expected refresh jti from old to next, atomically, and
+// records accessExpires, the exp of the access token issued with next, when it is the latest.
+func (db *DB) RotateRefresh(ctx context.Context, sid, old, next string, expires, accessExpires time.Time) (bool, error) {
+	res, err := db.stmts["rotateRefresh"].ExecContext(ctx, next, expires.Unix(), sid, old, unixOrNull(accessExpires))
 	if err != nil {
 		return false, fmt.Errorf("rotate refresh: %w", err)
 	}
@@ -166,15 +177,19 @@ func (db *DB) RotateRefresh(ctx context.Context, sid, old, next string, expires 
 	return n == 1, err
 }
 
-// EndSession marks sid ended, revoked until until; it reports false for a session already
-// ended or unknown.
-func (db *DB) EndSession(ctx context.Context, sid, reason string, now, until time.Time) (bool, error) {
-	res, err := db.stmts["endSession"].ExecContext(ctx, now.Unix(), reason, until.Unix(), sid)
-	if err != nil {
-		return false, fmt.Errorf("end session: %w", err)
+// EndSession marks sid ended and returns when it stays revoked until: the latest exp of the
+// access tokens issued under it, or until when it recorded none. It reports false for a
+// session already ended or unknown.
+func (db *DB) EndSession(ctx context.Context, sid, reason string, now, until time.Time) (time.Time, bool, error) {
+	var revokedUntil int64
+	err := db.stmts["endSession"].QueryRowContext(ctx, now.Unix(), reason, until.Unix(), sid).Scan(&revokedUntil)
+	if errors.Is(err, sql.ErrNoRows) {
+		return until, false, nil
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil {
+		return until, false, fmt.Errorf("end session: %w", err)
+	}
+	return time.Unix(revokedUntil, 0), true, nil
 }
 
 // RevokeToken records jti as revoked until exp.

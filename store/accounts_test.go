@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -84,22 +85,22 @@ func TestSessionLifecycle(t *testing.T) {
 	mustAccount(t, db, "a1", "alice")
 	mustSession(t, db, "s1", "a1", "j1", time.Unix(1000, 0))
 
-	if ok, err := db.RotateRefresh(ctx, "s1", "j1", "j2", time.Unix(2000, 0)); !ok || err != nil {
+	if ok, err := db.RotateRefresh(ctx, "s1", "j1", "j2", time.Unix(2000, 0), time.Time{}); !ok || err != nil {
 		t.Fatalf("first rotation: %v %v", ok, err)
 	}
-	if ok, _ := db.RotateRefresh(ctx, "s1", "j1", "j3", time.Unix(3000, 0)); ok {
+	if ok, _ := db.RotateRefresh(ctx, "s1", "j1", "j3", time.Unix(3000, 0), time.Time{}); ok {
 		t.Fatal("a used jti rotated again")
 	}
-	if ok, _ := db.RotateRefresh(ctx, "nope", "j2", "j3", time.Unix(3000, 0)); ok {
+	if ok, _ := db.RotateRefresh(ctx, "nope", "j2", "j3", time.Unix(3000, 0), time.Time{}); ok {
 		t.Fatal("an unknown session rotated")
 	}
-	if ended, err := db.EndSession(ctx, "s1", "logout", time.Unix(100, 0), time.Unix(400, 0)); !ended || err != nil {
+	if _, ended, err := db.EndSession(ctx, "s1", "logout", time.Unix(100, 0), time.Unix(400, 0)); !ended || err != nil {
 		t.Fatalf("end: %v %v", ended, err)
 	}
-	if ended, _ := db.EndSession(ctx, "s1", "logout", time.Unix(101, 0), time.Unix(401, 0)); ended {
+	if _, ended, _ := db.EndSession(ctx, "s1", "logout", time.Unix(101, 0), time.Unix(401, 0)); ended {
 		t.Fatal("an ended session ended again")
 	}
-	if ok, _ := db.RotateRefresh(ctx, "s1", "j2", "j3", time.Unix(3000, 0)); ok {
+	if ok, _ := db.RotateRefresh(ctx, "s1", "j2", "j3", time.Unix(3000, 0), time.Time{}); ok {
 		t.Fatal("an ended session rotated")
 	}
 
@@ -109,8 +110,7 @@ func TestSessionLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(ended)
-	if !slices.Equal(ended, []string{"s2", "s3"}) {
+	if ids := slices.Sorted(maps.Keys(ended)); !slices.Equal(ids, []string{"s2", "s3"}) {
 		t.Errorf("ban ended %v, want s2 s3 (s1 was already ended)", ended)
 	}
 	if err := db.RevokeToken(ctx, "t1", time.Unix(300, 0)); err != nil {

@@ -49,7 +49,7 @@ func BenchmarkRotateRefresh(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		ok, err := db.RotateRefresh(ctx, "s1", fmt.Sprint("j", i), fmt.Sprint("j", i+1), exp)
+		ok, err := db.RotateRefresh(ctx, "s1", fmt.Sprint("j", i), fmt.Sprint("j", i+1), exp, exp)
 		if err != nil || !ok {
 			b.Fatal(ok, err)
 		}

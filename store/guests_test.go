@@ -43,7 +43,7 @@ func TestDeleteIdleGuests(t *testing.T) {
 	}
 	account("member", false, old)
 	account("revoked", true, old)
-	if _, err := db.EndSession(ctx, "s-revoked", "logout", old, now.Add(time.Minute)); err != nil {
+	if _, _, err := db.EndSession(ctx, "s-revoked", "logout", old, now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.RecordMatch(ctx, game.Match{LobbyID: "l1", Game: "arena", Started: old, Ended: old.Add(time.Minute),
