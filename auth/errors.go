@@ -52,6 +52,7 @@ var (
 	ErrTokenRevoked       = errorf(CodeTokenRevoked, "token revoked")
 	ErrSessionEnded       = errorf(CodeTokenRevoked, "the session has ended")
 	ErrRefreshReused      = errorf(CodeTokenRevoked, "refresh token already used; the session has ended")
+	ErrSessionTooOld      = errorf(CodeTokenExpired, "the session has reached its maximum age; sign in again")
 )
 
 // Token refusals, allocated once: refusing a hostile token must cost no allocation beyond the

@@ -99,6 +99,9 @@ type Service struct {
 	// OnEnded, when set, is called after a session end or a ban is committed. It must not block.
 	OnEnded func(Ended)
 	Now     func() time.Time
+	// SessionMaxAge, when above zero, is how long a session may last after its login however
+	// often it is refreshed: no token issued under it expires later.
+	SessionMaxAge time.Duration
 	// GuestScopes are the scopes Guest gives a new account; nil means play and host.
 	GuestScopes []string
 }
@@ -244,7 +247,8 @@ func (s *Service) startSession(ctx context.Context, a Account) (Pair, error) {
 func (s *Service) startSessionIDP(ctx context.Context, a Account, idp string) (Pair, error) {
 	now := s.Now()
 	sid := NewID()
-	sub := Subject{AccountID: a.ID, Username: a.Username, SessionID: sid, Scope: a.Scope(), IDP: idp}
+	sub := Subject{AccountID: a.ID, Username: a.Username, SessionID: sid, Scope: a.Scope(), IDP: idp, AuthTime: now.Truncate(time.Second)}
+	sub.NotAfter = s.sessionEnd(sub.AuthTime)
 	p, err := s.pair(sub, a)
 	if err != nil {
 		return Pair{}, err
@@ -294,7 +298,16 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 	if a.Disabled || s.Index.Disabled(a.ID) {
 		return Pair{}, ErrAccountDisabled
 	}
-	sub := Subject{AccountID: a.ID, Username: a.Username, SessionID: c.SID, Scope: a.Scope(), IDP: c.IDP}
+	// A refresh token from before auth_time was carried counts its session from its own issue.
+	authTime := c.IssuedAt.Time
+	if c.AuthTime != nil {
+		authTime = c.AuthTime.Time
+	}
+	end := s.sessionEnd(authTime)
+	if !end.IsZero() && !s.Now().Before(end) {
+		return Pair{}, ErrSessionTooOld
+	}
+	sub := Subject{AccountID: a.ID, Username: a.Username, SessionID: c.SID, Scope: a.Scope(), IDP: c.IDP, AuthTime: authTime, NotAfter: end}
 	p, err := s.pair(sub, a)
 	if err != nil {
 		return Pair{}, err
@@ -314,6 +327,15 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 		return Pair{}, ErrRefreshReused
 	}
 	return p, nil
+}
+
+// sessionEnd is when a session whose login was at authTime ends by age: zero without a
+// maximum age.
+func (s *Service) sessionEnd(authTime time.Time) time.Time {
+	if s.SessionMaxAge <= 0 {
+		return time.Time{}
+	}
+	return authTime.Add(s.SessionMaxAge)
 }
 
 // Logout ends the session of the access token c, everywhere.

@@ -390,3 +390,29 @@ func TestEnableSinceKeepsBansMadeDuringTheRead(t *testing.T) {
 		t.Fatal("a fresh read showing the account enabled was not taken")
 	}
 }
+
+// TestRotateRefreshPastMaxAge: with SessionMaxAge set, a refresh token is refused once its
+// session is that old, even inside the clock leeway its own exp allows, and the session's
+// store row is left as it was (the refresh token could not rotate).
+func TestRotateRefreshPastMaxAge(t *testing.T) {
+	e := newEnv(t, cheap)
+	e.svc.SessionMaxAge = time.Hour
+	e.register("alice", "correct horse")
+	p := e.login("alice", "correct horse")
+	ctx := context.Background()
+	e.clk.Step(59 * time.Minute)
+	q, err := e.svc.Refresh(ctx, p.Refresh.Token)
+	wantCode(t, "refresh before the end", err, "")
+	if err != nil {
+		t.FailNow()
+	}
+	if end := p.Access.Claims.IssuedAt.Add(time.Hour); q.Access.Claims.ExpiresAt.After(end) || !q.Refresh.Claims.ExpiresAt.Equal(end) {
+		t.Errorf("tokens at 59 min expire at %v and %v, want by %v", q.Access.Claims.ExpiresAt, q.Refresh.Claims.ExpiresAt, end)
+	}
+	e.clk.Step(time.Minute + time.Second)
+	_, err = e.svc.Refresh(ctx, q.Refresh.Token)
+	wantCode(t, "refresh past the end, inside the leeway", err, auth.CodeTokenExpired)
+	if len(e.endedEvents()) != 0 {
+		t.Errorf("an aged-out refresh counted as reuse: %v", e.endedEvents())
+	}
+}

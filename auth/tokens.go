@@ -44,6 +44,9 @@ type Claims struct {
 	Scope string `json:"scope,omitempty"`
 	// IDP names the OpenID Connect provider the session signed in with; empty otherwise.
 	IDP string `json:"idp,omitempty"`
+	// AuthTime is when the session's login happened, carried by refresh tokens so that a
+	// session's age is known at every refresh (OpenID Connect's auth_time).
+	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
 }
 
 // HasScope reports whether c grants scope s.
@@ -82,6 +85,10 @@ type Subject struct {
 	SessionID string
 	Scope     string
 	IDP       string // the provider of an OpenID Connect sign-in, carried by every token of the session
+	// AuthTime is when the session's login happened; refresh tokens carry it.
+	AuthTime time.Time
+	// NotAfter, when set, caps every token's exp: the end of the session's maximum age.
+	NotAfter time.Time
 }
 
 // Signed is a signed token with its claims.
@@ -102,12 +109,16 @@ func (t *Tokens) IssueRefresh(s Subject) (Signed, error) {
 
 func (t *Tokens) issue(s Subject, typ, aud string, ttl time.Duration, scope string) (Signed, error) {
 	now := t.Now().Truncate(time.Second)
+	exp := now.Add(ttl)
+	if !s.NotAfter.IsZero() && s.NotAfter.Before(exp) {
+		exp = s.NotAfter.Truncate(time.Second)
+	}
 	c := &Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    Issuer,
 			Subject:   s.AccountID,
 			Audience:  jwt.ClaimStrings{aud},
-			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			ExpiresAt: jwt.NewNumericDate(exp),
 			NotBefore: jwt.NewNumericDate(now),
 			IssuedAt:  jwt.NewNumericDate(now),
 			ID:        NewID(),
@@ -116,6 +127,9 @@ func (t *Tokens) issue(s Subject, typ, aud string, ttl time.Duration, scope stri
 		SID:   s.SessionID,
 		Scope: scope,
 		IDP:   s.IDP,
+	}
+	if typ == TypeRefresh && !s.AuthTime.IsZero() {
+		c.AuthTime = jwt.NewNumericDate(s.AuthTime)
 	}
 	k := t.Keys.Signing()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)

@@ -23,10 +23,13 @@ type Config struct {
 	Data       string
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
-	Origins    []string
-	TickRate   int
-	TLSCert    string
-	TLSKey     string
+	// SessionMaxAge is how long a session lasts after its login at most, however often it is
+	// refreshed; every token's exp is capped to it.
+	SessionMaxAge time.Duration
+	Origins       []string
+	TickRate      int
+	TLSCert       string
+	TLSKey        string
 
 	// Hosting.
 	TrustedProxies []*net.IPNet   // peers whose X-Forwarded-For / X-Real-IP are believed; none by default
@@ -227,6 +230,7 @@ func (c *Config) settings() []setting {
 		}},
 		{"access-ttl", "TICKWIRE_ACCESS_TTL", "15m", "access token lifetime", dur(&c.AccessTTL, time.Second)},
 		{"refresh-ttl", "TICKWIRE_REFRESH_TTL", "168h", "refresh token lifetime", dur(&c.RefreshTTL, time.Second)},
+		{"session-max-age", "TICKWIRE_SESSION_MAX_AGE", "720h", "how long a session lasts after its login at most, however often it is refreshed; no token outlives it", dur(&c.SessionMaxAge, time.Minute)},
 		{"origins", "TICKWIRE_ORIGINS", "", "comma-separated browser origins allowed to open sockets; none: the server's own origin", func(s string) error {
 			c.Origins = nil
 			for o := range strings.SplitSeq(s, ",") {

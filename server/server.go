@@ -99,6 +99,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		OnEnded:     s.onSessionEnded,
 		GuestScopes: cfg.GuestScopes,
 		Now:         now,
+
+		SessionMaxAge: cfg.SessionMaxAge,
 	}
 	if err := s.auth.Load(ctx); err != nil {
 		db.Close()

@@ -82,3 +82,76 @@ func TestLowerAccessTTLKeepsSessionsRevoked(t *testing.T) {
 		t.Fatalf("socket with the older token: %s, want 401", respStatus(resp))
 	}
 }
+
+// expOf is a token's exp, read without checking the token.
+func expOf(t *testing.T, token string) time.Time {
+	t.Helper()
+	return tokenClaims(t, token).ExpiresAt.Time
+}
+
+// refreshAt trades p's refresh token for a new pair, failing the test unless it is granted.
+func refreshAt(t *testing.T, h *authHTTP, p pair) pair {
+	t.Helper()
+	r := h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken})
+	if r.status != http.StatusOK {
+		t.Fatalf("refresh: %d %s", r.status, r.body)
+	}
+	var next pair
+	r.decode(t, &next)
+	return next
+}
+
+// TestSessionMaxAgeCapsEveryToken: with --session-max-age 1h, every access and refresh token
+// of a session, issued at its login or at any refresh, expires by its login plus an hour, and
+// the lifetimes the pair announces say so.
+func TestSessionMaxAgeCapsEveryToken(t *testing.T) {
+	clk := &authClock{now: time.Now().Truncate(time.Second)}
+	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now; c.SessionMaxAge = time.Hour })
+	h := newAuthHTTP(t, srv.URL(), "")
+	login := clk.Now()
+	end := login.Add(time.Hour)
+	var p pair
+	h.do("POST", "/api/v1/auth/guest", "", `{}`).decode(t, &p)
+	if got := expOf(t, p.RefreshToken); !got.Equal(end) {
+		t.Errorf("the login's refresh token expires at %v, want the session's end %v", got, end)
+	}
+	for _, step := range []time.Duration{10 * time.Minute, 20 * time.Minute, 20 * time.Minute, 9 * time.Minute} {
+		clk.Step(step)
+		p = refreshAt(t, h, p)
+		now := clk.Now()
+		for what, tok := range map[string]string{"access": p.AccessToken, "refresh": p.RefreshToken} {
+			if exp := expOf(t, tok); exp.After(end) {
+				t.Errorf("at +%v the %s token expires at +%v, past the session's end", now.Sub(login), what, exp.Sub(login))
+			}
+		}
+		if got, want := time.Duration(p.ExpiresIn)*time.Second, min(15*time.Minute, end.Sub(now)); got != want {
+			t.Errorf("at +%v expires_in is %v, want %v", now.Sub(login), got, want)
+		}
+		if got := time.Duration(p.RefreshExpiresIn) * time.Second; got != end.Sub(now) {
+			t.Errorf("at +%v refresh_expires_in is %v, want %v", now.Sub(login), got, end.Sub(now))
+		}
+	}
+}
+
+// TestSessionEndsAtMaxAge: a session refreshed often stops at its login plus
+// --session-max-age: the last refresh token is refused at that moment (token_expired), and
+// the last access token stops working then too.
+func TestSessionEndsAtMaxAge(t *testing.T) {
+	clk := &authClock{now: time.Now().Truncate(time.Second)}
+	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now; c.SessionMaxAge = time.Hour })
+	h := newAuthHTTP(t, srv.URL(), "")
+	var p pair
+	h.do("POST", "/api/v1/auth/guest", "", `{}`).decode(t, &p)
+	for range 11 {
+		clk.Step(5 * time.Minute)
+		p = refreshAt(t, h, p)
+	}
+	if r := h.do("GET", "/api/v1/me", p.AccessToken, nil); r.status != http.StatusOK {
+		t.Fatalf("me before the end: %d %s", r.status, r.body)
+	}
+	clk.Step(5 * time.Minute) // login + 1h
+	wantError(t, "refresh at the session's end", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenExpired)
+	clk.Step(auth.Leeway + time.Second)
+	wantError(t, "the last access token after the session's end", h.do("GET", "/api/v1/me", p.AccessToken, nil), 401, auth.CodeTokenExpired)
+	wantError(t, "refresh after the session's end", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenExpired)
+}
