@@ -44,6 +44,7 @@ $(WEBDEPS): $(WEB)/package-lock.json $(WEB)/package.json
 # end-to-end test in headless Chromium against a binary built with the fresh bundle.
 webtest: web
 	$(MAKE) build
+	$(GO) build -o $(WEB)/.build/oidcprovider ./auth/oidc/oidctest/cmd/oidcprovider
 	cd $(WEB) && ./node_modules/.bin/tsc --noEmit -p . && node build.mjs tests
 	cd $(WEB) && node --test --test-reporter=spec .build/test/*.test.mjs
 

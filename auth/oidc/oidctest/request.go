@@ -1,6 +1,7 @@
 package oidctest
 
 import (
+	"strings"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -87,3 +88,17 @@ func (c *client) IDTokenLifetime() time.Duration {
 	}
 	return 5 * time.Minute
 }
+
+// RedirectURIGlobs are the redirect URIs given with a '*' (path.Match patterns), for a
+// client whose server's port is not known in advance.
+func (c *client) RedirectURIGlobs() []string {
+	var out []string
+	for _, r := range c.redirects {
+		if strings.Contains(r, "*") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (c *client) PostLogoutRedirectURIGlobs() []string { return nil }

@@ -34,6 +34,12 @@ interface TokenPair {
 }
 
 /** Session holds the signed-in player's access token and renews it. */
+/** Provider is an OpenID Connect provider players may sign in with. */
+export interface Provider {
+  name: string;
+  display_name: string;
+}
+
 export class Session {
   private token = "";
   private claims: Claims | null = null;
@@ -131,8 +137,33 @@ export class Session {
   }
 
   /** me describes the signed-in account. */
-  me(): Promise<{ id: string; username: string; guest?: boolean }> {
+  me(): Promise<{ id: string; username: string; guest?: boolean; identities?: { provider: string }[] }> {
     return this.authed("GET", "/api/v1/me");
+  }
+
+  /** providers lists the server's OpenID Connect providers, for the sign-in buttons. */
+  async providers(): Promise<Provider[]> {
+    const r = await request<{ providers: Provider[] }>("GET", "/api/v1/auth/providers");
+    return r.providers ?? [];
+  }
+
+  /**
+   * expectCookie marks that a sign-in elsewhere (an OpenID Connect provider's page) will come
+   * back with the refresh cookie set, so the next load resumes from it.
+   */
+  expectCookie(): void {
+    hint.set(true);
+  }
+
+  /** linkURL asks for the provider URL that links an identity there to this account. */
+  async linkURL(provider: string): Promise<string> {
+    const r = await this.authed<{ url: string }>("POST", `/api/v1/me/identities/${encodeURIComponent(provider)}`, {});
+    return r.url;
+  }
+
+  /** unlink removes the account's identity at provider. */
+  async unlink(provider: string): Promise<void> {
+    await this.authed("DELETE", `/api/v1/me/identities/${encodeURIComponent(provider)}`);
   }
 
   /** lobbies lists the public lobbies. */

@@ -20,6 +20,7 @@ export interface Props {
   maxLength?: number;
   pattern?: string;
   id?: string;
+  href?: string;
   for?: string;
   role?: string;
   ariaLabel?: string;
@@ -38,6 +39,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
   if (p.text !== undefined) el.textContent = p.text;
   if (p.title) el.title = p.title;
   if (p.id) el.id = p.id;
+  if (p.href && el instanceof HTMLAnchorElement) el.href = p.href;
   if (p.role) el.setAttribute("role", p.role);
   if (p.ariaLabel) el.setAttribute("aria-label", p.ariaLabel);
   if (p.ariaLive) el.setAttribute("aria-live", p.ariaLive);

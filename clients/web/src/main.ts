@@ -1,14 +1,14 @@
 // The page: which screen shows, and the one connection behind them.
 
 import "./app.css";
-import { Session } from "./api.ts";
+import { ApiError, Session } from "./api.ts";
 import { Connection, ServerError, type Status } from "./connection.ts";
 import type { Frame } from "./codec.ts";
-import { h, replace } from "./dom.ts";
+import { busy, h, replace } from "./dom.ts";
 import { GameView } from "./game/view.ts";
 import type { Joined, Welcome } from "./protocol.ts";
 import { LobbiesView } from "./ui/lobbies.ts";
-import { signInScreen } from "./ui/signin.ts";
+import { authErrorText, signInScreen } from "./ui/signin.ts";
 
 class App {
   private readonly session = new Session();
@@ -23,6 +23,8 @@ class App {
   private readonly banner: HTMLElement;
   private readonly userBox: HTMLElement;
   private readonly toasts = new Set<string>();
+  // What a provider sign-in or link that just came back said (#auth_error=, #linked=).
+  private authNotice: { error?: string; linked?: string } = {};
 
   constructor(root: HTMLElement) {
     this.banner = h("div", { class: "banner hidden", id: "conn-banner", role: "status", ariaLive: "polite" });
@@ -35,6 +37,7 @@ class App {
       this.main,
     );
     this.inviteCode = takeInvite();
+    this.authNotice = takeAuthResult();
     window.addEventListener("online", () => this.conn?.reconnectNow());
     // An invite link opened in a tab that already shows the page.
     window.addEventListener("hashchange", () => {
@@ -54,7 +57,13 @@ class App {
     } catch {
       // The server is unreachable: the sign-in screen says so when the player tries.
     }
-    if (resumed) this.play();
+    const n = this.authNotice;
+    this.authNotice = {};
+    if (resumed) {
+      this.play();
+      if (n.linked) this.flash(`Linked: you can now sign in with ${n.linked} too.`);
+      else if (n.error) this.flash(authErrorText(n.error));
+    } else if (n.error) this.showSignIn(authErrorText(n.error), "error");
     else this.showSignIn(this.inviteCode ? `Sign in or play as a guest to join lobby ${this.inviteCode}.` : undefined);
   }
 
@@ -104,12 +113,61 @@ class App {
     const out = h("button", { class: "btn ghost small", id: "sign-out", type: "button", text: "Sign out" });
     if (this.guest) out.title = "A guest account cannot sign in again once it signs out.";
     out.addEventListener("click", () => void this.signOut());
+    const account = h("button", { class: "btn ghost small", id: "account", type: "button", text: "Account" });
+    account.addEventListener("click", () => void this.toggleAccount());
     replace(
       this.userBox,
       h("span", { class: "who", id: "who", text: this.username }),
       this.guest ? h("span", { class: "tag", text: "guest" }) : null,
+      account,
       out,
     );
+  }
+
+  // toggleAccount shows or hides the account panel: the sign-in providers, linked or not.
+  private async toggleAccount(): Promise<void> {
+    const open = document.getElementById("account-panel");
+    if (open) {
+      open.remove();
+      return;
+    }
+    const panel = h("div", { class: "card account-panel", id: "account-panel", role: "dialog", ariaLabel: "Account" });
+    this.userBox.append(panel);
+    const msg = h("p", { class: "form-error", role: "alert" });
+    try {
+      const [me, providers] = await Promise.all([this.session.me(), this.session.providers()]);
+      const linked = new Set((me.identities ?? []).map((i) => i.provider));
+      const rows = providers.map((p) => {
+        const has = linked.has(p.name);
+        const btn = h("button", { class: "btn secondary small", type: "button", text: has ? "Unlink" : "Link", dataset: { provider: p.name } });
+        btn.addEventListener("click", () =>
+          void busy(btn, async () => {
+            msg.textContent = "";
+            try {
+              if (has) {
+                await this.session.unlink(p.name);
+                panel.remove();
+                void this.toggleAccount();
+              } else {
+                location.assign(await this.session.linkURL(p.name));
+              }
+            } catch (e) {
+              const code = e instanceof ApiError ? e.code : "";
+              msg.textContent = code === "last_login_method" ? "This is your only way to sign in; keep it, or link another first." : (e as Error).message;
+            }
+          }),
+        );
+        return h("li", {}, h("span", { text: `${p.display_name}${has ? " (linked)" : ""}` }), btn);
+      });
+      replace(
+        panel,
+        h("h2", { text: "Sign-in methods" }),
+        rows.length ? h("ul", { class: "identities" }, ...rows) : h("p", { text: "This server has no sign-in providers." }),
+        msg,
+      );
+    } catch (e) {
+      replace(panel, h("p", { text: `Could not load the account: ${(e as Error).message}` }));
+    }
   }
 
   private async signOut(): Promise<void> {
@@ -235,6 +293,15 @@ function takeInvite(): string {
   if (!m) return "";
   history.replaceState(null, "", location.pathname + location.search);
   return m[1]!.toUpperCase();
+}
+
+// takeAuthResult reads what a provider sign-in or link came back with (#auth_error=CODE,
+// #linked=NAME) and clears it from the address.
+function takeAuthResult(): { error?: string; linked?: string } {
+  const m = /^#(auth_error|linked)=([a-z0-9_-]{1,40})$/.exec(location.hash);
+  if (!m) return {};
+  history.replaceState(null, "", location.pathname + location.search);
+  return m[1] === "auth_error" ? { error: m[2]! } : { linked: m[2]! };
 }
 
 const root = document.getElementById("app");

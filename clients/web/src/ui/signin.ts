@@ -1,7 +1,7 @@
 // The sign-in screen: sign in, register, or play as a guest.
 
 import { ApiError, type Session } from "../api.ts";
-import { busy, h } from "../dom.ts";
+import { busy, h, replace } from "../dom.ts";
 
 export interface SignInOptions {
   /** notice is shown above the form: why the player is here again, or where they are going. */
@@ -107,6 +107,29 @@ export function signInScreen(session: Session, opts: SignInOptions): HTMLElement
     guestBtn,
   );
 
+  // One button per OpenID Connect provider, once the server has said which there are.
+  const providers = h("div", { class: "stack providers", id: "providers" });
+  session.providers().then(
+    (ps) => {
+      if (ps.length === 0) return;
+      const back = location.pathname + location.search;
+      replace(
+        providers,
+        h("div", { class: "divider" }, h("span", { text: "or use an account you have" })),
+        ...ps.map((p) => {
+          const a = h("a", {
+            class: "btn secondary wide provider",
+            href: `/api/v1/auth/oidc/${encodeURIComponent(p.name)}/start?return_to=${encodeURIComponent(back)}`,
+            text: `Sign in with ${p.display_name}`,
+          });
+          a.addEventListener("click", () => session.expectCookie());
+          return a;
+        }),
+      );
+    },
+    () => undefined, // no buttons then; the other ways in still work
+  );
+
   return h(
     "section",
     { class: "screen signin" },
@@ -119,10 +142,34 @@ export function signInScreen(session: Session, opts: SignInOptions): HTMLElement
       h("div", { class: "tabs", role: "tablist" }, tabSignIn, tabRegister),
       form,
       err,
+      providers,
       h("div", { class: "divider" }, h("span", { text: "or jump straight in" })),
       guest,
     ),
   );
+}
+
+/** authErrorText is what a person reads for the code of a failed provider sign-in. */
+export function authErrorText(code: string): string {
+  switch (code) {
+    case "oidc_state":
+      return "That sign-in took too long or was started in another browser. Please try again.";
+    case "oidc_denied":
+      return "The sign-in was cancelled at the provider.";
+    case "oidc_failed":
+      return "The provider's answer could not be verified. Please try again.";
+    case "identity_taken":
+      return "That account at the provider is already linked to another Tickwire account.";
+    case "account_disabled":
+      return "This account is disabled.";
+    case "registration_closed":
+      return "This server takes no new accounts; ask its admin for an invite.";
+    case "provider_unavailable":
+      return "The sign-in provider cannot be reached right now. Try again shortly.";
+    case "rate_limited":
+      return "Too many sign-in attempts. Wait a minute and try again.";
+  }
+  return "Signing in with the provider failed. Please try again.";
 }
 
 function describe(e: unknown, mode: string): string {
