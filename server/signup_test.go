@@ -143,6 +143,7 @@ func TestIdleGuestsAreDeletedButTheirResultsStay(t *testing.T) {
 		c.Now = clk.Now
 		c.PurgeInterval = 20 * time.Millisecond
 		c.RefreshTTL = 2000 * time.Hour // so that only retention ends the idle guest
+		c.SessionMaxAge = 2000 * time.Hour
 	})
 	h := newAuthHTTP(t, srv.URL(), "")
 	guest := func() (pair, string) {
