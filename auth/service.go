@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -102,6 +103,14 @@ type Service struct {
 	// SessionMaxAge, when above zero, is how long a session may last after its login however
 	// often it is refreshed: no token issued under it expires later.
 	SessionMaxAge time.Duration
+	// RefreshGrace, when above zero, is how long after a refresh its client may present the
+	// same refresh token again, from the same address, and be answered the same pair once
+	// more (RefreshFrom); RefreshGraceMax bounds the rotations remembered for it.
+	RefreshGrace    time.Duration
+	RefreshGraceMax int
+
+	graceOnce sync.Once
+	grace     refreshGrace
 	// GuestScopes are the scopes Guest gives a new account; nil means play and host.
 	GuestScopes []string
 }
@@ -281,6 +290,10 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 	if err != nil {
 		return Pair{}, err
 	}
+	return s.refresh(ctx, c)
+}
+
+func (s *Service) refresh(ctx context.Context, c *Claims) (Pair, error) {
 	// A banned account hears so, rather than of the sessions the ban ended.
 	switch {
 	case s.Index.Disabled(c.Subject):

@@ -122,8 +122,10 @@ func TestAuthEndpointsFollowTheContract(t *testing.T) {
 		wantError(t, "no token", h.do("POST", "/api/v1/auth/refresh", "", `{}`), 400, auth.CodeInvalidRequest)
 		wantError(t, "access token as refresh", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": n.AccessToken}), 401, auth.CodeInvalidToken)
 		wantError(t, "garbage", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": "a.b.c"}), 401, auth.CodeInvalidToken)
-		// Reuse of the first refresh token ends the session: the new pair dies too.
-		wantError(t, "reuse", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": q.RefreshToken}), 401, auth.CodeTokenRevoked)
+		// Reuse of the first refresh token (from another address: from the same one, within
+		// --refresh-grace, it would be a retry) ends the session: the new pair dies too.
+		thief := newAuthHTTP(t, h.base, "127.0.0.2")
+		wantError(t, "reuse", thief.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": q.RefreshToken}), 401, auth.CodeTokenRevoked)
 		wantError(t, "new access after reuse", h.do("GET", "/api/v1/me", n.AccessToken, nil), 401, auth.CodeTokenRevoked)
 		wantError(t, "new refresh after reuse", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": n.RefreshToken}), 401, auth.CodeTokenRevoked)
 	})

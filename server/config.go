@@ -26,10 +26,15 @@ type Config struct {
 	// SessionMaxAge is how long a session lasts after its login at most, however often it is
 	// refreshed; every token's exp is capped to it.
 	SessionMaxAge time.Duration
-	Origins       []string
-	TickRate      int
-	TLSCert       string
-	TLSKey        string
+	// RefreshGrace is how long after a refresh the same refresh token, presented again from
+	// the same address, is answered the same pair once more; 0: never. RefreshGraceMax bounds
+	// the rotations remembered for it.
+	RefreshGrace    time.Duration
+	RefreshGraceMax int
+	Origins         []string
+	TickRate        int
+	TLSCert         string
+	TLSKey          string
 
 	// Hosting.
 	TrustedProxies []*net.IPNet   // peers whose X-Forwarded-For / X-Real-IP are believed; none by default
@@ -231,6 +236,16 @@ func (c *Config) settings() []setting {
 		{"access-ttl", "TICKWIRE_ACCESS_TTL", "15m", "access token lifetime", dur(&c.AccessTTL, time.Second)},
 		{"refresh-ttl", "TICKWIRE_REFRESH_TTL", "168h", "refresh token lifetime", dur(&c.RefreshTTL, time.Second)},
 		{"session-max-age", "TICKWIRE_SESSION_MAX_AGE", "720h", "how long a session lasts after its login at most, however often it is refreshed; no token outlives it", dur(&c.SessionMaxAge, time.Minute)},
+		{"refresh-grace", "TICKWIRE_REFRESH_GRACE", "10s", "how long after a refresh a retry with the same refresh token, from the same address, is answered the same pair once more instead of ending the session as a reuse (0: never; at most 5m)", func(s string) error {
+			if err := dur(&c.RefreshGrace, 0)(s); err != nil {
+				return err
+			}
+			if c.RefreshGrace > 5*time.Minute {
+				return errors.New("must be at most 5m")
+			}
+			return nil
+		}},
+		{"refresh-grace-max", "TICKWIRE_REFRESH_GRACE_MAX", "10000", "refreshes remembered for --refresh-grace (about 2 KB each); past it the oldest is forgotten", num(&c.RefreshGraceMax, 1, 1<<20)},
 		{"origins", "TICKWIRE_ORIGINS", "", "comma-separated browser origins allowed to open sockets; none: the server's own origin", func(s string) error {
 			c.Origins = nil
 			for o := range strings.SplitSeq(s, ",") {

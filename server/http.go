@@ -104,7 +104,7 @@ func (s *Server) handleRefresh(c echo.Context) error {
 	if req.RefreshToken == "" {
 		return apiErr(auth.CodeInvalidRequest, "refresh_token is required (in the body or the cookie)")
 	}
-	p, err := s.auth.Refresh(c.Request().Context(), req.RefreshToken)
+	p, err := s.auth.RefreshFrom(c.Request().Context(), req.RefreshToken, clientKey(c.RealIP()))
 	if err != nil {
 		if fromCookie && auth.ErrorCode(err) != auth.CodeInternal && auth.ErrorCode(err) != auth.CodeRateLimited {
 			// The cookie holds a token that will never work again: drop it.

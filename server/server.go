@@ -100,7 +100,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		GuestScopes: cfg.GuestScopes,
 		Now:         now,
 
-		SessionMaxAge: cfg.SessionMaxAge,
+		SessionMaxAge:   cfg.SessionMaxAge,
+		RefreshGrace:    cfg.RefreshGrace,
+		RefreshGraceMax: cfg.RefreshGraceMax,
 	}
 	if err := s.auth.Load(ctx); err != nil {
 		db.Close()
