@@ -158,6 +158,17 @@ func (c *Config) settings() []setting {
 			return nil
 		}
 	}
+	durRange := func(p *time.Duration, min, most time.Duration) func(string) error {
+		return func(s string) error {
+			if err := dur(p, min)(s); err != nil {
+				return err
+			}
+			if *p > most {
+				return fmt.Errorf("must be at most %s", most)
+			}
+			return nil
+		}
+	}
 	num := func(p *int, lo, hi int) func(string) error {
 		return func(s string) error {
 			n, err := strconv.Atoi(s)
@@ -317,7 +328,7 @@ func (c *Config) settings() []setting {
 			}
 			return nil
 		}},
-		{"hash-concurrency", "TICKWIRE_HASH_CONCURRENCY", "4", "password hashes computed at once (19 MiB each)", num(&c.HashConcurrency, 1, 256)},
+		{"hash-concurrency", "TICKWIRE_HASH_CONCURRENCY", "4", "password hashes computed at once (19 MiB each; at least 2, since sign-ups may use only half)", num(&c.HashConcurrency, 2, 256)},
 		{"hash-queue", "TICKWIRE_HASH_QUEUE", "64", "password checks that may wait for a hashing slot; past it they get 429", num(&c.HashQueue, 0, 1<<16)},
 		{"hash-wait", "TICKWIRE_HASH_WAIT", "2s", "longest wait for a hashing slot before 429", dur(&c.HashWait, time.Millisecond)},
 		{"login-addr-burst", "TICKWIRE_LOGIN_ADDR_BURST", "45", "failed logins a client address (IPv6: its /64) may make at once before 429", num(&c.LoginAddrBurst, 1, 1<<20)},
@@ -357,7 +368,7 @@ func (c *Config) settings() []setting {
 			return nil
 		}},
 		{"oidc-timeout", "TICKWIRE_OIDC_TIMEOUT", "10s", "bound on every call to an OpenID Connect provider (discovery, keys, code exchange)", dur(&c.OIDCTimeout, 100*time.Millisecond)},
-		{"oidc-retry", "TICKWIRE_OIDC_RETRY", "10s", "after a provider's discovery failed, how long it answers provider_unavailable before it is asked again", dur(&c.OIDCRetry, 100*time.Millisecond)},
+		{"oidc-retry", "TICKWIRE_OIDC_RETRY", "10s", "after a provider's discovery failed, how long it answers provider_unavailable before it is asked again (at most 30s)", durRange(&c.OIDCRetry, 100*time.Millisecond, 30*time.Second)},
 		{"oidc-max-pending", "TICKWIRE_OIDC_MAX_PENDING", "10000", "OpenID Connect sign-ins in flight at once (each waits up to 10 minutes for its callback); past it start answers 429", num(&c.OIDCMaxPending, 1, 1<<24)},
 		{"oidc-addr-burst", "TICKWIRE_OIDC_ADDR_BURST", "30", "OpenID Connect sign-in starts, links and native token logins a client address (IPv6: its /64) may make at once before 429", num(&c.OIDCAddrBurst, 1, 1<<20)},
 		{"oidc-addr-every", "TICKWIRE_OIDC_ADDR_EVERY", "2s", "after the burst, one more per address every this long", dur(&c.OIDCAddrEvery, time.Millisecond)},

@@ -111,6 +111,8 @@ func TestBadSettingsExitTwo(t *testing.T) {
 		{"access outliving refresh", []string{"--access-ttl", "2h", "--refresh-ttl", "1h"}, nil, "", "--access-ttl"},
 		{"access outliving refresh by env", nil, map[string]string{"TICKWIRE_ACCESS_TTL": "200h"}, "", "--refresh-ttl"},
 		{"seat grace of zero", []string{"--seat-grace", "0s"}, nil, "", "--seat-grace"},
+		{"one hashing slot, which sign-ups could fill", []string{"--hash-concurrency", "1"}, nil, "", "--hash-concurrency"},
+		{"a provider retried too late", []string{"--oidc-retry", "5m"}, nil, "", "--oidc-retry"},
 		{"registration burst of zero", []string{"--register-addr-burst", "0"}, nil, "", "--register-addr-burst"},
 		{"guest retention under an hour", []string{"--guest-retention", "5m"}, nil, "", "--guest-retention"},
 		{"lobbies per address of zero", []string{"--max-lobbies-per-addr", "0"}, nil, "", "--max-lobbies-per-addr"},
