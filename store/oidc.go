@@ -128,6 +128,8 @@ func insertIdentity(ctx context.Context, tx *sql.Tx, id oidc.Identity) error {
 }
 
 // LinkIdentity adds id to its account; the same identity on the same account again is no error.
+// A guest that links an identity has a way back in and stops being a guest: idle-guest
+// retention no longer deletes it.
 func (db *DB) LinkIdentity(ctx context.Context, id oidc.Identity) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -146,6 +148,9 @@ func (db *DB) LinkIdentity(ctx context.Context, id oidc.Identity) error {
 	}
 	if err := insertIdentity(ctx, tx, id); err != nil {
 		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET guest = 0 WHERE id = ?`, id.AccountID); err != nil {
+		return fmt.Errorf("link identity: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("link identity: %w", err)

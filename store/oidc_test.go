@@ -99,3 +99,29 @@ func TestIdentities(t *testing.T) {
 		t.Errorf("identities after unlink: %v", ids)
 	}
 }
+
+// TestALinkedGuestIsKept: a guest that links an identity has a way back in: it is a guest no
+// more, and idle-guest retention leaves it alone.
+func TestALinkedGuestIsKept(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	long := time.Unix(1000, 0)
+	for _, id := range []string{"linked", "plain"} {
+		if err := db.CreateAccount(ctx, auth.Account{ID: id, Username: id, Scopes: []string{"play"}, Guest: true, CreatedAt: long}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.LinkIdentity(ctx, oidc.Identity{Issuer: "https://i", Subject: "g1", Provider: "p", AccountID: "linked", CreatedAt: long}); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := db.AccountByID(ctx, "linked"); err != nil || a.Guest {
+		t.Fatalf("linked guest: %+v %v, want a guest no more", a, err)
+	}
+	now := long.Add(10000 * time.Hour)
+	if n, err := db.DeleteIdleGuests(ctx, now.Add(-720*time.Hour), now); err != nil || n != 1 {
+		t.Fatalf("DeleteIdleGuests: %d %v, want the unlinked guest alone", n, err)
+	}
+	if _, err := db.AccountByID(ctx, "linked"); err != nil {
+		t.Errorf("the linked guest: %v, want kept", err)
+	}
+}
