@@ -46,17 +46,22 @@ func startOIDC(t *testing.T, mutate func(*server.Config), log io.Writer) (*serve
 }
 
 // browser is an HTTP client with a cookie jar that follows redirects until one lands on a
-// page of the server outside the API, which it records in landed.
+// page of the server outside the API, which it records in landed; callbacks holds every
+// callback it was sent to, with its code and state.
 type browser struct {
-	hc     *http.Client
-	base   *url.URL
-	landed *url.URL
+	hc        *http.Client
+	base      *url.URL
+	landed    *url.URL
+	callbacks []*url.URL
 }
 
 func newBrowser(t *testing.T, base string) *browser {
 	jar, _ := cookiejar.New(nil)
 	b := &browser{base: mustURL(t, base)}
 	b.hc = &http.Client{Jar: jar, Timeout: 20 * time.Second, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Host == b.base.Host && strings.HasSuffix(req.URL.Path, "/callback") {
+			b.callbacks = append(b.callbacks, req.URL)
+		}
 		if req.URL.Host == b.base.Host && !strings.HasPrefix(req.URL.Path, "/api/") {
 			b.landed = req.URL
 			return http.ErrUseLastResponse
@@ -105,6 +110,21 @@ func (b *browser) submit(t *testing.T, form *url.URL, user, password string, den
 	resp.Body.Close()
 	if b.landed == nil {
 		t.Fatalf("login ended at %s with %d, not back on the server", resp.Request.URL, resp.StatusCode)
+	}
+	return b.landed
+}
+
+// get opens url and follows its redirects back to the server; it returns where it landed.
+func (b *browser) get(t *testing.T, url string) *url.URL {
+	t.Helper()
+	b.landed = nil
+	resp, err := b.hc.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if b.landed == nil {
+		t.Fatalf("%s ended at %s with %d, not back on the server", url, resp.Request.URL, resp.StatusCode)
 	}
 	return b.landed
 }
@@ -181,6 +201,19 @@ func TestOIDCBrowserLogin(t *testing.T) {
 	}
 	if q := form.Query().Get("id"); strings.Contains(log.String(), q) || strings.Contains(log.String(), access) {
 		t.Error("the log holds a request id or token")
+	}
+	// A refused callback, its code replayed, logs its refusal but neither value either.
+	if len(b.callbacks) == 0 {
+		t.Fatal("the browser went through no callback")
+	}
+	cb := b.callbacks[0]
+	if l := b.get(t, cb.String()); !strings.HasPrefix(l.Fragment, "auth_error=") {
+		t.Errorf("a replayed callback landed on %s, want an auth_error", l)
+	}
+	for _, k := range []string{"code", "state"} {
+		if v := cb.Query().Get(k); v == "" || strings.Contains(log.String(), v) {
+			t.Errorf("the log holds the callback's %s (%q)", k, v)
+		}
 	}
 }
 
