@@ -26,9 +26,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Every bot comes from 127.0.0.1: lift the per-address socket limit above BOTS.
+# Every bot comes from 127.0.0.1: lift the per-address limits (sockets, guests, lobbies and
+# lobby creation) above what BOTS bots in lobbies of LOBBY need.
 pin 0 "$SERVER" serve --addr 127.0.0.1:0 --data "$tmp/data" --tick-rate "$TICK" --access-ttl "$TTL" \
-  --max-conns-per-addr $((BOTS + 100)) --guest-addr-burst $((BOTS + 100)) --log-level warn --public-metrics --pprof-addr 127.0.0.1:0 >"$tmp/server.out" 2>"$tmp/server.err" &
+  --max-conns-per-addr $((BOTS + 100)) --guest-addr-burst $((BOTS + 100)) \
+  --max-lobbies-per-addr $((BOTS / LOBBY + 100)) --lobby-addr-burst $((BOTS / LOBBY + 100)) --log-level warn --public-metrics --pprof-addr 127.0.0.1:0 >"$tmp/server.out" 2>"$tmp/server.err" &
 spid=$!
 for _ in $(seq 100); do grep -q 'serving at' "$tmp/server.out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[^ ]*' "$tmp/server.out" | head -1 || true)
