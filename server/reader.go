@@ -2,9 +2,7 @@ package server
 
 import (
 	"errors"
-	"io"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/tickwire/tickwire/game"
@@ -16,7 +14,8 @@ import (
 // syscall.RawConn: the poller is edge-triggered, so after a read that came back short (the
 // kernel had no more bytes) the reader waits for the next edge at once, where a net.Conn.Read
 // would first ask the kernel again and be told there is nothing: one system call saved per
-// message. Behind TLS it reads through the connection.
+// message. Behind TLS, and on systems other than Linux (rawsys_portable.go), it reads through the
+// connection.
 
 // errStopped ends the reading after a close frame was queued for the client: the client
 // closed, or broke the protocol so that no later byte can be trusted. cleanup lets the writer
@@ -117,34 +116,6 @@ func (c *conn) readLoop() error {
 		}
 		if err != nil {
 			return err
-		}
-	}
-}
-
-// readable reads the socket, inside the poller, until a read comes back short, and acts on
-// every whole frame. It returns nil to wait for the socket's next bytes, or why reading ends.
-func (c *conn) readable(fd int) error {
-	for {
-		room := c.in.room()
-		n, err := rawRead(fd, room)
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			if len(c.in.b) == 0 {
-				c.in.release()
-			}
-			return nil
-		case err != nil:
-			return err
-		case n == 0:
-			return io.EOF
-		}
-		if err := c.took(n); err != nil {
-			return err
-		}
-		if n < len(room) {
-			return nil
 		}
 	}
 }

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"net"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/tickwire/tickwire/game"
@@ -162,49 +160,6 @@ func (c *conn) writeNow(s game.Snapshot) {
 	default:
 		c.writing = false
 		c.mu.Unlock()
-	}
-}
-
-// rawSocket is a plain TCP socket's descriptor, for writes that must not wait. writeNow writes
-// on it with a bare system call rather than through the runtime's poller (RawConn.Control): the
-// poller's reference count and write lock were, at a thousand sockets, a cache miss per
-// snapshot for protection that conn already gives. writing (under conn.mu) keeps writeNow and
-// the writer goroutine from ever writing at once, and direct (under conn.mu) keeps cleanup from
-// closing the descriptor while writeNow may still use it.
-type rawSocket struct {
-	conn syscall.RawConn // nil behind TLS
-	fd   int
-}
-
-// init takes nc's descriptor when nc is plain TCP; behind TLS it leaves conn nil.
-func (r *rawSocket) init(nc net.Conn) {
-	tc, ok := nc.(*net.TCPConn)
-	if !ok {
-		return
-	}
-	rc, err := tc.SyscallConn()
-	if err != nil {
-		return
-	}
-	if rc.Control(func(fd uintptr) { r.fd = int(fd) }) == nil {
-		r.conn = rc
-	}
-}
-
-// writeOnce writes out once on the non-blocking descriptor and returns how much the kernel
-// took: what it did not take at once (EAGAIN, n short) is left to the writer goroutine.
-func (r *rawSocket) writeOnce(out []byte) (int, error) {
-	for {
-		n, err := rawWrite(r.fd, out)
-		switch err {
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			return 0, nil
-		case nil:
-			return n, nil
-		}
-		return 0, err
 	}
 }
 
