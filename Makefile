@@ -10,7 +10,7 @@ NPM         ?= npm
 WEB         := clients/web
 WEBDEPS     := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: all build run test lint gotest webtest web bench fuzz soak loadtest clean
+.PHONY: all build run test lint gotest porttest cross webtest web bench fuzz soak loadtest clean
 
 all: build
 
@@ -22,7 +22,7 @@ run: web
 	$(MAKE) build
 	./$(BIN) serve
 
-test: lint gotest webtest
+test: lint gotest porttest cross webtest
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -32,6 +32,19 @@ lint:
 
 gotest:
 	$(GO) test -race -count=1 -timeout 10m ./...
+
+# porttest runs the socket tests on the portable path (rawsys_portable.go) that systems other
+# than Linux take: the tickwire_portable tag forces it here.
+PORTTESTS := TestEveryFrameOfTheContract|TestBadInputClosesWithItsCode|TestFramesAreReadHoweverTheyAreCut|TestProtocolViolationsClose|TestClientClosesGetTheirCodeBack|TestCloseFramesPassAnEmptyBudget|TestStalledClientHarmsNoOne|TestWriteDeadlineDropsABlockedSocket|TestFullSendQueueClosesPolicy|TestReauthCyclesKeepEverythingFlowing|TestExpiryCloses4001|TestGoldenFrames
+porttest:
+	$(GO) vet -tags tickwire_portable ./server
+	$(GO) test -race -count=1 -timeout 5m -tags tickwire_portable -run '^($(PORTTESTS))$$' ./server
+
+# cross checks that every package builds for Windows, macOS and 64-bit ARM Linux.
+cross:
+	GOOS=windows $(GO) build ./... && GOOS=windows $(GO) vet ./...
+	GOOS=darwin $(GO) build ./...
+	GOOS=linux GOARCH=arm64 $(GO) build ./...
 
 # web bundles the browser client into assets/web, where go:embed picks it up at the next build.
 web: $(WEBDEPS)
