@@ -1,41 +1,12 @@
 package server
 
 import (
-	"log/slog"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
-	"github.com/tickwire/tickwire/game"
-	"github.com/tickwire/tickwire/game/arena"
-	"github.com/tickwire/tickwire/store"
 )
-
-// newRegistry wires the lobbies: the games on offer (the arena, with its round length from
-// cfg), the engine's limits from cfg, and the database that keeps finished rounds.
-func newRegistry(cfg Config, db *store.DB, log *slog.Logger) *game.Registry {
-	return &game.Registry{
-		Games:    map[string]game.Factory{arena.Name: arena.New(arena.Rules{RoundLength: cfg.RoundLength})},
-		Default:  arena.Name,
-		TickRate: cfg.TickRate,
-		Limits: game.Limits{
-			Grace:                cfg.SeatGrace,
-			RoundPause:           cfg.RoundPause,
-			EmptyTimeout:         cfg.LobbyIdleTimeout,
-			MaxLobbies:           cfg.MaxLobbies,
-			MaxLobbiesPerAccount: cfg.MaxLobbiesPerAccount,
-			MaxLobbiesPerAddr:    cfg.MaxLobbiesPerAddr,
-			MaxSpectators:        cfg.MaxSpectators,
-			InputQueue:           cfg.InputQueue,
-			AutoStartPlayers:     cfg.QuickStartPlayers,
-			MaxCatchUp:           cfg.TickCatchUp,
-			MaxListed:            cfg.LobbyListMax,
-		},
-		Results: db,
-		Log:     log,
-	}
-}
 
 // lobbyJSON is one entry of GET /api/v1/lobbies, exactly the contract's fields.
 type lobbyJSON struct {

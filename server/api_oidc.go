@@ -28,17 +28,6 @@ type oidcRP struct {
 	budget *keyedBudget // starts, links and native logins per client address
 }
 
-func newOIDC(cfg Config, s *Server) *oidcRP {
-	rp := &oidcRP{byName: map[string]*oidc.Provider{}, budget: newKeyedBudget(limit{cfg.OIDCAddrBurst, cfg.OIDCAddrEvery}, cfg.LoginTrackedKeys),
-		acct: &oidc.Accounts{Store: s.db, Auth: s.auth, Now: s.now}}
-	for _, pc := range cfg.OIDC {
-		p := oidc.New(pc, oidc.Limits{Timeout: cfg.OIDCTimeout, Retry: cfg.OIDCRetry}, nil, s.now)
-		rp.order = append(rp.order, p)
-		rp.byName[pc.Name] = p
-	}
-	return rp
-}
-
 // warm fetches every provider's discovery document in the background; one that is down is
 // asked again on first use.
 func (rp *oidcRP) warm(ctx context.Context, s *Server) {

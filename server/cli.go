@@ -6,13 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
-	"time"
-
-	"github.com/tickwire/tickwire/auth"
-	"github.com/tickwire/tickwire/store"
 )
 
 // Version is the binary's version, set at build time with -ldflags "-X ...server.Version=...".
@@ -134,32 +128,4 @@ func dataFlags(env Env, name string, args []string, more func(*flag.FlagSet)) (s
 		dir = "./data"
 	}
 	return dir, fs.Args(), nil
-}
-
-// offline opens the auth service on a data folder without serving. A running server on the same
-// folder picks up the bans and revocations made this way every --sync-interval (sync.go).
-func offline(ctx context.Context, data string) (*auth.Service, *store.DB, error) {
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("data folder: %w", err)
-	}
-	db, err := store.Open(ctx, data)
-	if err != nil {
-		return nil, nil, err
-	}
-	keys, err := auth.OpenKeySet(filepath.Join(data, "keys"))
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	// Nothing is signed offline. The access lifetime sets how long the sessions ended here stay
-	// revoked, and the server that issued their tokens may run with any --access-ttl: assume
-	// the default refresh lifetime, longer than any access token sensibly lives.
-	long := DefaultConfig().RefreshTTL
-	svc := &auth.Service{Store: db, Tokens: &auth.Tokens{Keys: keys, AccessTTL: long, RefreshTTL: long, Now: time.Now},
-		Hasher: auth.NewHasher(auth.DefaultParams, auth.HashLimits{Concurrency: 1}), Now: time.Now}
-	if err := svc.Load(ctx); err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	return svc, db, nil
 }

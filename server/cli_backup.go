@@ -9,6 +9,7 @@ import (
 	"github.com/tickwire/tickwire/store"
 )
 
+// runBackup is `tickwire backup FILE`: an online copy of the database, safe while a server runs.
 func runBackup(ctx context.Context, env Env, args []string) error {
 	data, rest, err := dataFlags(env, "backup", args, nil)
 	if err != nil {
@@ -28,7 +29,7 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	f.Close()
-	db, err := store.Open(ctx, data)
+	db, err := openStore(ctx, data)
 	if err != nil {
 		os.Remove(rest[0])
 		return err

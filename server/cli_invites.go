@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"time"
-
-	"github.com/tickwire/tickwire/store"
 )
 
 // runInvites is `tickwire invites create|list|revoke`, on the data folder. The server reads
@@ -50,7 +48,7 @@ func runInvites(ctx context.Context, env Env, args []string) error {
 			return &FlagError{"invalid value for --note: at most 200 bytes"}
 		}
 	}
-	db, err := store.Open(ctx, data)
+	db, err := openStore(ctx, data)
 	if err != nil {
 		return err
 	}

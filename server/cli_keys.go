@@ -2,12 +2,11 @@ package server
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
-
-	"github.com/tickwire/tickwire/auth"
 )
 
+// runKeys is `tickwire keys rotate`: it adds a new signing key to the data folder; the older
+// keys keep verifying.
 func runKeys(env Env, args []string) error {
 	if len(args) == 0 || args[0] != "rotate" {
 		return &FlagError{"keys needs rotate"}
@@ -19,7 +18,7 @@ func runKeys(env Env, args []string) error {
 	if len(rest) != 0 {
 		return &FlagError{"keys rotate takes no arguments"}
 	}
-	ks, err := auth.OpenKeySet(filepath.Join(data, "keys"))
+	ks, err := openKeys(data, time.Now)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 )
 
+// newLogger is the server's logger: text or JSON (--log-format) at --log-level, to w.
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
@@ -21,6 +22,8 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // serveGCPercent is the garbage collector's target for a serving process (see runServe).
 const serveGCPercent = 25
 
+// runServe is `tickwire serve`: it opens and serves until ctx ends, and returns once the
+// server has shut down.
 func runServe(ctx context.Context, env Env, args []string) error {
 	cfg, rest, err := ParseConfig("tickwire serve", args, env.Getenv, env.Stdout)
 	if err != nil {

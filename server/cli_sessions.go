@@ -6,6 +6,7 @@ import (
 	"time"
 )
 
+// runSessions is `tickwire sessions revoke NAME`: it ends every live session of an account.
 func runSessions(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || args[0] != "revoke" {
 		return &FlagError{"sessions needs revoke NAME"}
@@ -17,11 +18,12 @@ func runSessions(ctx context.Context, env Env, args []string) error {
 	if len(rest) != 1 {
 		return &FlagError{"sessions revoke takes one NAME"}
 	}
-	svc, db, err := offline(ctx, data)
+	p, err := offline(ctx, data)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer p.db.Close()
+	svc, db := p.auth, p.db
 	a, _, err := db.AccountByName(ctx, rest[0])
 	if err != nil {
 		return err

@@ -13,6 +13,8 @@ import (
 	"github.com/tickwire/tickwire/auth"
 )
 
+// runUser is `tickwire user add|ban|unban|list|scopes`, on the data folder through the auth
+// service, so that a ban ends the account's sessions as the admin route does.
 func runUser(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return &FlagError{"user needs add, ban, unban, list or scopes"}
@@ -43,11 +45,12 @@ func runUser(ctx context.Context, env Env, args []string) error {
 	case len(rest) != 1:
 		return &FlagError{fmt.Sprintf("user %s takes one NAME", sub)}
 	}
-	svc, db, err := offline(ctx, data)
+	p, err := offline(ctx, data)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer p.db.Close()
+	svc, db := p.auth, p.db
 	switch sub {
 	case "add":
 		line, err := bufio.NewReader(io.LimitReader(env.Stdin, 4096)).ReadString('\n')

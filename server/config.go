@@ -66,7 +66,7 @@ type Config struct {
 	LoginAcctEvery   time.Duration // one more failed login per username every this long
 	LoginTrackedKeys int           // addresses, usernames and known pairs the throttle holds
 
-	// Sign-up budgets per client address (server/signup.go).
+	// Sign-up budgets per client address (server/api_signup.go).
 	RegisterAddrBurst int           // registrations a client address may make at once
 	RegisterAddrEvery time.Duration // one more registration per address every this long
 	GuestAddrBurst    int           // guest accounts a client address may make at once
@@ -112,7 +112,7 @@ type Config struct {
 
 	PprofAddr string // where runtime profiles are served; empty: nowhere
 
-	// OpenID Connect sign-in (server/oidc.go, auth/oidc).
+	// OpenID Connect sign-in (server/api_oidc.go, auth/oidc).
 	PublicURL      string        // the server's base URL as browsers see it; empty: from each request
 	OIDC           []oidc.Config // the [[oidc]] tables of the --config file
 	OIDCTimeout    time.Duration // bound on every call to a provider

@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -68,54 +66,32 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
-	}
-	db, err := store.Open(ctx, cfg.Data)
+	s := &Server{cfg: cfg, log: log, now: now, served: make(chan error, 1), shutdownDone: make(chan struct{})}
+	// The data-folder sync picks up what commands change from before anything is read.
+	start := now()
+	p, err := openParts(ctx, cfg, now, s.onSessionEnded)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := auth.OpenKeySet(filepath.Join(cfg.Data, "keys"))
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	keys.Now = now
+	s.db, s.auth = p.db, p.auth
 	// The accounts disabled at start, from which the data-folder sync tells later changes.
-	disabled, err := db.DisabledAccounts(ctx)
+	disabled, err := p.db.DisabledAccounts(ctx)
 	if err != nil {
-		db.Close()
+		p.db.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, db: db, now: now, served: make(chan error, 1), shutdownDone: make(chan struct{})}
-	s.sync = newDataSync(now(), disabled)
+	s.sync = newDataSync(start, disabled)
 	s.conns = newConnSet()
 	s.metrics = newMetrics(s)
-	s.auth = &auth.Service{
-		Store:       db,
-		Tokens:      &auth.Tokens{Keys: keys, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Now: now},
-		Hasher:      auth.NewHasher(auth.DefaultParams, auth.HashLimits{Concurrency: cfg.HashConcurrency, Queue: cfg.HashQueue, Wait: cfg.HashWait}),
-		OnEnded:     s.onSessionEnded,
-		GuestScopes: cfg.GuestScopes,
-		Now:         now,
-
-		SessionMaxAge:   cfg.SessionMaxAge,
-		RefreshGrace:    cfg.RefreshGrace,
-		RefreshGraceMax: cfg.RefreshGraceMax,
-	}
-	if err := s.auth.Load(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
 	s.throttle = newLoginThrottle(cfg)
 	s.registers = newKeyedBudget(limit{cfg.RegisterAddrBurst, cfg.RegisterAddrEvery}, cfg.LoginTrackedKeys)
 	s.guests = newKeyedBudget(limit{cfg.GuestAddrBurst, cfg.GuestAddrEvery}, cfg.LoginTrackedKeys)
-	db.SetPublicReads(cfg.PublicReads)
+	s.db.SetPublicReads(cfg.PublicReads)
 	s.public = newPublicReads(cfg.PublicReads, cfg.PublicReadWait)
 	s.lobbyAddr = newKeyedBudget(limit{cfg.LobbyAddrBurst, cfg.LobbyAddrEvery}, cfg.LoginTrackedKeys)
 	s.codeFails = newKeyedBudget(limit{cfg.CodeFailBurst, cfg.CodeFailEvery}, cfg.LoginTrackedKeys)
-	s.oidc = newOIDC(cfg, s)
-	s.lobbies = newRegistry(cfg, db, log)
+	s.oidc = newOIDC(cfg, p, now)
+	s.lobbies = newRegistry(cfg, s.db, log)
 	s.lobbies.OnTick = s.metrics.observeTick
 	s.upgrader = newUpgrader()
 	s.echo = s.routes()
