@@ -3,6 +3,8 @@ package game
 import (
 	"context"
 	"time"
+
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // Run ticks the lobby until ctx ends or the lobby closes.
@@ -191,7 +193,7 @@ func (l *Lobby) startRound(now time.Time) {
 func (l *Lobby) finishRound(now time.Time) {
 	scores := l.game.Scores()
 	l.setState(StateFinished, now)
-	l.broadcast(Event{Kind: EventRoundOver, Lobby: l.id, Scores: scores})
+	l.broadcast(Event{Kind: wire.EventRoundOver, Lobby: l.id, Scores: scores})
 	if l.record != nil && len(scores) > 0 {
 		l.record(Match{LobbyID: l.id, Game: l.gameName, Started: l.roundStart, Ended: now, Scores: scores})
 	}
@@ -200,7 +202,7 @@ func (l *Lobby) finishRound(now time.Time) {
 func (l *Lobby) setState(s State, now time.Time) {
 	l.state = s
 	l.stateAt = now
-	l.broadcast(Event{Kind: EventState, Lobby: l.id, State: s})
+	l.broadcast(Event{Kind: wire.EventState, Lobby: l.id, State: s})
 	l.publish()
 }
 
@@ -266,7 +268,7 @@ func (l *Lobby) info() Info {
 
 func (l *Lobby) close() {
 	l.state = StateClosed
-	l.broadcast(Event{Kind: EventClosed, Lobby: l.id})
+	l.broadcast(Event{Kind: wire.EventLobbyClosed, Lobby: l.id})
 	for _, s := range l.seats {
 		l.setMember(s, nil)
 	}

@@ -46,20 +46,9 @@ type Snapshot struct {
 	Fields int
 }
 
-// Event kinds.
-const (
-	EventPlayerJoined       = "player_joined"
-	EventPlayerLeft         = "player_left"
-	EventPlayerDisconnected = "player_disconnected"
-	EventPlayerReconnected  = "player_reconnected"
-	EventState              = "state"
-	EventKicked             = "kicked"
-	EventHost               = "host_changed" // Player is the new host
-	EventRoundOver          = "round_over"
-	EventClosed             = "lobby_closed"
-)
-
-// Event is something that happened in a lobby.
+// Event is something that happened in a lobby. Kind is one of server/wire's Event* kinds, the
+// protocol's own names, so that the server hands it on as it is (server/frames.go eventFrame is
+// the one place an Event becomes a frame); the other fields are set as the kind needs.
 type Event struct {
 	Kind   string
 	Lobby  string

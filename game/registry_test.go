@@ -10,6 +10,7 @@ import (
 
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/game/gametest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 func TestQuickJoinFillsOneLobbyThatRunsItsOwnRounds(t *testing.T) {
@@ -68,7 +69,7 @@ func TestQuickJoinFillsOneLobbyThatRunsItsOwnRounds(t *testing.T) {
 	t.Run("the members hear the scores", func(t *testing.T) {
 		var over *game.Event
 		for _, ev := range bob.Events() {
-			if ev.Kind == game.EventRoundOver {
+			if ev.Kind == wire.EventRoundOver {
 				over = &ev
 			}
 		}

@@ -1,6 +1,10 @@
 package game
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/tickwire/tickwire/server/wire"
+)
 
 // join seats m, or gives m back the seat its account holds. Runs on the loop goroutine.
 func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
@@ -23,9 +27,9 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 		info := l.info()
 		m.Joined(s.Seat, info)
 		if old != nil && old != m {
-			old.Event(Event{Kind: EventKicked, Lobby: l.id, Reason: "replaced by a newer connection"})
+			old.Event(Event{Kind: wire.EventKicked, Lobby: l.id, Reason: "replaced by a newer connection"})
 		}
-		l.broadcastExcept(m, Event{Kind: EventPlayerReconnected, Lobby: l.id, Player: s.public()})
+		l.broadcastExcept(m, Event{Kind: wire.EventPlayerReconnected, Lobby: l.id, Player: s.public()})
 		return s.Seat, info, nil
 	}
 	if l.awaitFirst != "" {
@@ -70,7 +74,7 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 	l.publish()
 	info := l.info()
 	m.Joined(s.Seat, info)
-	l.broadcastExcept(m, Event{Kind: EventPlayerJoined, Lobby: l.id, Player: s.public()})
+	l.broadcastExcept(m, Event{Kind: wire.EventPlayerJoined, Lobby: l.id, Player: s.public()})
 	return s.Seat, info, nil
 }
 
@@ -124,7 +128,7 @@ func (l *Lobby) disconnect(m Member) {
 	l.setMember(s, nil)
 	s.Connected = false
 	s.leftAt = l.clock.Now()
-	l.broadcast(Event{Kind: EventPlayerDisconnected, Lobby: l.id, Player: s.public()})
+	l.broadcast(Event{Kind: wire.EventPlayerDisconnected, Lobby: l.id, Player: s.public()})
 	l.publish()
 }
 
@@ -140,14 +144,14 @@ func (l *Lobby) removeSeat(s *seat, reason string) {
 	if !s.Spectator {
 		l.game.Leave(s.ID)
 	}
-	l.broadcast(Event{Kind: EventPlayerLeft, Lobby: l.id, Player: s.public(), Reason: reason})
+	l.broadcast(Event{Kind: wire.EventPlayerLeft, Lobby: l.id, Player: s.public(), Reason: reason})
 	if s.Host {
 		// The host's place passes to the longest-seated connected player.
 		s.Host = false
 		for _, o := range l.seats {
 			if !o.Spectator && o.member != nil {
 				o.Host = true
-				l.broadcast(Event{Kind: EventHost, Lobby: l.id, Player: o.public()})
+				l.broadcast(Event{Kind: wire.EventHostChanged, Lobby: l.id, Player: o.public()})
 				break
 			}
 		}
@@ -191,7 +195,7 @@ func (l *Lobby) kick(m Member, id PlayerID) error {
 		l.kickedAddr = append(l.kickedAddr, a)
 	}
 	if o.member != nil {
-		o.member.Event(Event{Kind: EventKicked, Lobby: l.id, Reason: "kicked by the host"})
+		o.member.Event(Event{Kind: wire.EventKicked, Lobby: l.id, Reason: "kicked by the host"})
 	}
 	l.removeSeat(o, "kicked")
 	return nil

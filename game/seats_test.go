@@ -8,6 +8,7 @@ import (
 
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/game/gametest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 func TestJoinAndLeave(t *testing.T) {
@@ -26,10 +27,10 @@ func TestJoinAndLeave(t *testing.T) {
 		if b.ID != 2 || b.Host {
 			t.Errorf("bob's seat = %+v", b)
 		}
-		if !hasEvent(alice, game.EventPlayerJoined, b.ID, "") {
+		if !hasEvent(alice, wire.EventPlayerJoined, b.ID, "") {
 			t.Errorf("alice's events: %v", alice.EventKinds())
 		}
-		if hasEvent(bob, game.EventPlayerJoined, 0, "") {
+		if hasEvent(bob, wire.EventPlayerJoined, 0, "") {
 			t.Error("bob heard of his own join")
 		}
 		if i := info(t, l); i.Players != 2 || len(i.Seats) != 2 || i.Name != "den" || i.State != game.StateWaiting {
@@ -50,7 +51,7 @@ func TestJoinAndLeave(t *testing.T) {
 			t.Fatal(err)
 		}
 		calls := bob.Calls()
-		if !hasEvent(alice, game.EventPlayerLeft, b.ID, "left") {
+		if !hasEvent(alice, wire.EventPlayerLeft, b.ID, "left") {
 			t.Errorf("alice's events: %v", alice.EventKinds())
 		}
 		if got := g.snapshot().left; !slices.Equal(got, []game.PlayerID{b.ID}) {
@@ -131,7 +132,7 @@ func TestRejoinWithinTheGracePeriodKeepsTheSeat(t *testing.T) {
 	if i.Players != 2 || i.Seats[1].Connected {
 		t.Fatalf("after the drop: %+v", i)
 	}
-	if !hasEvent(alice, game.EventPlayerDisconnected, b.ID, "") {
+	if !hasEvent(alice, wire.EventPlayerDisconnected, b.ID, "") {
 		t.Errorf("alice's events: %v", alice.EventKinds())
 	}
 	calls := bob.Calls()
@@ -144,7 +145,7 @@ func TestRejoinWithinTheGracePeriodKeepsTheSeat(t *testing.T) {
 	if b2.ID != b.ID || b2.Spectator || !b2.Connected {
 		t.Fatalf("rejoined seat = %+v, want seat %d back", b2, b.ID)
 	}
-	if !hasEvent(alice, game.EventPlayerReconnected, b.ID, "") {
+	if !hasEvent(alice, wire.EventPlayerReconnected, b.ID, "") {
 		t.Errorf("alice's events: %v", alice.EventKinds())
 	}
 	if gs := g.snapshot(); gs.joins != 2 || len(gs.left) != 0 {
@@ -173,7 +174,7 @@ func TestRejoinAfterTheGracePeriodTakesANewSeat(t *testing.T) {
 	l.Disconnect(bob)
 	info(t, l)                 // Disconnect does not wait; this does
 	e.clk.Advance(time.Second) // a stall as long as the grace: the next tick expires the seat
-	if !hasEvent(alice, game.EventPlayerLeft, b.ID, "timeout") {
+	if !hasEvent(alice, wire.EventPlayerLeft, b.ID, "timeout") {
 		t.Fatalf("alice's events: %v", alice.EventKinds())
 	}
 	if got := g.snapshot().left; !slices.Equal(got, []game.PlayerID{b.ID}) {
@@ -196,7 +197,7 @@ func TestANewerConnectionReplacesTheOlder(t *testing.T) {
 	if first, _ := alice.Seat(); s.ID != first.ID || !s.Host {
 		t.Errorf("seat = %+v", s)
 	}
-	if !hasEvent(alice, game.EventKicked, 0, "replaced by a newer connection") {
+	if !hasEvent(alice, wire.EventKicked, 0, "replaced by a newer connection") {
 		t.Errorf("the old connection's events: %v", alice.EventKinds())
 	}
 	if l.Holds(alice) || !l.Holds(alice2) {
@@ -225,7 +226,7 @@ func TestHostStartsAndKicks(t *testing.T) {
 		if i := info(t, l); i.State != game.StateRunning || g.snapshot().rounds != 1 {
 			t.Errorf("state %s, rounds %d", i.State, g.snapshot().rounds)
 		}
-		if !slices.Contains(bob.EventKinds(), game.EventState) {
+		if !slices.Contains(bob.EventKinds(), wire.EventState) {
 			t.Errorf("bob's events: %v", bob.EventKinds())
 		}
 		wantCode(t, l.Start(ctx, alice), game.CodeInvalidRequest)
@@ -240,10 +241,10 @@ func TestHostStartsAndKicks(t *testing.T) {
 		if err := l.Kick(ctx, alice, b.ID); err != nil {
 			t.Fatal(err)
 		}
-		if !hasEvent(bob, game.EventKicked, 0, "kicked by the host") {
+		if !hasEvent(bob, wire.EventKicked, 0, "kicked by the host") {
 			t.Errorf("bob's events: %v", bob.EventKinds())
 		}
-		if !hasEvent(carol, game.EventPlayerLeft, b.ID, "kicked") {
+		if !hasEvent(carol, wire.EventPlayerLeft, b.ID, "kicked") {
 			t.Errorf("carol's events: %v", carol.EventKinds())
 		}
 		if l.Holds(bob) || l.Input(&b, bob, game.Input{Seq: 1}) {
@@ -267,7 +268,7 @@ func TestHostStartsAndKicks(t *testing.T) {
 		if len(i.Seats) != 2 || !i.Seats[0].Host || i.Seats[0].ID != c.ID || i.Seats[1].Host {
 			t.Errorf("seats = %+v", i.Seats)
 		}
-		if !hasEvent(carol, game.EventHost, c.ID, "") {
+		if !hasEvent(carol, wire.EventHostChanged, c.ID, "") {
 			t.Errorf("carol was not told she is host: %v", carol.EventKinds())
 		}
 		if err := l.Kick(ctx, carol, d.ID); err != nil {
@@ -338,7 +339,7 @@ func TestEmptyLobbyClosesAfterTheTimeout(t *testing.T) {
 		default:
 			t.Fatal("a lobby with no one connected stayed open")
 		}
-		if kinds := alice.EventKinds(); slices.Contains(kinds, game.EventClosed) {
+		if kinds := alice.EventKinds(); slices.Contains(kinds, wire.EventLobbyClosed) {
 			t.Error("a dropped member heard the close")
 		}
 	})
@@ -366,7 +367,7 @@ func TestEmptyLobbyClosesAfterTheTimeout(t *testing.T) {
 		l, _ := e.create(game.CreateOptions{}, alice)
 		e.reg.Close()
 		<-l.Done()
-		if !slices.Contains(alice.EventKinds(), game.EventClosed) || l.Holds(alice) {
+		if !slices.Contains(alice.EventKinds(), wire.EventLobbyClosed) || l.Holds(alice) {
 			t.Errorf("alice's events: %v", alice.EventKinds())
 		}
 	})

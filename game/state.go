@@ -1,8 +1,7 @@
 package game
 
 import (
-	"math"
-
+	"github.com/tickwire/tickwire/server/wire"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -36,71 +35,31 @@ func NewStateWriter() *StateWriter {
 // Field starts the entry named key and returns the encoder for its value.
 func (w *StateWriter) Field(key string) *msgpack.Encoder {
 	w.fields++
-	_ = w.enc.EncodeString(key)
+	w.b = wire.AppendString(w.b, key)
 	return w.enc
 }
 
 // Key starts the entry named key; its value follows through ArrayLen, Uint, Int and Float32.
 func (w *StateWriter) Key(key string) {
 	w.fields++
-	_ = w.enc.EncodeString(key)
+	w.b = wire.AppendString(w.b, key)
 }
 
-// The appending methods below are written here rather than taken from server/wire, whose
-// functions encode the same way: the engine does not import the server's packages, and a game
-// imports nothing of ours but the engine.
+// The appending methods write through server/wire's appender, the protocol's one msgpack
+// writer, so that what a game writes here and what the server writes around it are encoded
+// alike.
 
 // ArrayLen starts an array of n values.
-func (w *StateWriter) ArrayLen(n int) {
-	switch {
-	case n < 16:
-		w.b = append(w.b, 0x90|byte(n))
-	case n <= math.MaxUint16:
-		w.b = append(w.b, 0xdc, byte(n>>8), byte(n))
-	default:
-		w.b = append(w.b, 0xdd, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-}
+func (w *StateWriter) ArrayLen(n int) { w.b = wire.AppendArrayHeader(w.b, n) }
 
 // Uint writes an unsigned integer in its shortest form.
-func (w *StateWriter) Uint(v uint64) {
-	switch {
-	case v < 128:
-		w.b = append(w.b, byte(v))
-	case v <= math.MaxUint8:
-		w.b = append(w.b, 0xcc, byte(v))
-	case v <= math.MaxUint16:
-		w.b = append(w.b, 0xcd, byte(v>>8), byte(v))
-	case v <= math.MaxUint32:
-		w.b = append(w.b, 0xce, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-	default:
-		w.b = append(w.b, 0xcf, byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32), byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-	}
-}
+func (w *StateWriter) Uint(v uint64) { w.b = wire.AppendUint(w.b, v) }
 
 // Int writes a signed integer in its shortest form (a non-negative one as Uint does).
-func (w *StateWriter) Int(v int64) {
-	switch {
-	case v >= 0:
-		w.Uint(uint64(v))
-	case v >= -32:
-		w.b = append(w.b, byte(v))
-	case v >= math.MinInt8:
-		w.b = append(w.b, 0xd0, byte(v))
-	case v >= math.MinInt16:
-		w.b = append(w.b, 0xd1, byte(v>>8), byte(v))
-	case v >= math.MinInt32:
-		w.b = append(w.b, 0xd2, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-	default:
-		w.b = append(w.b, 0xd3, byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32), byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-	}
-}
+func (w *StateWriter) Int(v int64) { w.b = wire.AppendInt(w.b, v) }
 
 // Float32 writes a 32-bit float.
-func (w *StateWriter) Float32(f float32) {
-	v := math.Float32bits(f)
-	w.b = append(w.b, 0xca, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-}
+func (w *StateWriter) Float32(f float32) { w.b = wire.AppendFloat32(w.b, f) }
 
 // Reset empties the writer.
 func (w *StateWriter) Reset() {

@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/binary"
 	"unicode/utf8"
+
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // The client's half of RFC 6455 framing, read by hand. Gorilla performs the upgrade; after it,
@@ -27,10 +29,10 @@ const (
 
 // Close codes of the WebSocket protocol itself, which a client's own misbehaviour earns.
 const (
-	CloseNormal          = 1000
-	CloseProtocolError   = 1002
-	CloseNoStatus        = 1005
-	CloseInvalidPayload  = 1007
+	CloseNormal          = wire.CloseNormal
+	CloseProtocolError   = wire.CloseProtocolError
+	CloseNoStatus        = wire.CloseNoStatus
+	CloseInvalidPayload  = wire.CloseInvalidPayload
 	maxControlPayload    = 125
 	maxFrameHeader       = 14 // 2 + 8 bytes of length + 4 of mask
 	maxCloseReasonLength = maxControlPayload - 2

@@ -88,9 +88,9 @@ var (
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrRevoked:
-		return e.Code == "token_revoked" || e.Code == "account_disabled"
+		return e.Code == wire.CodeTokenRevoked || e.Code == wire.CodeAccountDisabled
 	case ErrExpired:
-		return e.Code == "token_expired"
+		return e.Code == wire.CodeTokenExpired
 	}
 	return false
 }
@@ -102,7 +102,7 @@ func retryable(err error) bool {
 	var ce *CloseError
 	if errors.As(err, &ce) {
 		switch ce.Code {
-		case wire.CloseGoingAway, wire.CloseTokenExpired, 1006, wire.CloseInternalServer, 1012, 1013, 1014:
+		case wire.CloseGoingAway, wire.CloseTokenExpired, wire.CloseAbnormal, wire.CloseInternalServer, 1012, 1013, 1014:
 			return true
 		}
 		return false

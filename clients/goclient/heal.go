@@ -70,7 +70,7 @@ func terminal(err error) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 &&
 		ae.Status != http.StatusTooManyRequests && ae.Status != http.StatusRequestTimeout &&
-		ae.Code != "token_expired"
+		ae.Code != wire.CodeTokenExpired
 }
 
 // jitter returns a wait in [d/2, d): spread so that many clients dropped at once (a server

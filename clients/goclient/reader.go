@@ -134,7 +134,7 @@ func (c *Conn) dispatch(frame []byte, now time.Time) {
 		if wire.DecodePayload(env.D, &e) != nil {
 			return
 		}
-		if e.Kind == wire.EventKicked || e.Kind == "lobby_closed" {
+		if e.Kind == wire.EventKicked || e.Kind == wire.EventLobbyClosed {
 			c.setLobby("", 0)
 		}
 		c.event(e)

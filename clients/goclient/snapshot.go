@@ -76,23 +76,26 @@ func (r *RawSnapshot) Decode() (Snapshot, error) {
 
 // Player finds the arena player with id without decoding the rest of the snapshot.
 func (r *RawSnapshot) Player(id uint32) (Player, bool) {
-	s := scanner{b: r.D}
-	for n := s.mapLen(); n > 0 && s.err == nil; n-- {
-		if string(s.str()) != "players" {
-			s.skip()
+	s := wire.NewReader(r.D)
+	for n := s.MapLen(); n > 0 && s.Err() == nil; n-- {
+		if string(s.Str()) != "players" {
+			s.Skip()
 			continue
 		}
-		for m := s.arrayLen(); m > 0 && s.err == nil; m-- {
-			start := s.off
-			if k := s.arrayLen(); k < 6 || uint32(s.uint()) != id {
-				s.off = start
-				s.skip()
-				continue
+		for m := s.ArrayLen(); m > 0 && s.Err() == nil; m-- {
+			k := s.ArrayLen()
+			if k >= 6 && uint32(s.Uint()) == id {
+				p := Player{ID: id}
+				p.X, p.Y, p.VX, p.VY = s.Float32(), s.Float32(), s.Float32(), s.Float32()
+				p.Score = int(s.Int())
+				return p, s.Err() == nil
 			}
-			p := Player{ID: id}
-			p.X, p.Y, p.VX, p.VY = s.float(), s.float(), s.float(), s.float()
-			p.Score = int(s.int())
-			return p, s.err == nil
+			if k >= 6 {
+				k-- // the id, read
+			}
+			for ; k > 0 && s.Err() == nil; k-- {
+				s.Skip()
+			}
 		}
 		return Player{}, false
 	}

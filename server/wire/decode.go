@@ -2,7 +2,6 @@ package wire
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -29,39 +28,38 @@ func Decode(frame []byte, l Limits) (Envelope, error) {
 	if err := Validate(frame, l); err != nil {
 		return env, err
 	}
-	r := reader{b: frame}
-	n, ok := r.mapLen()
-	if !ok {
+	r := NewReader(frame)
+	n := r.MapLen()
+	if r.err != nil {
 		return env, ErrNotEnvelope
 	}
 	for ; n > 0; n-- {
-		key := r.str()
+		key := r.Str()
 		switch string(key) {
 		case "t":
-			t, ok := r.strOK()
-			if !ok {
+			t := r.Str()
+			if r.err != nil {
 				return env, ErrNotEnvelope
 			}
 			env.T = internType(t)
 		case "id":
-			id, ok := r.uint()
-			if !ok {
+			id := r.Uint()
+			if r.err != nil {
 				return env, fmt.Errorf("%w: id is not an unsigned integer", ErrNotEnvelope)
 			}
 			env.ID = id
 		case "d":
-			start := r.off
-			if r.b[start] == 0xc0 {
-				r.off++
+			if r.Nil() {
 				continue
 			}
-			if !isMap(r.b[start]) {
+			if !isMap(r.Peek()) {
 				return env, fmt.Errorf("%w: d is not a map", ErrNotEnvelope)
 			}
-			r.skip()
-			env.D = msgpack.RawMessage(frame[start:r.off:r.off])
+			start := r.Offset()
+			r.Skip()
+			env.D = msgpack.RawMessage(r.Since(start))
 		default: // unknown keys are ignored, for protocol extensions
-			r.skip()
+			r.Skip()
 		}
 	}
 	if env.T == "" {
@@ -188,30 +186,30 @@ func DecodeValidInput(d []byte, in *Input) error {
 
 // decodeInput reads a validated input payload.
 func decodeInput(d []byte, in *Input) error {
-	r := reader{b: d}
-	if r.nil() {
+	r := NewReader(d)
+	if r.Nil() {
 		return nil
 	}
-	n, ok := r.mapLen()
-	if !ok {
+	n := r.MapLen()
+	if r.err != nil {
 		return fmt.Errorf("%w: input is not a map", ErrPayload)
 	}
 	for ; n > 0; n-- {
-		key := r.str()
-		if r.nil() {
+		key := r.Str()
+		if r.Nil() {
 			in.zero(key)
 			continue
 		}
 		switch string(key) {
 		case "seq":
-			v, ok := r.uint()
-			if !ok || v > math.MaxUint32 {
+			v := r.Uint()
+			if r.err != nil || v > math.MaxUint32 {
 				return fmt.Errorf("%w: seq must be an unsigned integer below 2^32", ErrPayload)
 			}
 			in.Seq = uint32(v)
 		case "dx", "dy":
-			f, ok := r.float32()
-			if !ok {
+			f := r.Float32()
+			if r.err != nil {
 				return fmt.Errorf("%w: %s must be a number", ErrPayload, key)
 			}
 			if key[1] == 'x' {
@@ -220,13 +218,13 @@ func decodeInput(d []byte, in *Input) error {
 				in.DY = f
 			}
 		case "b":
-			v, ok := r.uint()
-			if !ok || v > math.MaxUint32 {
+			v := r.Uint()
+			if r.err != nil || v > math.MaxUint32 {
 				return fmt.Errorf("%w: b must be an unsigned integer below 2^32", ErrPayload)
 			}
 			in.Buttons = uint32(v)
 		default:
-			r.skip()
+			r.Skip()
 		}
 	}
 	return nil
@@ -246,155 +244,6 @@ func (in *Input) zero(key []byte) {
 	}
 }
 
-func isMap(c byte) bool { return (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf }
-
-// reader reads values from msgpack that Validate has accepted, so lengths are known to fit and
-// map keys to be strings; the methods only check types.
-type reader struct {
-	b   []byte
-	off int
-}
-
-func (r *reader) nil() bool {
-	if r.b[r.off] == 0xc0 {
-		r.off++
-		return true
-	}
-	return false
-}
-
-// skip steps over one value.
-func (r *reader) skip() {
-	v := validator{b: r.b, off: r.off, elems: math.MaxInt}
-	_ = v.value(math.MaxInt)
-	r.off = v.off
-}
-
-func (r *reader) mapLen() (int, bool) {
-	c := r.b[r.off]
-	switch {
-	case c >= 0x80 && c <= 0x8f:
-		r.off++
-		return int(c & 0x0f), true
-	case c == 0xde:
-		n := int(binary.BigEndian.Uint16(r.b[r.off+1:]))
-		r.off += 3
-		return n, true
-	case c == 0xdf:
-		n := int(binary.BigEndian.Uint32(r.b[r.off+1:]))
-		r.off += 5
-		return n, true
-	}
-	return 0, false
-}
-
-// strOK reads a str, or reports false (and skips the value) for any other type.
-func (r *reader) strOK() ([]byte, bool) {
-	c := r.b[r.off]
-	var n, h int
-	switch {
-	case c >= 0xa0 && c <= 0xbf:
-		n, h = int(c&0x1f), 1
-	case c == 0xd9:
-		n, h = int(r.b[r.off+1]), 2
-	case c == 0xda:
-		n, h = int(binary.BigEndian.Uint16(r.b[r.off+1:])), 3
-	case c == 0xdb:
-		n, h = int(binary.BigEndian.Uint32(r.b[r.off+1:])), 5
-	default:
-		r.skip()
-		return nil, false
-	}
-	s := r.b[r.off+h : r.off+h+n]
-	r.off += h + n
-	return s, true
-}
-
-// str reads a map key, which Validate has checked is a str.
-func (r *reader) str() []byte {
-	s, _ := r.strOK()
-	return s
-}
-
-// uint reads a non-negative integer of any width, or reports false (and skips the value).
-func (r *reader) uint() (uint64, bool) {
-	i, u, isInt, ok := r.integer()
-	if !ok || isInt && i < 0 {
-		return 0, false
-	}
-	if isInt {
-		return uint64(i), true
-	}
-	return u, true
-}
-
-// float32 reads any integer or float as a float32, rounding once, or reports false (and skips
-// the value).
-func (r *reader) float32() (float32, bool) {
-	c := r.b[r.off]
-	switch c {
-	case 0xca:
-		f := math.Float32frombits(binary.BigEndian.Uint32(r.b[r.off+1:]))
-		r.off += 5
-		return f, true
-	case 0xcb:
-		f := math.Float64frombits(binary.BigEndian.Uint64(r.b[r.off+1:]))
-		r.off += 9
-		return float32(f), true
-	}
-	i, u, isInt, ok := r.integer()
-	switch {
-	case !ok:
-		return 0, false
-	case isInt:
-		return float32(i), true
-	}
-	return float32(u), true
-}
-
-// integer reads an integer: signed in i when isInt, else unsigned in u. Any other type is
-// skipped and reported as not ok.
-func (r *reader) integer() (i int64, u uint64, isInt, ok bool) {
-	b := r.b[r.off:]
-	c := b[0]
-	switch {
-	case c <= 0x7f:
-		r.off++
-		return 0, uint64(c), false, true
-	case c >= 0xe0:
-		r.off++
-		return int64(int8(c)), 0, true, true
-	}
-	switch c {
-	case 0xcc:
-		r.off += 2
-		return 0, uint64(b[1]), false, true
-	case 0xcd:
-		r.off += 3
-		return 0, uint64(binary.BigEndian.Uint16(b[1:])), false, true
-	case 0xce:
-		r.off += 5
-		return 0, uint64(binary.BigEndian.Uint32(b[1:])), false, true
-	case 0xcf:
-		r.off += 9
-		return 0, binary.BigEndian.Uint64(b[1:]), false, true
-	case 0xd0:
-		r.off += 2
-		return int64(int8(b[1])), 0, true, true
-	case 0xd1:
-		r.off += 3
-		return int64(int16(binary.BigEndian.Uint16(b[1:]))), 0, true, true
-	case 0xd2:
-		r.off += 5
-		return int64(int32(binary.BigEndian.Uint32(b[1:]))), 0, true, true
-	case 0xd3:
-		r.off += 9
-		return int64(binary.BigEndian.Uint64(b[1:])), 0, true, true
-	}
-	r.skip()
-	return 0, 0, false, false
-}
-
 // DecodeInputFrame reads frame when it is an input in the plain form clients send: a map of "t"
 // ("input"), "d" and perhaps "id", whose "d" is nil or a map of seq, dx, dy and b holding numbers
 // (or nil), every key a short string. It reports false for anything else, well formed or not,
@@ -408,25 +257,25 @@ func DecodeInputFrame(frame []byte) (id uint64, in Input, ok bool) {
 	if len(frame) == 0 || frame[0] < 0x81 || frame[0] > 0x83 {
 		return 0, Input{}, false
 	}
-	r := reader{b: frame, off: 1}
+	r := Reader{b: frame, off: 1}
 	isInput := false
 	for n := int(frame[0] & 0x0f); n > 0; n-- {
-		key, ok := r.shortStr()
+		key, ok := r.fixStr()
 		if !ok {
 			return 0, Input{}, false
 		}
 		switch string(key) {
 		case "t":
-			t, ok := r.shortStr()
+			t, ok := r.fixStr()
 			if !ok || string(t) != TypeInput {
 				return 0, Input{}, false
 			}
 			isInput = true
 		case "id":
-			if !r.numberFits() || r.b[r.off] == 0xc0 {
+			if r.Nil() {
 				return 0, Input{}, false
 			}
-			if id, ok = r.uint(); !ok {
+			if id = r.Uint(); r.err != nil {
 				return 0, Input{}, false
 			}
 		case "d":
@@ -443,29 +292,25 @@ func DecodeInputFrame(frame []byte) (id uint64, in Input, ok bool) {
 	return id, in, true
 }
 
-// plainInput reads an input payload of the plain form DecodeInputFrame takes, checking bounds
-// as it goes, or reports false. A map replaces whatever in held (a later "d" wins, as in
-// Decode); a nil leaves it (Decode skips a nil "d").
-func (r *reader) plainInput(in *Input) bool {
-	if r.off >= len(r.b) {
-		return false
-	}
-	c := r.b[r.off]
-	if c == 0xc0 {
-		r.off++
+// plainInput reads an input payload of the plain form DecodeInputFrame takes, or reports false.
+// A map replaces whatever in held (a later "d" wins, as in Decode); a nil leaves it (Decode
+// skips a nil "d").
+func (r *Reader) plainInput(in *Input) bool {
+	if r.Nil() {
 		return true
 	}
+	c := r.Peek()
 	if c < 0x80 || c > 0x8f {
 		return false
 	}
 	r.off++
 	*in = Input{}
 	for n := int(c & 0x0f); n > 0; n-- {
-		key, ok := r.shortStr()
-		if !ok || !r.numberFits() {
+		key, ok := r.fixStr()
+		if !ok {
 			return false
 		}
-		if r.nil() {
+		if r.Nil() {
 			switch string(key) {
 			case "seq", "dx", "dy", "b":
 				in.zero(key)
@@ -475,8 +320,8 @@ func (r *reader) plainInput(in *Input) bool {
 		}
 		switch string(key) {
 		case "seq", "b":
-			v, ok := r.uint()
-			if !ok || v > math.MaxUint32 {
+			v := r.Uint()
+			if r.err != nil || v > math.MaxUint32 {
 				return false
 			}
 			if key[0] == 's' {
@@ -485,8 +330,8 @@ func (r *reader) plainInput(in *Input) bool {
 				in.Buttons = uint32(v)
 			}
 		case "dx", "dy":
-			f, ok := r.float32()
-			if !ok {
+			f := r.Float32()
+			if r.err != nil {
 				return false
 			}
 			if key[1] == 'x' {
@@ -501,41 +346,13 @@ func (r *reader) plainInput(in *Input) bool {
 	return true
 }
 
-// shortStr reads a str of at most 31 bytes (one header byte), checking bounds, or reports false.
-func (r *reader) shortStr() ([]byte, bool) {
-	if r.off >= len(r.b) {
+// fixStr reads a str of at most 31 bytes (one header byte), or reports false.
+func (r *Reader) fixStr() ([]byte, bool) {
+	c := r.Peek()
+	if c < 0xa0 || c > 0xbf {
 		return nil, false
 	}
-	c := r.b[r.off]
-	n := int(c & 0x1f)
-	if c < 0xa0 || c > 0xbf || r.off+1+n > len(r.b) {
-		return nil, false
-	}
-	s := r.b[r.off+1 : r.off+1+n]
-	r.off += 1 + n
-	return s, true
-}
-
-// numberFits reports whether the next value is nil, an integer or a float whose bytes are all
-// there: the reader's number methods may then read it.
-func (r *reader) numberFits() bool {
-	if r.off >= len(r.b) {
-		return false
-	}
-	size := 0
-	switch c := r.b[r.off]; {
-	case c <= 0x7f || c >= 0xe0 || c == 0xc0:
-		size = 1
-	case c == 0xcc || c == 0xd0:
-		size = 2
-	case c == 0xcd || c == 0xd1:
-		size = 3
-	case c == 0xce || c == 0xd2 || c == 0xca:
-		size = 5
-	case c == 0xcf || c == 0xd3 || c == 0xcb:
-		size = 9
-	default:
-		return false
-	}
-	return r.off+size <= len(r.b)
+	r.off++
+	s := r.take(uint64(c & 0x1f))
+	return s, r.err == nil
 }

@@ -13,43 +13,6 @@ const Subprotocol = "tickwire.v1"
 // BearerPrefix starts the subprotocol entry that carries a browser's access token.
 const BearerPrefix = "bearer."
 
-// Message types, client to server.
-const (
-	TypePing   = "ping"
-	TypeCreate = "create"
-	TypeJoin   = "join"
-	TypeLeave  = "leave"
-	TypeInput  = "input"
-	TypeReauth = "reauth"
-	TypeStart  = "start"
-	TypeKick   = "kick"
-)
-
-// Message types, server to client.
-const (
-	TypePong           = "pong"
-	TypeWelcome        = "welcome"
-	TypeJoined         = "joined"
-	TypeLeft           = "left"
-	TypeSnapshot       = "snapshot"
-	TypeEvent          = "event"
-	TypeReauthRequired = "reauth_required"
-	TypeReauthOK       = "reauth_ok"
-	TypeError          = "error"
-	TypeOK             = "ok"
-)
-
-// Close codes the server uses, beyond RFC 6455's own.
-const (
-	CloseGoingAway      = 1001
-	CloseUnsupported    = 1003
-	CloseTooLarge       = 1009
-	CloseTokenExpired   = 4001
-	CloseRevoked        = 4003
-	ClosePolicy         = 4008
-	CloseInternalServer = 1011
-)
-
 // Envelope is every frame on the wire. D stays raw until the type is known, so that it is
 // decoded once, into the payload struct that type names.
 type Envelope struct {
@@ -170,19 +133,6 @@ type Score struct {
 	Score  int    `msgpack:"score"`
 }
 
-// Event kinds.
-const (
-	EventPlayerJoined       = "player_joined"
-	EventPlayerLeft         = "player_left"
-	EventPlayerDisconnected = "player_disconnected"
-	EventPlayerReconnected  = "player_reconnected"
-	EventState              = "state"
-	EventKicked             = "kicked"
-	EventHostChanged        = "host_changed"
-	EventRoundOver          = "round_over"
-	EventLobbyClosed        = "lobby_closed"
-)
-
 // ReauthRequired warns that the connection's token expires at Exp (unix seconds).
 type ReauthRequired struct {
 	Exp int64 `msgpack:"exp"`
@@ -200,26 +150,6 @@ type Error struct {
 	// RetryAfter, with code rate_limited, is how many seconds to wait before asking again.
 	RetryAfter int64 `msgpack:"retry_after,omitempty"`
 }
-
-// Error codes carried by error frames.
-const (
-	CodeInvalidRequest = "invalid_request"
-	CodeUnknownType    = "unknown_type"
-	CodeNotFound       = "not_found"
-	CodeLobbyFull      = "lobby_full"
-	CodeNotInLobby     = "not_in_lobby"
-	CodeAlreadyInLobby = "already_in_lobby"
-	CodeForbidden      = "forbidden"
-	CodeInvalidToken   = "invalid_token"
-	CodeTokenExpired   = "token_expired"
-	CodeTokenRevoked   = "token_revoked"
-	CodeWrongAccount   = "wrong_account"
-	CodeInternal       = "internal"
-	CodeRateLimited    = "rate_limited"
-	CodeRefused        = "refused"
-	CodeLobbyClosed    = "lobby_closed"
-	CodeDisabled       = "account_disabled"
-)
 
 // NewPayload returns a pointer to a new payload struct for message type t, or nil for a type
 // that carries no payload (leave, start, ok), for snapshot (whose fields are the game's), and
