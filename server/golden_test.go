@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"maps"
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -51,6 +53,8 @@ func goldenFrames(t *testing.T) []struct {
 	// A lobby and its seats as the engine describes them.
 	ada := game.Seat{ID: 1, AccountID: "k5tqzv3m2yxw6ab4", Name: "ada", Host: true, Connected: true}
 	bob := game.Seat{ID: 2, AccountID: "p2mw7c4hq9rjx3ne", Name: "bob", Connected: true}
+	away := bob
+	away.Connected = false
 	info := game.Info{ID: "lk3nbq7zt2mx", Name: "friday night", Game: arena.Name, Code: "QX4TMR", Private: true,
 		State: game.StateWaiting, TickRate: 20, MaxPlayers: 4, Players: 2, Seats: []game.Seat{ada, bob}}
 	// A snapshot of a real arena, 15 ticks into a round, as the writer encodes it.
@@ -68,7 +72,7 @@ func goldenFrames(t *testing.T) []struct {
 	state, fields := sw.Bytes()
 	snapshot := appendSnapshot(nil, game.Snapshot{Tick: 15, Ack: 15, State: state, Fields: fields})
 
-	return []struct {
+	return append([]struct {
 		name  string
 		frame []byte
 	}{
@@ -97,12 +101,77 @@ func goldenFrames(t *testing.T) []struct {
 			Scores: []game.Score{{Player: 2, Name: "bob", Score: 7}, {Player: 1, Name: "ada", Score: 5}}}))},
 		{"event.host_changed", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventHostChanged, Lobby: info.ID, Player: &bob}))},
 		{"event.kicked", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventKicked, Lobby: info.ID, Reason: "kicked by the host"}))},
+		{"event.player_disconnected", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventPlayerDisconnected, Lobby: info.ID, Player: &away}))},
+		{"event.player_reconnected", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventPlayerReconnected, Lobby: info.ID, Player: &bob}))},
+		{"event.lobby_closed", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventLobbyClosed, Lobby: info.ID}))},
 		{"reauth_required", enc(wire.TypeReauthRequired, 0, wire.ReauthRequired{Exp: 1700000900})},
 		{"reauth_ok", enc(wire.TypeReauthOK, 5, wire.ReauthOK{Exp: 1700001800})},
 		{"error", enc(wire.TypeError, 2, wire.Error{Code: wire.CodeLobbyFull, Message: "the lobby is full"})},
 		{"error.unknown_type", enc(wire.TypeError, 9, wire.Error{Code: wire.CodeUnknownType, Message: `unknown message type "dance"`})},
 		{"ok", enc(wire.TypeOK, 6, nil)},
+	}, errorVectors(t, enc)...)
+}
+
+// goldenErrors is the message of the golden error frame of every error code but lobby_full and
+// unknown_type, which have vectors of their own. An error frame can carry any code (a reauth
+// answers with the codes of the HTTP API), and one frame of each ties the code's spelling in
+// every client to the server's.
+var goldenErrors = map[string]string{
+	wire.CodeInvalidRequest:      "max_players must be 2 to 16",
+	wire.CodeNotFound:            "no such lobby",
+	wire.CodeNotInLobby:          "not in a lobby",
+	wire.CodeAlreadyInLobby:      "already in a lobby",
+	wire.CodeForbidden:           "only the host may do that",
+	wire.CodeInvalidCredentials:  "unknown username or wrong password",
+	wire.CodeInvalidToken:        "bad signature",
+	wire.CodeTokenExpired:        "token expired",
+	wire.CodeTokenRevoked:        "the session has ended",
+	wire.CodeWrongAccount:        "the new token is for another account",
+	wire.CodeAccountDisabled:     "this account is disabled",
+	wire.CodeUsernameTaken:       "that username is taken",
+	wire.CodeRateLimited:         "too many lobbies created; try again later",
+	wire.CodeRefused:             "too many lobbies are open",
+	wire.CodeLobbyClosed:         "the lobby closed",
+	wire.CodeMoved:               "the lobby is on another node",
+	wire.CodeInternal:            "internal error",
+	wire.CodeUnavailable:         "too many reads at once; try again shortly",
+	wire.CodeShuttingDown:        "the server is shutting down",
+	wire.CodeTooManyConnections:  "too many open sockets",
+	wire.CodeOriginNotAllowed:    "this page's origin may not open sockets here",
+	wire.CodeMethodNotAllowed:    "method not allowed",
+	wire.CodePayloadTooLarge:     "request body too large",
+	wire.CodeRegistrationClosed:  "this server takes no new accounts; ask its admin",
+	wire.CodeInviteRequired:      "this server registers by invitation",
+	wire.CodeInviteInvalid:       "the invite code is unknown, used up or expired",
+	wire.CodeOIDCState:           "the sign-in expired or was already used",
+	wire.CodeOIDCDenied:          "the provider refused the sign-in",
+	wire.CodeOIDCFailed:          "the provider's answer did not verify",
+	wire.CodeIdentityTaken:       "that identity belongs to another account",
+	wire.CodeLastLoginMethod:     "this is the account's only way to sign in",
+	wire.CodeProviderUnavailable: "the provider cannot be reached",
+}
+
+// errorVectors builds an error frame for each code of goldenErrors, in the order of the codes'
+// names so that golden.json keeps its order.
+func errorVectors(t *testing.T, enc func(string, uint64, any) []byte) []struct {
+	name  string
+	frame []byte
+} {
+	var out []struct {
+		name  string
+		frame []byte
 	}
+	for _, code := range slices.Sorted(maps.Keys(goldenErrors)) {
+		e := wire.Error{Code: code, Message: goldenErrors[code]}
+		if code == wire.CodeRateLimited {
+			e.RetryAfter = 30
+		}
+		out = append(out, struct {
+			name  string
+			frame []byte
+		}{"error." + code, enc(wire.TypeError, 8, e)})
+	}
+	return out
 }
 
 // TestGoldenFrames checks that the server still encodes every frame as the golden vectors in

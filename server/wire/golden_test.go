@@ -47,7 +47,8 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 }
 
 // TestGoldenVectors decodes every vector, checks it against its JSON, and re-encodes the typed
-// payload to the same bytes, so the Go structs, the hex and the JSON cannot drift apart.
+// payload to the same bytes, so the Go structs, the hex and the JSON cannot drift apart. Every
+// frame type, error code and event kind of the vocabulary has a vector.
 func TestGoldenVectors(t *testing.T) {
 	vs := loadGolden(t)
 	seen := map[string]bool{}
@@ -92,13 +93,39 @@ func TestGoldenVectors(t *testing.T) {
 			}
 		})
 	}
-	for _, typ := range []string{
-		wire.TypePing, wire.TypeCreate, wire.TypeJoin, wire.TypeLeave, wire.TypeInput, wire.TypeReauth, wire.TypeStart, wire.TypeKick,
-		wire.TypePong, wire.TypeWelcome, wire.TypeJoined, wire.TypeLeft, wire.TypeSnapshot, wire.TypeEvent,
-		wire.TypeReauthRequired, wire.TypeReauthOK, wire.TypeError, wire.TypeOK,
-	} {
+	voc := declaredVocabulary(t)
+	for name, typ := range voc.Types {
 		if !seen[typ] {
-			t.Errorf("no golden vector for %s", typ)
+			t.Errorf("no golden vector for %s (%s)", typ, name)
+		}
+	}
+	carried := map[string]bool{}
+	for _, v := range vs {
+		var f struct {
+			T string `json:"t"`
+			D struct {
+				Code string `json:"code"`
+				Kind string `json:"kind"`
+			} `json:"d"`
+		}
+		if err := json.Unmarshal(v.JSON, &f); err != nil {
+			t.Fatal(err)
+		}
+		switch f.T {
+		case wire.TypeError:
+			carried["code "+f.D.Code] = true
+		case wire.TypeEvent:
+			carried["kind "+f.D.Kind] = true
+		}
+	}
+	for name, code := range voc.ErrorCodes {
+		if !carried["code "+code] {
+			t.Errorf("no golden error frame of code %s (%s)", code, name)
+		}
+	}
+	for name, kind := range voc.EventKinds {
+		if !carried["kind "+kind] {
+			t.Errorf("no golden event frame of kind %s (%s)", kind, name)
 		}
 	}
 }

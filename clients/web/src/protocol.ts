@@ -6,14 +6,101 @@ export const Subprotocol = "tickwire.v1";
 /** BearerPrefix starts the subprotocol entry that carries the access token. */
 export const BearerPrefix = "bearer.";
 
-/** Close codes the server uses beyond RFC 6455's own. */
+// The protocol's vocabulary, as server/wire/vocabulary.go declares it: the codec test checks
+// these against server/wire/testdata/vocabulary.json, so a name or value that differs from the
+// server's fails it.
+
+/** FrameType is every frame's t. */
+export const FrameType = {
+  Ping: "ping",
+  Create: "create",
+  Join: "join",
+  Leave: "leave",
+  Input: "input",
+  Reauth: "reauth",
+  Start: "start",
+  Kick: "kick",
+  Pong: "pong",
+  Welcome: "welcome",
+  Joined: "joined",
+  Left: "left",
+  Snapshot: "snapshot",
+  Event: "event",
+  ReauthRequired: "reauth_required",
+  ReauthOK: "reauth_ok",
+  Error: "error",
+  OK: "ok",
+} as const;
+
+/** Close holds the close codes the server sends, and those a client sees of RFC 6455. */
 export const Close = {
+  Normal: 1000,
   GoingAway: 1001,
+  ProtocolError: 1002,
+  Unsupported: 1003,
+  NoStatus: 1005,
   Abnormal: 1006,
+  InvalidPayload: 1007,
+  TooLarge: 1009,
+  InternalServer: 1011,
   TokenExpired: 4001,
   Revoked: 4003,
   Policy: 4008,
 } as const;
+
+/** ErrorCode is every code an error frame or an HTTP error body carries. */
+export const ErrorCode = {
+  InvalidRequest: "invalid_request",
+  UnknownType: "unknown_type",
+  NotFound: "not_found",
+  LobbyFull: "lobby_full",
+  NotInLobby: "not_in_lobby",
+  AlreadyInLobby: "already_in_lobby",
+  Forbidden: "forbidden",
+  InvalidCredentials: "invalid_credentials",
+  InvalidToken: "invalid_token",
+  TokenExpired: "token_expired",
+  TokenRevoked: "token_revoked",
+  WrongAccount: "wrong_account",
+  AccountDisabled: "account_disabled",
+  UsernameTaken: "username_taken",
+  RateLimited: "rate_limited",
+  Refused: "refused",
+  LobbyClosed: "lobby_closed",
+  Moved: "moved",
+  Internal: "internal",
+  Unavailable: "unavailable",
+  ShuttingDown: "shutting_down",
+  TooManyConnections: "too_many_connections",
+  OriginNotAllowed: "origin_not_allowed",
+  MethodNotAllowed: "method_not_allowed",
+  PayloadTooLarge: "payload_too_large",
+  RegistrationClosed: "registration_closed",
+  InviteRequired: "invite_required",
+  InviteInvalid: "invite_invalid",
+  OIDCState: "oidc_state",
+  OIDCDenied: "oidc_denied",
+  OIDCFailed: "oidc_failed",
+  IdentityTaken: "identity_taken",
+  LastLoginMethod: "last_login_method",
+  ProviderUnavailable: "provider_unavailable",
+} as const;
+
+/** EventKind is every event's kind. */
+export const EventKind = {
+  PlayerJoined: "player_joined",
+  PlayerLeft: "player_left",
+  PlayerDisconnected: "player_disconnected",
+  PlayerReconnected: "player_reconnected",
+  State: "state",
+  Kicked: "kicked",
+  HostChanged: "host_changed",
+  RoundOver: "round_over",
+  LobbyClosed: "lobby_closed",
+} as const;
+
+export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
+export type EventKindName = (typeof EventKind)[keyof typeof EventKind];
 
 export interface Account {
   id: string;
@@ -60,7 +147,7 @@ export interface Score {
 }
 
 export interface LobbyEvent {
-  kind: string;
+  kind: EventKindName;
   player?: PlayerInfo;
   state?: LobbyState;
   reason?: string;

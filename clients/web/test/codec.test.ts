@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { decodeFrame, encodeFrame, FrameError } from "../src/codec.ts";
+import { Close, ErrorCode, EventKind, FrameType } from "../src/protocol.ts";
 
 interface Vector {
   name: string;
@@ -17,6 +18,7 @@ interface Vector {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
 const goldenPath = join(root, "server", "wire", "testdata", "golden.json");
+const vocabularyPath = join(root, "server", "wire", "testdata", "vocabulary.json");
 
 function loadVectors(): Vector[] {
   let text: string;
@@ -116,4 +118,60 @@ test("bytes that are not a frame are refused", () => {
   for (const [what, hex] of bad) {
     assert.throws(() => decodeFrame(Buffer.from(hex, "hex")), FrameError, what);
   }
+});
+
+// The vocabulary, server/wire/testdata/vocabulary.json, names every constant of the server's
+// server/wire/vocabulary.go by its Go name; protocol.ts holds each group under the same names
+// without the Go prefix.
+interface Vocabulary {
+  types: Record<string, string>;
+  close_codes: Record<string, number>;
+  error_codes: Record<string, string>;
+  event_kinds: Record<string, string>;
+}
+
+const vocabulary = JSON.parse(readFileSync(vocabularyPath, "utf8")) as Vocabulary;
+
+function withoutPrefix(group: Record<string, string | number>, prefix: string): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(group)) {
+    assert.ok(name.startsWith(prefix), `${name} lacks the prefix ${prefix}`);
+    out[name.slice(prefix.length)] = value;
+  }
+  return out;
+}
+
+const groups: [string, Record<string, string | number>, Record<string, string | number>][] = [
+  ["frame types", FrameType, withoutPrefix(vocabulary.types, "Type")],
+  ["close codes", Close, withoutPrefix(vocabulary.close_codes, "Close")],
+  ["error codes", ErrorCode, withoutPrefix(vocabulary.error_codes, "Code")],
+  ["event kinds", EventKind, withoutPrefix(vocabulary.event_kinds, "Event")],
+];
+
+for (const [what, ours, server] of groups) {
+  test(`protocol.ts names the server's ${what} as the server does`, () => {
+    assert.ok(Object.keys(server).length > 0, `vocabulary.json holds no ${what}`);
+    assert.deepEqual({ ...ours }, server);
+  });
+}
+
+test("every golden error and event frame carries a code or kind protocol.ts knows", () => {
+  const codes = new Set<string>(Object.values(ErrorCode));
+  const kinds = new Set<string>(Object.values(EventKind));
+  const seenCodes = new Set<string>();
+  const seenKinds = new Set<string>();
+  for (const v of vectors) {
+    const f = decodeFrame(Buffer.from(v.hex, "hex")) as { t: string; d?: { code?: string; kind?: string } };
+    assert.ok((Object.values(FrameType) as string[]).includes(f.t), `${v.name}: unknown type ${f.t}`);
+    if (f.t === FrameType.Error) {
+      assert.ok(codes.has(f.d!.code!), `${v.name}: unknown code ${f.d!.code}`);
+      seenCodes.add(f.d!.code!);
+    }
+    if (f.t === FrameType.Event) {
+      assert.ok(kinds.has(f.d!.kind!), `${v.name}: unknown kind ${f.d!.kind}`);
+      seenKinds.add(f.d!.kind!);
+    }
+  }
+  assert.deepEqual([...seenCodes].sort(), [...codes].sort(), "an error code without a golden frame");
+  assert.deepEqual([...seenKinds].sort(), [...kinds].sort(), "an event kind without a golden frame");
 });
