@@ -3,12 +3,14 @@ package server_test
 import (
 	"net/http"
 	"testing"
+
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 // TestHeadAnswersLikeGet: monitors and caches ask with HEAD; the page and the bundle's files
 // answer it with GET's status and headers.
 func TestHeadAnswersLikeGet(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := servertest.Start(t, nil)
 	for _, path := range []string{"/", "/web/no-such-file.js"} {
 		get, err := http.Get(srv.URL() + path)
 		if err != nil {

@@ -19,64 +19,65 @@ import (
 
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 // TestRefreshCookieFlow is a browser's session: login sets the cookie, /refresh takes it alone
 // and rotates it, a replayed cookie ends the session and is dropped, logout clears it.
 func TestRefreshCookieFlow(t *testing.T) {
-	srv := startServer(t, nil)
-	h := newAuthHTTP(t, srv.URL(), "")
+	srv := servertest.Start(t, nil)
+	h := servertest.NewClient(t, srv.URL(), "")
 	jar, _ := cookiejar.New(nil)
-	h.c.Jar = jar
-	h.register("alice", "correct horse")
-	first := h.login("alice", "correct horse")
+	h.HTTP.Jar = jar
+	h.Register("alice", "correct horse")
+	first := h.Login("alice", "correct horse")
 
-	r := h.do("POST", "/api/v1/auth/refresh", "", nil)
-	var second pair
-	r.decode(t, &second)
-	if r.status != 200 || second.RefreshToken == first.RefreshToken {
-		t.Fatalf("refresh by cookie: %d %s", r.status, r.body)
+	r := h.Do("POST", "/api/v1/auth/refresh", "", nil)
+	var second servertest.Tokens
+	r.Decode(t, &second)
+	if r.Status != 200 || second.RefreshToken == first.RefreshToken {
+		t.Fatalf("refresh by cookie: %d %s", r.Status, r.Body)
 	}
 	wantRefreshCookie(t, r, second.RefreshToken, false)
-	r = h.do("POST", "/api/v1/auth/refresh", "", `{}`)
-	var third pair
-	r.decode(t, &third)
-	if r.status != 200 {
-		t.Fatalf("refresh by cookie with an empty body: %d %s", r.status, r.body)
+	r = h.Do("POST", "/api/v1/auth/refresh", "", `{}`)
+	var third servertest.Tokens
+	r.Decode(t, &third)
+	if r.Status != 200 {
+		t.Fatalf("refresh by cookie with an empty body: %d %s", r.Status, r.Body)
 	}
 
 	// A stolen copy of an old cookie, replayed: the session ends and the cookie is dropped.
-	r = h.do("POST", "/api/v1/auth/refresh", "", nil, func(q *http.Request) {
+	r = h.Do("POST", "/api/v1/auth/refresh", "", nil, func(q *http.Request) {
 		q.Header.Set("Cookie", "tickwire_refresh="+first.RefreshToken)
 	})
-	wantError(t, "replayed cookie", r, 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "replayed cookie", r, 401, auth.CodeTokenRevoked)
 	wantClearedCookie(t, r)
-	wantError(t, "the newest access after a replay", h.do("GET", "/api/v1/me", third.AccessToken, nil), 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "the newest access after a replay", h.Do("GET", "/api/v1/me", third.AccessToken, nil), 401, auth.CodeTokenRevoked)
 
 	// A new login, then logout clears the cookie: /refresh then has nothing to go on.
-	p := h.login("alice", "correct horse")
-	r = h.do("POST", "/api/v1/auth/logout", p.AccessToken, `{}`)
-	if r.status != 204 {
-		t.Fatalf("logout: %d", r.status)
+	p := h.Login("alice", "correct horse")
+	r = h.Do("POST", "/api/v1/auth/logout", p.AccessToken, `{}`)
+	if r.Status != 204 {
+		t.Fatalf("logout: %d", r.Status)
 	}
 	wantClearedCookie(t, r)
-	wantError(t, "refresh after logout", h.do("POST", "/api/v1/auth/refresh", "", nil), 400, auth.CodeInvalidRequest)
+	servertest.WantError(t, "refresh after logout", h.Do("POST", "/api/v1/auth/refresh", "", nil), 400, auth.CodeInvalidRequest)
 }
 
 // TestRefreshCookieIsSecureUnderTLS serves HTTPS with a certificate made here.
 func TestRefreshCookieIsSecureUnderTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSignedCert(t, dir)
-	srv := startServer(t, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
-	h := newAuthHTTP(t, srv.URL(), "")
-	h.c.Transport.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: pool}
-	h.register("alice", "correct horse")
-	r := h.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"})
-	var p pair
-	r.decode(t, &p)
+	srv := servertest.Start(t, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
+	h := servertest.NewClient(t, srv.URL(), "")
+	h.HTTP.Transport.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: pool}
+	h.Register("alice", "correct horse")
+	r := h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"})
+	var p servertest.Tokens
+	r.Decode(t, &p)
 	wantRefreshCookie(t, r, p.RefreshToken, true)
-	r = h.do("POST", "/api/v1/auth/logout", p.AccessToken, nil)
-	for _, c := range r.resp.Cookies() {
+	r = h.Do("POST", "/api/v1/auth/logout", p.AccessToken, nil)
+	for _, c := range r.Resp.Cookies() {
 		if c.Name == "tickwire_refresh" && !c.Secure {
 			t.Errorf("the clearing cookie is not Secure under TLS")
 		}

@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
@@ -158,8 +157,4 @@ func runMain(t testing.TB, stdin string, args ...string) (int, string, string) {
 		Getenv: func(string) string { return "" },
 	})
 	return code, out.String(), errOut.String()
-}
-
-func base64Reader(s string) io.Reader {
-	return base64.NewDecoder(base64.RawURLEncoding, strings.NewReader(s))
 }

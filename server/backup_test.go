@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 // dbFacts opens a database file read-only and returns its integrity check and account count.
@@ -36,7 +38,7 @@ func dbFacts(t *testing.T, path string) (string, int) {
 // before it began, and one taken after the writes stop holds all of them.
 func TestBackupWhileServing(t *testing.T) {
 	data := t.TempDir()
-	m := startMain(t, []string{"--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn"}, nil)
+	m := servertest.StartMain(t, []string{"--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn"}, nil)
 	var acked atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -71,7 +73,7 @@ func TestBackupWhileServing(t *testing.T) {
 		time.Sleep(150 * time.Millisecond)
 		p := filepath.Join(out, fmt.Sprintf("backup-%d.db", i))
 		before := acked.Load()
-		if code, _, errOut := runCmd(t, "", "backup", "--data", data, p); code != 0 {
+		if code, _, errOut := servertest.RunMain(t, "", "backup", "--data", data, p); code != 0 {
 			t.Fatalf("backup %d while serving: exit %d: %s", i, code, errOut)
 		}
 		backups = append(backups, taken{p, before})
@@ -79,7 +81,7 @@ func TestBackupWhileServing(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	final := filepath.Join(out, "final.db")
-	if code, _, errOut := runCmd(t, "", "backup", "--data", data, final); code != 0 {
+	if code, _, errOut := servertest.RunMain(t, "", "backup", "--data", data, final); code != 0 {
 		t.Fatalf("final backup: %s", errOut)
 	}
 	backups = append(backups, taken{final, acked.Load()})
@@ -102,32 +104,32 @@ func TestBackupWhileServing(t *testing.T) {
 	if _, n := dbFacts(t, final); int64(n) != acked.Load() {
 		t.Fatalf("the final backup holds %d accounts, %d were acknowledged", n, acked.Load())
 	}
-	if code := m.stop(t); code != 0 {
+	if code := m.Stop(); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 }
 
 func TestBackupRefusals(t *testing.T) {
 	data := t.TempDir()
-	if code, _, e := runCmd(t, "correct horse\n", "user", "add", "--data", data, "someone"); code != 0 {
+	if code, _, e := servertest.RunMain(t, "correct horse\n", "user", "add", "--data", data, "someone"); code != 0 {
 		t.Fatal(e)
 	}
 	existing := filepath.Join(t.TempDir(), "there.db")
 	os.WriteFile(existing, []byte("keep me"), 0o600)
-	if code, _, _ := runCmd(t, "", "backup", "--data", data, existing); code != 1 {
+	if code, _, _ := servertest.RunMain(t, "", "backup", "--data", data, existing); code != 1 {
 		t.Fatalf("a backup over an existing file: exit %d, want 1", code)
 	}
 	if b, _ := os.ReadFile(existing); string(b) != "keep me" {
 		t.Fatal("a backup overwrote an existing file")
 	}
 	empty := filepath.Join(t.TempDir(), "nothing-here")
-	if code, _, _ := runCmd(t, "", "backup", "--data", empty, filepath.Join(t.TempDir(), "x.db")); code != 1 {
+	if code, _, _ := servertest.RunMain(t, "", "backup", "--data", empty, filepath.Join(t.TempDir(), "x.db")); code != 1 {
 		t.Fatalf("a backup of a missing database: exit %d, want 1", code)
 	}
 	if _, err := os.Stat(filepath.Join(empty, "tickwire.db")); err == nil {
 		t.Fatal("backing up a missing database created an empty one")
 	}
-	if code, _, _ := runCmd(t, "", "backup", "--data", data); code != 2 {
+	if code, _, _ := servertest.RunMain(t, "", "backup", "--data", data); code != 2 {
 		t.Fatalf("backup without FILE: exit %d, want 2", code)
 	}
 }
@@ -137,14 +139,14 @@ func TestBackupRefusals(t *testing.T) {
 // the backup still verify.
 func TestRestoreFromBackup(t *testing.T) {
 	data := t.TempDir()
-	m := startMain(t, []string{"--data", data, "--addr", "127.0.0.1:0"}, nil)
-	access, _ := registerAndLogin(t, nil, m.URL, "keeper", "correct horse")
+	m := servertest.StartMain(t, []string{"--data", data, "--addr", "127.0.0.1:0"}, nil)
+	access, _ := servertest.SignUp(t, nil, m.URL, "keeper", "correct horse")
 	backup := filepath.Join(t.TempDir(), "tickwire-backup.db")
-	if code, _, e := runCmd(t, "", "backup", "--data", data, backup); code != 0 {
+	if code, _, e := servertest.RunMain(t, "", "backup", "--data", data, backup); code != 0 {
 		t.Fatal(e)
 	}
-	registerAndLogin(t, nil, m.URL, "latecomer", "correct horse")
-	m.stop(t)
+	servertest.SignUp(t, nil, m.URL, "latecomer", "correct horse")
+	m.Stop()
 
 	restored := t.TempDir()
 	copyFile(t, backup, filepath.Join(restored, "tickwire.db"))
@@ -153,12 +155,12 @@ func TestRestoreFromBackup(t *testing.T) {
 	for _, k := range keys {
 		copyFile(t, k, filepath.Join(restored, "keys", filepath.Base(k)))
 	}
-	m2 := startMain(t, []string{"--data", restored, "--addr", "127.0.0.1:0"}, nil)
-	login(t, nil, m2.URL, "keeper", "correct horse")
-	if st, b, _ := apiCall(t, nil, "GET", m2.URL+"/api/v1/me", access, nil); st != http.StatusOK {
+	m2 := servertest.StartMain(t, []string{"--data", restored, "--addr", "127.0.0.1:0"}, nil)
+	servertest.Login(t, nil, m2.URL, "keeper", "correct horse")
+	if st, b, _ := servertest.Call(t, nil, "GET", m2.URL+"/api/v1/me", access, nil); st != http.StatusOK {
 		t.Fatalf("a token from before the backup: %d %v", st, b)
 	}
-	st, _, _ := apiCall(t, nil, "POST", m2.URL+"/api/v1/auth/login", "", map[string]string{"username": "latecomer", "password": "correct horse"})
+	st, _, _ := servertest.Call(t, nil, "POST", m2.URL+"/api/v1/auth/login", "", map[string]string{"username": "latecomer", "password": "correct horse"})
 	if st != http.StatusUnauthorized {
 		t.Fatalf("an account made after the backup exists after the restore: %d", st)
 	}

@@ -11,13 +11,14 @@ import (
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/auth/authtest"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 func TestUserCommands(t *testing.T) {
 	dir := t.TempDir()
 	run := func(stdin string, args ...string) (int, string, string) {
 		t.Helper()
-		return runMain(t, stdin, append([]string{args[0], args[1], "--data", dir}, args[2:]...)...)
+		return servertest.RunMain(t, stdin, append([]string{args[0], args[1], "--data", dir}, args[2:]...)...)
 	}
 	if code, out, errs := run("admin password\n", "user", "add", "--admin", "root"); code != 0 || !strings.Contains(out, "created root") || !strings.Contains(out, "admin") {
 		t.Fatalf("user add --admin: %d %q %q", code, out, errs)
@@ -54,39 +55,39 @@ func TestUserCommands(t *testing.T) {
 	if code, out, errs := run("", "user", "ban", "alice"); code != 0 || !strings.Contains(out, "banned alice") {
 		t.Fatalf("user ban: %d %q %q", code, out, errs)
 	}
-	srv := startServer(t, func(c *server.Config) { c.Data, c.SyncInterval = dir, 100*time.Millisecond })
-	h := newAuthHTTP(t, srv.URL(), "")
-	root := h.login("root", "admin password")
+	srv := servertest.Start(t, func(c *server.Config) { c.Data, c.SyncInterval = dir, 100*time.Millisecond })
+	h := servertest.NewClient(t, srv.URL(), "")
+	root := h.Login("root", "admin password")
 	var me struct{ Scopes []string }
-	h.do("GET", "/api/v1/me", root.AccessToken, nil).decode(t, &me)
+	h.Do("GET", "/api/v1/me", root.AccessToken, nil).Decode(t, &me)
 	if strings.Join(me.Scopes, " ") != "play host admin" {
 		t.Errorf("admin scopes = %v", me.Scopes)
 	}
-	wantError(t, "banned offline", h.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 403, auth.CodeAccountDisabled)
+	servertest.WantError(t, "banned offline", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 403, auth.CodeAccountDisabled)
 	// An offline unban on the same folder while the server runs: the login reads the store.
 	if code, out, errs := run("", "user", "unban", "alice"); code != 0 || !strings.Contains(out, "unbanned alice") {
 		t.Fatalf("user unban: %d %q %q", code, out, errs)
 	}
-	p := h.login("alice", "correct horse")
-	if r := h.do("GET", "/api/v1/me", p.AccessToken, nil); r.status != 200 {
-		t.Fatalf("a token of the first login after an offline unban: %d %s", r.status, r.body)
+	p := h.Login("alice", "correct horse")
+	if r := h.Do("GET", "/api/v1/me", p.AccessToken, nil); r.Status != 200 {
+		t.Fatalf("a token of the first login after an offline unban: %d %s", r.Status, r.Body)
 	}
-	code, out, _ := runMain(t, "", "user", "list", "--data", dir)
+	code, out, _ := servertest.RunMain(t, "", "user", "list", "--data", dir)
 	if code != 0 || !strings.Contains(out, "alice\t") || !strings.Contains(out, "root\t") || !strings.Contains(out, "active") {
 		t.Errorf("user list: %d %q", code, out)
 	}
 
 	// sessions revoke ends alice's sessions in the store: her refresh token stops working.
-	code, out, errs := runMain(t, "", "sessions", "revoke", "--data", dir, "alice")
+	code, out, errs := servertest.RunMain(t, "", "sessions", "revoke", "--data", dir, "alice")
 	if code != 0 || !strings.Contains(out, "ended 1 sessions of alice") {
 		t.Fatalf("sessions revoke: %d %q %q", code, out, errs)
 	}
-	wantError(t, "refresh after sessions revoke", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "refresh after sessions revoke", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenRevoked)
 	// ...and the running server learns of it within seconds: her access token dies too.
 	waitForStatus(t, h, p.AccessToken, 401)
 
 	// An offline ban of a signed-in account reaches the running server the same way.
-	q := h.login("alice", "correct horse")
+	q := h.Login("alice", "correct horse")
 	if code, _, errs := run("", "user", "ban", "alice"); code != 0 {
 		t.Fatalf("user ban: %s", errs)
 	}
@@ -95,16 +96,16 @@ func TestUserCommands(t *testing.T) {
 
 // waitForStatus polls /api/v1/me with tok until it answers status; the server picks up
 // offline changes every --sync-interval.
-func waitForStatus(t *testing.T, h *authHTTP, tok string, status int) {
+func waitForStatus(t *testing.T, h *servertest.Client, tok string, status int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r := h.do("GET", "/api/v1/me", tok, nil)
-		if r.status == status {
+		r := h.Do("GET", "/api/v1/me", tok, nil)
+		if r.Status == status {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/me still answers %d %s, want %d", r.status, r.body, status)
+			t.Fatalf("/me still answers %d %s, want %d", r.Status, r.Body, status)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -114,14 +115,14 @@ func waitForStatus(t *testing.T, h *authHTTP, tok string, status int) {
 // token of the new key verifies there at once (the unknown kid reloads the folder), the
 // server signs with it from then on, older tokens keep working, and JWKS lists both.
 func TestKeysRotateWhileServing(t *testing.T) {
-	srv := startServer(t, nil)
-	h := newAuthHTTP(t, srv.URL(), "")
-	id := h.register("alice", "correct horse")
-	old := h.login("alice", "correct horse")
+	srv := servertest.Start(t, nil)
+	h := servertest.NewClient(t, srv.URL(), "")
+	id := h.Register("alice", "correct horse")
+	old := h.Login("alice", "correct horse")
 	dir := srv.Auth().Tokens.Keys.Dir()
 	data := filepath.Dir(dir)
 
-	code, out, errs := runMain(t, "", "keys", "rotate", "--data", data)
+	code, out, errs := servertest.RunMain(t, "", "keys", "rotate", "--data", data)
 	if code != 0 || !strings.HasPrefix(out, "new signing key ") {
 		t.Fatalf("keys rotate: %d %q %q", code, out, errs)
 	}
@@ -137,22 +138,22 @@ func TestKeysRotateWhileServing(t *testing.T) {
 	k, _ := ks.Lookup(kid)
 	subj := authtest.Subject{AccountID: id, Username: "alice", SessionID: sidOf(t, old.AccessToken)}
 	tok := authtest.SignEdDSA(authtest.Header(kid), authtest.Claims(subj, time.Now(), time.Minute), k.Private)
-	if r := h.do("GET", "/api/v1/me", tok, nil); r.status != 200 {
-		t.Fatalf("a token of the rotated key: %d %s", r.status, r.body)
+	if r := h.Do("GET", "/api/v1/me", tok, nil); r.Status != 200 {
+		t.Fatalf("a token of the rotated key: %d %s", r.Status, r.Body)
 	}
-	if r := h.do("GET", "/api/v1/me", old.AccessToken, nil); r.status != 200 {
-		t.Errorf("a token of the older key: %d %s", r.status, r.body)
+	if r := h.Do("GET", "/api/v1/me", old.AccessToken, nil); r.Status != 200 {
+		t.Errorf("a token of the older key: %d %s", r.Status, r.Body)
 	}
-	fresh := h.login("alice", "correct horse")
+	fresh := h.Login("alice", "correct horse")
 	if got := headerKid(t, fresh.AccessToken); got != kid {
 		t.Errorf("the server signs with %s, want the rotated %s", got, kid)
 	}
 	var set struct{ Keys []map[string]string }
-	h.do("GET", "/.well-known/jwks.json", "", nil).decode(t, &set)
+	h.Do("GET", "/.well-known/jwks.json", "", nil).Decode(t, &set)
 	if len(set.Keys) != 2 {
 		t.Errorf("JWKS lists %d keys, want 2", len(set.Keys))
 	}
-	if code, _, _ := runMain(t, "", "keys", "spin", "--data", data); code != 2 {
+	if code, _, _ := servertest.RunMain(t, "", "keys", "spin", "--data", data); code != 2 {
 		t.Errorf("keys spin: exit %d, want 2", code)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 func writeFile(t *testing.T, name, body string) string {
@@ -161,7 +162,7 @@ func TestBadSettingsExitTwo(t *testing.T) {
 // helpSettings returns the flags `tickwire serve --help` lists, with their env and default.
 func helpSettings(t *testing.T) map[string]string {
 	t.Helper()
-	code, out, _ := runCmd(t, "", "serve", "--help")
+	code, out, _ := servertest.RunMain(t, "", "serve", "--help")
 	if code != 0 {
 		t.Fatalf("serve --help exited %d", code)
 	}
@@ -232,9 +233,9 @@ func TestHostingDocCoversEverySetting(t *testing.T) {
 // three sources and checks the start-up line reports each one's effective value.
 func TestStartLogsEffectiveConfiguration(t *testing.T) {
 	file := writeFile(t, "t.toml", "tick-rate = 33\nseat-grace = \"7s\"\n")
-	m := startMain(t, []string{"--config", file, "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--log-format", "json", "--seat-grace", "9s"},
+	m := servertest.StartMain(t, []string{"--config", file, "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--log-format", "json", "--seat-grace", "9s"},
 		map[string]string{"TICKWIRE_ACCESS_TTL": "42s", "TICKWIRE_TICK_RATE": "34"})
-	if code := m.stop(t); code != 0 {
+	if code := m.Stop(); code != 0 {
 		t.Fatalf("exit %d: %s", code, m.Stderr.String())
 	}
 	var line map[string]any

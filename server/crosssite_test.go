@@ -7,6 +7,7 @@ import (
 
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 // TestCrossSitePostsCannotSwapTheSession: a page on another site posts forms to the endpoints
@@ -14,12 +15,12 @@ import (
 // the player's own session goes on; the server's own pages, the origins in --origins and
 // clients that are not browsers are served as before.
 func TestCrossSitePostsCannotSwapTheSession(t *testing.T) {
-	srv := startServer(t, func(c *server.Config) { c.Origins = []string{"https://play.example"} })
-	victim := newAuthHTTP(t, srv.URL(), "")
+	srv := servertest.Start(t, func(c *server.Config) { c.Origins = []string{"https://play.example"} })
+	victim := servertest.NewClient(t, srv.URL(), "")
 	jar, _ := cookiejar.New(nil)
-	victim.c.Jar = jar
-	victim.register("alice", "correct horse")
-	own := victim.login("alice", "correct horse")
+	victim.HTTP.Jar = jar
+	victim.Register("alice", "correct horse")
+	own := victim.Login("alice", "correct horse")
 
 	form := func(hdr map[string]string) func(*http.Request) {
 		return func(r *http.Request) {
@@ -50,19 +51,19 @@ func TestCrossSitePostsCannotSwapTheSession(t *testing.T) {
 		if attack.path == "/api/v1/auth/login" {
 			body = "username=mallory&password=mallorys+password"
 		}
-		r := victim.do("POST", attack.path, attack.token, body, form(attack.hdr))
-		wantError(t, attack.name, r, 403, auth.CodeForbidden)
-		if len(r.resp.Cookies()) != 0 {
-			t.Errorf("%s: set %v", attack.name, r.header["Set-Cookie"])
+		r := victim.Do("POST", attack.path, attack.token, body, form(attack.hdr))
+		servertest.WantError(t, attack.name, r, 403, auth.CodeForbidden)
+		if len(r.Resp.Cookies()) != 0 {
+			t.Errorf("%s: set %v", attack.name, r.Header["Set-Cookie"])
 		}
 	}
 	// The player's session is untouched: the cookie still refreshes, and the access token works.
-	r := victim.do("POST", "/api/v1/auth/refresh", "", nil, func(q *http.Request) { q.Header.Set("Origin", srv.URL()) })
-	if r.status != 200 {
-		t.Fatalf("refresh from the server's own page: %d %s", r.status, r.body)
+	r := victim.Do("POST", "/api/v1/auth/refresh", "", nil, func(q *http.Request) { q.Header.Set("Origin", srv.URL()) })
+	if r.Status != 200 {
+		t.Fatalf("refresh from the server's own page: %d %s", r.Status, r.Body)
 	}
-	if r := victim.do("GET", "/api/v1/me", own.AccessToken, nil); r.status != 200 {
-		t.Fatalf("/me after the attacks: %d %s", r.status, r.body)
+	if r := victim.Do("GET", "/api/v1/me", own.AccessToken, nil); r.Status != 200 {
+		t.Fatalf("/me after the attacks: %d %s", r.Status, r.Body)
 	}
 
 	for _, ok := range []struct {
@@ -75,10 +76,10 @@ func TestCrossSitePostsCannotSwapTheSession(t *testing.T) {
 		{"a typed address", map[string]string{"Sec-Fetch-Site": "none"}},
 		{"a bot, no headers", nil},
 	} {
-		h := newAuthHTTP(t, srv.URL(), "")
-		r := h.do("POST", "/api/v1/auth/guest", "", `{}`, form(ok.hdr))
-		if r.status != 200 {
-			t.Errorf("guest from %s: %d %s", ok.name, r.status, r.body)
+		h := servertest.NewClient(t, srv.URL(), "")
+		r := h.Do("POST", "/api/v1/auth/guest", "", `{}`, form(ok.hdr))
+		if r.Status != 200 {
+			t.Errorf("guest from %s: %d %s", ok.name, r.Status, r.Body)
 		}
 	}
 }
@@ -87,34 +88,34 @@ func TestCrossSitePostsCannotSwapTheSession(t *testing.T) {
 // says the client used HTTPS, and not when anyone else says so.
 func TestSecureCookieFollowsOnlyATrustedProxy(t *testing.T) {
 	https := func(r *http.Request) { r.Header.Set("X-Forwarded-Proto", "https") }
-	login := func(h *authHTTP, mutate ...func(*http.Request)) reply {
-		r := h.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}, mutate...)
-		if r.status != 200 {
-			t.Fatalf("login: %d %s", r.status, r.body)
+	login := func(h *servertest.Client, mutate ...func(*http.Request)) servertest.Reply {
+		r := h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}, mutate...)
+		if r.Status != 200 {
+			t.Fatalf("login: %d %s", r.Status, r.Body)
 		}
 		return r
 	}
-	secure := func(r reply) bool {
-		for _, c := range r.resp.Cookies() {
+	secure := func(r servertest.Reply) bool {
+		for _, c := range r.Resp.Cookies() {
 			if c.Name == "tickwire_refresh" {
 				return c.Secure
 			}
 		}
-		t.Fatalf("no refresh cookie in %v", r.header["Set-Cookie"])
+		t.Fatalf("no refresh cookie in %v", r.Header["Set-Cookie"])
 		return false
 	}
 
-	plain := startServer(t, nil)
-	h := newAuthHTTP(t, plain.URL(), "127.0.0.1")
-	h.register("alice", "correct horse")
+	plain := servertest.Start(t, nil)
+	h := servertest.NewClient(t, plain.URL(), "127.0.0.1")
+	h.Register("alice", "correct horse")
 	if secure(login(h, https)) {
 		t.Error("without --trusted-proxies a client's X-Forwarded-Proto made the cookie Secure")
 	}
 
-	proxied := startServer(t, func(c *server.Config) { c.TrustedProxies = mustCIDRs(t, "127.0.0.1") })
-	proxy := newAuthHTTP(t, proxied.URL(), "127.0.0.1")
-	stranger := newAuthHTTP(t, proxied.URL(), "127.0.0.9")
-	proxy.register("alice", "correct horse")
+	proxied := servertest.Start(t, func(c *server.Config) { c.TrustedProxies = mustCIDRs(t, "127.0.0.1") })
+	proxy := servertest.NewClient(t, proxied.URL(), "127.0.0.1")
+	stranger := servertest.NewClient(t, proxied.URL(), "127.0.0.9")
+	proxy.Register("alice", "correct horse")
 	if !secure(login(proxy, https)) {
 		t.Error("X-Forwarded-Proto: https from a trusted proxy left the cookie without Secure")
 	}

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 // buildBinary builds ./tickwire from the module root into a temp folder, once per test.
@@ -44,13 +46,13 @@ func buildBinary(t *testing.T) string {
 type proc struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *syncBuffer
+	stderr *servertest.Buffer
 }
 
 // startProc starts `tickwire serve` and waits for the URL it prints.
 func startProc(t *testing.T, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{stderr: &syncBuffer{}}
+	p := &proc{stderr: &servertest.Buffer{}}
 	p.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	p.cmd.Stderr = p.stderr
 	out, err := p.cmd.StdoutPipe()
@@ -264,11 +266,11 @@ func checkLoggedOut(t *testing.T, hc *http.Client, base string, l *durabilityLed
 	l.checked = len(l.loggedOut)
 	l.mu.Unlock()
 	for _, s := range todo {
-		st, body, _ := apiCall(t, hc, "GET", base+"/api/v1/me", s[0], nil)
+		st, body, _ := servertest.Call(t, hc, "GET", base+"/api/v1/me", s[0], nil)
 		if st != http.StatusUnauthorized {
 			t.Fatalf("an access token whose logout was acknowledged works after SIGKILL: %d %v", st, body)
 		}
-		st, body, _ = apiCall(t, hc, "POST", base+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": s[1]})
+		st, body, _ = servertest.Call(t, hc, "POST", base+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": s[1]})
 		if st != http.StatusUnauthorized {
 			t.Fatalf("a refresh token whose logout was acknowledged works after SIGKILL: %d %v", st, body)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -14,7 +15,7 @@ import (
 // dial, quick-join one lobby and steer; both see both players, ticks rise, and each player's
 // ack reaches its last input's seq.
 func TestTwoPlayersShareALobby(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	api := goclient.New(srv.URL())

@@ -6,13 +6,15 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 // TestServeTunesTheCollector: serve collects garbage at 25% heap growth unless GOGC is set, in
 // which case the runtime's own reading of GOGC stands.
 func TestServeTunesTheCollector(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	gogc := func(m *mainRun) string {
+	gogc := func(m *servertest.Main) string {
 		t.Helper()
 		resp, err := http.Get(m.URL + "/metrics")
 		if err != nil {
@@ -28,13 +30,13 @@ func TestServeTunesTheCollector(t *testing.T) {
 		t.Fatal("no go_gc_gogc_percent in /metrics")
 		return ""
 	}
-	m := startMain(t, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--public-metrics"}, nil)
+	m := servertest.StartMain(t, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--public-metrics"}, nil)
 	if got := gogc(m); got != "25" {
 		t.Fatalf("GOGC unset: the collector's target is %s%%, want 25", got)
 	}
-	m.stop(t)
+	m.Stop()
 	debug.SetGCPercent(100)
-	m = startMain(t, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--public-metrics"}, map[string]string{"GOGC": "100"})
+	m = servertest.StartMain(t, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--public-metrics"}, map[string]string{"GOGC": "100"})
 	if got := gogc(m); got != "100" {
 		t.Fatalf("GOGC=100 set: the collector's target is %s%%, want it left alone", got)
 	}

@@ -15,11 +15,12 @@ import (
 	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
 // lobPlayer registers name, logs in and opens a socket; it returns the socket and the token.
-func lobPlayer(t *testing.T, srv *server.Server, name string) (*goclient.Conn, string) {
+func lobPlayer(t *testing.T, srv *servertest.Server, name string) (*goclient.Conn, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -40,7 +41,7 @@ func lobPlayer(t *testing.T, srv *server.Server, name string) (*goclient.Conn, s
 }
 
 // lobGet fetches path with token (when set) and decodes the JSON answer into out.
-func lobGet(t *testing.T, srv *server.Server, path, token string, out any) int {
+func lobGet(t *testing.T, srv *servertest.Server, path, token string, out any) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, srv.URL()+path, nil)
 	if token != "" {
@@ -67,7 +68,7 @@ func wantServerError(t *testing.T, err error, code, text string) {
 }
 
 func TestLobbyListIsTheContractsShape(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	ann, tok := lobPlayer(t, srv, "ann")
@@ -104,7 +105,7 @@ func TestLobbyListIsTheContractsShape(t *testing.T) {
 }
 
 func TestLobbyCreationBoundsOverTheSocket(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	ann, _ := lobPlayer(t, srv, "ann")
@@ -134,7 +135,7 @@ func TestLobbyCreationBoundsOverTheSocket(t *testing.T) {
 }
 
 func TestPrivateLobbyHostAndKickOverTheSocket(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	ann, _ := lobPlayer(t, srv, "ann")
@@ -189,7 +190,7 @@ func TestPrivateLobbyHostAndKickOverTheSocket(t *testing.T) {
 // TestFinishedRoundsReachTheLeaderboard plays one short quick-join round between two players
 // and reads its result back over HTTP.
 func TestFinishedRoundsReachTheLeaderboard(t *testing.T) {
-	srv := startServer(t, func(c *server.Config) {
+	srv := servertest.Start(t, func(c *server.Config) {
 		c.RoundLength = time.Second
 		c.RoundPause = time.Minute
 	})

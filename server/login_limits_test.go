@@ -11,18 +11,19 @@ import (
 
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
-func wrongLogin(h *authHTTP, name string) reply {
-	return h.do("POST", "/api/v1/auth/login", "", map[string]string{"username": name, "password": "wrong password"})
+func wrongLogin(h *servertest.Client, name string) servertest.Reply {
+	return h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": name, "password": "wrong password"})
 }
 
-func wantRateLimited(t *testing.T, what string, r reply, most time.Duration) {
+func wantRateLimited(t *testing.T, what string, r servertest.Reply, most time.Duration) {
 	t.Helper()
-	wantError(t, what, r, 429, auth.CodeRateLimited)
-	secs, err := strconv.Atoi(r.header.Get("Retry-After"))
+	servertest.WantError(t, what, r, 429, auth.CodeRateLimited)
+	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || secs < 1 || time.Duration(secs)*time.Second > most {
-		t.Errorf("%s: Retry-After %q, want 1 to %v seconds", what, r.header.Get("Retry-After"), most)
+		t.Errorf("%s: Retry-After %q, want 1 to %v seconds", what, r.Header.Get("Retry-After"), most)
 	}
 }
 
@@ -49,93 +50,93 @@ func (c *authClock) Step(d time.Duration) {
 // Retry-After she may try again.
 func TestWrongPasswordsAtOneAccountMeet429(t *testing.T) {
 	clk := &authClock{now: time.Now()}
-	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now })
-	guesser := newAuthHTTP(t, srv.URL(), "127.0.0.1")
-	home := newAuthHTTP(t, srv.URL(), "127.0.0.2")
-	elsewhere := newAuthHTTP(t, srv.URL(), "127.0.0.3")
-	home.register("alice", "correct horse")
-	home.login("alice", "correct horse")
+	srv := servertest.Start(t, func(c *server.Config) { c.Now = clk.Now })
+	guesser := servertest.NewClient(t, srv.URL(), "127.0.0.1")
+	home := servertest.NewClient(t, srv.URL(), "127.0.0.2")
+	elsewhere := servertest.NewClient(t, srv.URL(), "127.0.0.3")
+	home.Register("alice", "correct horse")
+	home.Login("alice", "correct horse")
 
 	first := -1
 	for i := range 40 {
 		r := wrongLogin(guesser, "alice")
-		if r.status == 429 {
+		if r.Status == 429 {
 			first = i
 			wantRateLimited(t, "guess", r, 30*time.Second)
 			break
 		}
-		wantError(t, "guess", r, 401, auth.CodeInvalidCredentials)
+		servertest.WantError(t, "guess", r, 401, auth.CodeInvalidCredentials)
 	}
 	if first != 30 {
 		t.Fatalf("first 429 at guess %d, want 31 (the default account burst is 30)", first+1)
 	}
 	// Throttled: even the right password from the guesser's address waits.
-	wantRateLimited(t, "right password from the guesser", guesser.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 30*time.Second)
-	wantRateLimited(t, "alice from a new address", elsewhere.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 30*time.Second)
-	home.login("alice", "correct horse") // not locked out at home
+	wantRateLimited(t, "right password from the guesser", guesser.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 30*time.Second)
+	wantRateLimited(t, "alice from a new address", elsewhere.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 30*time.Second)
+	home.Login("alice", "correct horse") // not locked out at home
 	// Other accounts are not affected by alice's bucket.
-	home.register("bob", "correct horse")
-	guesser.login("bob", "correct horse")
+	home.Register("bob", "correct horse")
+	guesser.Login("bob", "correct horse")
 	// One refill later, one more try.
 	clk.Step(30 * time.Second)
-	wantError(t, "a guess after the refill", wrongLogin(guesser, "alice"), 401, auth.CodeInvalidCredentials)
+	servertest.WantError(t, "a guess after the refill", wrongLogin(guesser, "alice"), 401, auth.CodeInvalidCredentials)
 	wantRateLimited(t, "the next guess", wrongLogin(guesser, "alice"), 30*time.Second)
 }
 
 func TestWrongPasswordsSprayedFromOneAddressMeet429(t *testing.T) {
 	clk := &authClock{now: time.Now()}
-	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now })
-	h := newAuthHTTP(t, srv.URL(), "127.0.0.4")
+	srv := servertest.Start(t, func(c *server.Config) { c.Now = clk.Now })
+	h := servertest.NewClient(t, srv.URL(), "127.0.0.4")
 	first := -1
 	for i := range 55 {
 		r := wrongLogin(h, fmt.Sprintf("someone%d", i))
-		if r.status == 429 {
+		if r.Status == 429 {
 			first = i
 			wantRateLimited(t, "spray", r, 2*time.Second)
 			break
 		}
-		wantError(t, "spray", r, 401, auth.CodeInvalidCredentials)
+		servertest.WantError(t, "spray", r, 401, auth.CodeInvalidCredentials)
 	}
 	if first != 45 {
 		t.Fatalf("first 429 at guess %d, want 46 (the default address burst is 45)", first+1)
 	}
-	other := newAuthHTTP(t, srv.URL(), "127.0.0.5")
-	wantError(t, "another address", wrongLogin(other, "someone0"), 401, auth.CodeInvalidCredentials)
+	other := servertest.NewClient(t, srv.URL(), "127.0.0.5")
+	servertest.WantError(t, "another address", wrongLogin(other, "someone0"), 401, auth.CodeInvalidCredentials)
 }
 
 // TestPlayersBehindOneAddressSignInFreely: twenty players behind one address, each mistyping
 // once, are never throttled by the defaults.
 func TestPlayersBehindOneAddressSignInFreely(t *testing.T) {
-	srv := startServer(t, nil)
-	h := newAuthHTTP(t, srv.URL(), "")
+	srv := servertest.Start(t, nil)
+	h := servertest.NewClient(t, srv.URL(), "")
 	for i := range 20 {
 		name := fmt.Sprintf("player%d", i)
-		h.register(name, "correct horse")
+		h.Register(name, "correct horse")
 		if i%2 == 0 {
-			wantError(t, "typo", wrongLogin(h, name), 401, auth.CodeInvalidCredentials)
+			servertest.WantError(t, "typo", wrongLogin(h, name), 401, auth.CodeInvalidCredentials)
 		}
-		h.login(name, "correct horse")
+		h.Login(name, "correct horse")
 	}
 }
 
 // TestPasswordFloodIsRefusedNotQueued: with one hashing slot and a queue of two, a flood of
 // logins gets quick 429s with Retry-After, never errors or an unbounded wait.
 func TestPasswordFloodIsRefusedNotQueued(t *testing.T) {
-	srv := startServer(t, func(c *server.Config) {
+	srv := servertest.Start(t, func(c *server.Config) {
 		c.HashConcurrency, c.HashQueue, c.HashWait = 1, 2, 150*time.Millisecond
 	})
 	const n = 16
 	var wg sync.WaitGroup
 	statuses := make([]int, n)
 	for i := range n {
-		h := newAuthHTTP(t, srv.URL(), fmt.Sprintf("127.0.1.%d", i+1))
+		h := servertest.NewClient(t, srv.URL(), fmt.Sprintf("127.0.1.%d", i+1))
 		wg.Go(func() {
 			r := wrongLogin(h, fmt.Sprintf("flood%d", i))
-			statuses[i] = r.status
-			if r.status == 429 {
+			statuses[i] = r.Status
+			if r.Status == 429 {
 				wantRateLimited(t, "flood", r, time.Second)
-			} else if r.status != 401 {
-				t.Errorf("flood: %d %s", r.status, r.body)
+			} else if r.Status != 401 {
+				t.Errorf("flood: %d %s", r.Status, r.Body)
 			}
 		})
 	}
@@ -147,9 +148,9 @@ func TestPasswordFloodIsRefusedNotQueued(t *testing.T) {
 	if running != 0 || waiting != 0 {
 		t.Errorf("after the flood %d hashes run and %d wait", running, waiting)
 	}
-	h := newAuthHTTP(t, srv.URL(), "")
-	h.register("alice", "correct horse")
-	h.login("alice", "correct horse")
+	h := servertest.NewClient(t, srv.URL(), "")
+	h.Register("alice", "correct horse")
+	h.Login("alice", "correct horse")
 }
 
 // TestUnknownUserAndWrongPasswordLookAlike: the same status and body, and medians of 20 tries
@@ -158,12 +159,12 @@ func TestPasswordFloodIsRefusedNotQueued(t *testing.T) {
 // that skips the hash costs a thousandth of a wrong password) fails every round, so the test
 // allows three rounds, each from its own address at its own names.
 func TestUnknownUserAndWrongPasswordLookAlike(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := servertest.Start(t, nil)
 	var ratios []float64
 	for round := range 3 {
-		h := newAuthHTTP(t, srv.URL(), fmt.Sprintf("127.0.2.%d", round+1))
+		h := servertest.NewClient(t, srv.URL(), fmt.Sprintf("127.0.2.%d", round+1))
 		known, unknown := fmt.Sprintf("alice%d", round), fmt.Sprintf("nobody%d", round)
-		h.register(known, "correct horse")
+		h.Register(known, "correct horse")
 		mw, mu, wrongBody, unknownBody := timeFailures(t, h, known, unknown, 20)
 		if !bytes.Equal(wrongBody, unknownBody) {
 			t.Fatalf("bodies differ: wrong password %s, unknown user %s", wrongBody, unknownBody)
@@ -180,7 +181,7 @@ func TestUnknownUserAndWrongPasswordLookAlike(t *testing.T) {
 
 // timeFailures times n wrong logins at known and n at unknown, interleaved, and returns the
 // medians and the (identical within each kind) bodies.
-func timeFailures(t *testing.T, h *authHTTP, known, unknown string, n int) (mw, mu time.Duration, wrongBody, unknownBody []byte) {
+func timeFailures(t *testing.T, h *servertest.Client, known, unknown string, n int) (mw, mu time.Duration, wrongBody, unknownBody []byte) {
 	t.Helper()
 	wrongLogin(h, known) // warm the connection and both paths
 	var wrong, miss []time.Duration
@@ -188,11 +189,11 @@ func timeFailures(t *testing.T, h *authHTTP, known, unknown string, n int) (mw, 
 		start := time.Now()
 		r := wrongLogin(h, name)
 		*into = append(*into, time.Since(start))
-		wantError(t, name, r, 401, auth.CodeInvalidCredentials)
-		if *body != nil && !bytes.Equal(*body, r.body) {
-			t.Fatalf("%s: body %s changed from %s", name, r.body, *body)
+		servertest.WantError(t, name, r, 401, auth.CodeInvalidCredentials)
+		if *body != nil && !bytes.Equal(*body, r.Body) {
+			t.Fatalf("%s: body %s changed from %s", name, r.Body, *body)
 		}
-		*body = r.body
+		*body = r.Body
 	}
 	for i := range n {
 		if i%2 == 0 {
@@ -218,19 +219,19 @@ func authMedian(ds []time.Duration) time.Duration {
 // from a new address waits at most one refill interval.
 func TestConcurrentGuessesCannotPassTogether(t *testing.T) {
 	clk := &authClock{now: time.Now()}
-	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now })
-	home := newAuthHTTP(t, srv.URL(), "127.0.4.1")
-	home.register("alice", "correct horse")
+	srv := servertest.Start(t, func(c *server.Config) { c.Now = clk.Now })
+	home := servertest.NewClient(t, srv.URL(), "127.0.4.1")
+	home.Register("alice", "correct horse")
 
 	const n = 68
 	statuses := make([]int, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
-		h := newAuthHTTP(t, srv.URL(), fmt.Sprintf("127.0.5.%d", i+1))
+		h := servertest.NewClient(t, srv.URL(), fmt.Sprintf("127.0.5.%d", i+1))
 		wg.Go(func() {
 			<-start
-			statuses[i] = wrongLogin(h, "alice").status
+			statuses[i] = wrongLogin(h, "alice").Status
 		})
 	}
 	close(start)
@@ -250,11 +251,11 @@ func TestConcurrentGuessesCannotPassTogether(t *testing.T) {
 	if checked > 30 {
 		t.Fatalf("%d concurrent guesses were checked against a burst of 30", checked)
 	}
-	elsewhere := newAuthHTTP(t, srv.URL(), "127.0.4.2")
-	r := elsewhere.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"})
+	elsewhere := servertest.NewClient(t, srv.URL(), "127.0.4.2")
+	r := elsewhere.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"})
 	if checked == 30 {
 		wantRateLimited(t, "the owner from a new address right after", r, 30*time.Second)
 	}
 	clk.Step(30 * time.Second)
-	elsewhere.login("alice", "correct horse") // one refill interval later
+	elsewhere.Login("alice", "correct horse") // one refill interval later
 }

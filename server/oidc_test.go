@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,13 +13,14 @@ import (
 	"github.com/tickwire/tickwire/auth/oidc"
 	"github.com/tickwire/tickwire/auth/oidc/oidctest"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 const oidcSecret = "test-client-secret"
 
 // startOIDC runs a test provider with users alice and bob (same email, different subjects)
 // and a server that signs in with it as provider "test".
-func startOIDC(t *testing.T, mutate func(*server.Config), log io.Writer) (*server.Server, *oidctest.Provider) {
+func startOIDC(t *testing.T, mutate func(*server.Config), opts ...servertest.Option) (*servertest.Server, *oidctest.Provider) {
 	t.Helper()
 	p, err := oidctest.Start("127.0.0.1:0")
 	if err != nil {
@@ -35,12 +35,7 @@ func startOIDC(t *testing.T, mutate func(*server.Config), log io.Writer) (*serve
 			mutate(c)
 		}
 	}
-	var s *server.Server
-	if log != nil {
-		s = startServerWith(t, m, log)
-	} else {
-		s = startServer(t, m)
-	}
+	s := servertest.Start(t, m, opts...)
 	p.AddClient("tickwire", oidcSecret, s.URL()+"/api/v1/auth/oidc/test/callback")
 	return s, p
 }
@@ -132,15 +127,15 @@ func (b *browser) get(t *testing.T, url string) *url.URL {
 // refresh trades the browser's refresh cookie for a token pair, as the page does on load.
 func (b *browser) refresh(t *testing.T) (int, map[string]any) {
 	t.Helper()
-	st, body, _ := apiCall(t, b.hc, "POST", b.base.String()+"/api/v1/auth/refresh", "", nil)
+	st, body, _ := servertest.Call(t, b.hc, "POST", b.base.String()+"/api/v1/auth/refresh", "", nil)
 	return st, body
 }
 
 func TestOIDCBrowserLogin(t *testing.T) {
-	var log syncBuffer
-	s, _ := startOIDC(t, nil, &log)
-	st, body, _ := apiCall(t, nil, "GET", s.URL()+"/api/v1/auth/providers", "", nil)
-	mustStatus(t, "providers", st, 200, body)
+	s, _ := startOIDC(t, nil, servertest.LogJSON)
+	log := s.Log
+	st, body, _ := servertest.Call(t, nil, "GET", s.URL()+"/api/v1/auth/providers", "", nil)
+	servertest.MustStatus(t, "providers", st, 200, body)
 	if ps := body["providers"].([]any); len(ps) != 1 || ps[0].(map[string]any)["display_name"] != "Test ID" {
 		t.Fatalf("providers = %v", body)
 	}
@@ -155,22 +150,22 @@ func TestOIDCBrowserLogin(t *testing.T) {
 	if landed.Path != "/play" || landed.Fragment != "" {
 		t.Fatalf("landed on %s, want /play", landed)
 	}
-	mustStatus(t, "refresh after the callback", st, 200, pair)
+	servertest.MustStatus(t, "refresh after the callback", st, 200, pair)
 	access := pair["access_token"].(string)
-	claims := tokenClaims(t, access)
+	claims := servertest.Claims(t, access)
 	if claims.IDP != "test" || claims.Name != "alice" || claims.SID == "" {
 		t.Errorf("claims: idp %q name %q sid %q", claims.IDP, claims.Name, claims.SID)
 	}
-	st, me, _ := apiCall(t, nil, "GET", s.URL()+"/api/v1/me", access, nil)
-	mustStatus(t, "me", st, 200, me)
+	st, me, _ := servertest.Call(t, nil, "GET", s.URL()+"/api/v1/me", access, nil)
+	servertest.MustStatus(t, "me", st, 200, me)
 	ids, _ := me["identities"].([]any)
 	if len(ids) != 1 || ids[0].(map[string]any)["provider"] != "test" {
 		t.Errorf("me.identities = %v", me["identities"])
 	}
 	// A refreshed token keeps idp.
 	st, pair2 := b.refresh(t)
-	mustStatus(t, "second refresh", st, 200, pair2)
-	if c := tokenClaims(t, pair2["access_token"].(string)); c.IDP != "test" {
+	servertest.MustStatus(t, "second refresh", st, 200, pair2)
+	if c := servertest.Claims(t, pair2["access_token"].(string)); c.IDP != "test" {
 		t.Errorf("refreshed idp = %q", c.IDP)
 	}
 
@@ -178,7 +173,7 @@ func TestOIDCBrowserLogin(t *testing.T) {
 		b2 := newBrowser(t, s.URL())
 		b2.submit(t, b2.start(t, "/api/v1/auth/oidc/test/start"), "alice", "alice-pw", false)
 		_, p := b2.refresh(t)
-		if c := tokenClaims(t, p["access_token"].(string)); c.Subject != claims.Subject {
+		if c := servertest.Claims(t, p["access_token"].(string)); c.Subject != claims.Subject {
 			t.Errorf("second login made account %s, first %s", c.Subject, claims.Subject)
 		}
 	})
@@ -188,7 +183,7 @@ func TestOIDCBrowserLogin(t *testing.T) {
 			t.Fatalf("landed on %s", l)
 		}
 		_, p := b3.refresh(t)
-		c := tokenClaims(t, p["access_token"].(string))
+		c := servertest.Claims(t, p["access_token"].(string))
 		if c.Subject == claims.Subject || c.Name == "alice" || !strings.HasPrefix(c.Name, "alice-") {
 			t.Errorf("bob (preferred_username alice, same email): account %s named %q; alice's is %s", c.Subject, c.Name, claims.Subject)
 		}
@@ -219,7 +214,7 @@ func TestOIDCBrowserLogin(t *testing.T) {
 
 // callbackWith runs a login up to the provider's redirect back, then lets tamper change that
 // callback URL (and the browser) before it is followed.
-func callbackWith(t *testing.T, s *server.Server, b *browser, user, pw string, tamper func(u *url.URL) *browser) (*url.URL, *url.URL) {
+func callbackWith(t *testing.T, s *servertest.Server, b *browser, user, pw string, tamper func(u *url.URL) *browser) (*url.URL, *url.URL) {
 	t.Helper()
 	form := b.start(t, "/api/v1/auth/oidc/test/start")
 	// Stop at the callback instead of following it.
@@ -266,7 +261,7 @@ func noSession(t *testing.T, b *browser) {
 }
 
 func TestOIDCCallbackRefusals(t *testing.T) {
-	s, p := startOIDC(t, nil, nil)
+	s, p := startOIDC(t, nil)
 	same := func(b *browser) func(*url.URL) *browser { return func(*url.URL) *browser { return b } }
 
 	t.Run("replayed callback", func(t *testing.T) {
@@ -348,7 +343,7 @@ func TestOIDCCallbackRefusals(t *testing.T) {
 }
 
 func TestOIDCStartAnswers(t *testing.T) {
-	s, _ := startOIDC(t, func(c *server.Config) { c.OIDCAddrBurst = 3; c.OIDCAddrEvery = time.Hour }, nil)
+	s, _ := startOIDC(t, func(c *server.Config) { c.OIDCAddrBurst = 3; c.OIDCAddrEvery = time.Hour })
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(s.URL() + "/api/v1/auth/oidc/test/start")
 	if err != nil {
@@ -369,15 +364,15 @@ func TestOIDCStartAnswers(t *testing.T) {
 	if binding == nil || !binding.HttpOnly || binding.SameSite != http.SameSiteLaxMode || binding.MaxAge != 600 {
 		t.Errorf("binding cookie: %+v", binding)
 	}
-	st, body, _ := apiCall(t, nil, "GET", s.URL()+"/api/v1/auth/oidc/nope/start", "", nil)
+	st, body, _ := servertest.Call(t, nil, "GET", s.URL()+"/api/v1/auth/oidc/nope/start", "", nil)
 	wantStatusCode(t, "unknown provider", st, body, 404, "not_found")
-	st, body, _ = apiCall(t, noFollow, "GET", s.URL()+"/api/v1/auth/oidc/test/start?return_to=//evil.example", "", nil)
+	st, body, _ = servertest.Call(t, noFollow, "GET", s.URL()+"/api/v1/auth/oidc/test/start?return_to=//evil.example", "", nil)
 	wantStatusCode(t, "return_to elsewhere", st, body, 400, "invalid_request")
 	for range 2 {
 		resp, _ := noFollow.Get(s.URL() + "/api/v1/auth/oidc/test/start")
 		resp.Body.Close()
 	}
-	st, body, h := apiCall(t, noFollow, "GET", s.URL()+"/api/v1/auth/oidc/test/start", "", nil)
+	st, body, h := servertest.Call(t, noFollow, "GET", s.URL()+"/api/v1/auth/oidc/test/start", "", nil)
 	wantStatusCode(t, "past the address budget", st, body, 429, "rate_limited")
 	if h.Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
@@ -392,13 +387,13 @@ func wantStatusCode(t *testing.T, what string, st int, body map[string]any, stat
 }
 
 func TestOIDCPendingStatesBounded(t *testing.T) {
-	s, _ := startOIDC(t, func(c *server.Config) { c.OIDCMaxPending = 2 }, nil)
+	s, _ := startOIDC(t, func(c *server.Config) { c.OIDCMaxPending = 2 })
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for i := range 2 {
-		st, body, _ := apiCall(t, noFollow, "GET", s.URL()+"/api/v1/auth/oidc/test/start", "", nil)
-		mustStatus(t, "start "+string(rune('1'+i)), st, 302, body)
+		st, body, _ := servertest.Call(t, noFollow, "GET", s.URL()+"/api/v1/auth/oidc/test/start", "", nil)
+		servertest.MustStatus(t, "start "+string(rune('1'+i)), st, 302, body)
 	}
-	st, body, _ := apiCall(t, noFollow, "GET", s.URL()+"/api/v1/auth/oidc/test/start", "", nil)
+	st, body, _ := servertest.Call(t, noFollow, "GET", s.URL()+"/api/v1/auth/oidc/test/start", "", nil)
 	wantStatusCode(t, "past --oidc-max-pending", st, body, 429, "rate_limited")
 }
 
@@ -410,37 +405,37 @@ func TestOIDCProviderDownAtStart(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := startServer(t, func(c *server.Config) {
+	s := servertest.Start(t, func(c *server.Config) {
 		c.OIDC = []oidc.Config{{Name: "test", DisplayName: "Test ID", Issuer: "http://" + addr, ClientID: "tickwire", ClientSecret: oidcSecret}}
 		c.OIDCRetry = 200 * time.Millisecond
 		c.OIDCTimeout = 2 * time.Second
 	})
-	st, body, _ := apiCall(t, nil, "GET", s.URL()+"/api/v1/auth/oidc/test/start", "", nil)
+	st, body, _ := servertest.Call(t, nil, "GET", s.URL()+"/api/v1/auth/oidc/test/start", "", nil)
 	wantStatusCode(t, "provider down", st, body, 503, "provider_unavailable")
 	// The rest of the server is unharmed.
-	st, body, _ = apiCall(t, nil, "POST", s.URL()+"/api/v1/auth/guest", "", map[string]string{})
-	mustStatus(t, "guest while the provider is down", st, 200, body)
+	st, body, _ = servertest.Call(t, nil, "POST", s.URL()+"/api/v1/auth/guest", "", map[string]string{})
+	servertest.MustStatus(t, "guest while the provider is down", st, 200, body)
 	p, err := oidctest.Start(addr)
 	if err != nil {
 		t.Skipf("the port was taken meanwhile: %v", err)
 	}
 	defer p.Close()
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	pollUntil(t, 5*time.Second, "the provider used again after its return", func() bool {
-		st, _, _ := apiCall(t, noFollow, "GET", s.URL()+"/api/v1/auth/oidc/test/start", "", nil)
+	servertest.Eventually(t, 5*time.Second, "the provider used again after its return", func() bool {
+		st, _, _ := servertest.Call(t, noFollow, "GET", s.URL()+"/api/v1/auth/oidc/test/start", "", nil)
 		return st == 302
 	})
 }
 
 func TestOIDCLinking(t *testing.T) {
-	s, _ := startOIDC(t, nil, nil)
+	s, _ := startOIDC(t, nil)
 	hc := &http.Client{}
-	access, _ := registerAndLogin(t, hc, s.URL(), "carol", "carol-password")
+	access, _ := servertest.SignUp(t, hc, s.URL(), "carol", "carol-password")
 	b := newBrowser(t, s.URL())
 	link := func(b *browser, access string) string {
 		t.Helper()
-		st, body, _ := apiCall(t, b.hc, "POST", s.URL()+"/api/v1/me/identities/test", access, nil)
-		mustStatus(t, "link", st, 200, body)
+		st, body, _ := servertest.Call(t, b.hc, "POST", s.URL()+"/api/v1/me/identities/test", access, nil)
+		servertest.MustStatus(t, "link", st, 200, body)
 		return body["url"].(string)
 	}
 	follow := func(b *browser, u, user, pw string) *url.URL {
@@ -459,8 +454,8 @@ func TestOIDCLinking(t *testing.T) {
 	if l := follow(b, link(b, access), "alice", "alice-pw"); l.Fragment != "linked=test" {
 		t.Fatalf("link landed on %s", l)
 	}
-	st, me, _ := apiCall(t, nil, "GET", s.URL()+"/api/v1/me", access, nil)
-	mustStatus(t, "me", st, 200, me)
+	st, me, _ := servertest.Call(t, nil, "GET", s.URL()+"/api/v1/me", access, nil)
+	servertest.MustStatus(t, "me", st, 200, me)
 	if ids, _ := me["identities"].([]any); len(ids) != 1 {
 		t.Fatalf("identities after link: %v", me["identities"])
 	}
@@ -468,7 +463,7 @@ func TestOIDCLinking(t *testing.T) {
 	b2 := newBrowser(t, s.URL())
 	b2.submit(t, b2.start(t, "/api/v1/auth/oidc/test/start"), "alice", "alice-pw", false)
 	_, p := b2.refresh(t)
-	if c := tokenClaims(t, p["access_token"].(string)); c.Name != "carol" {
+	if c := servertest.Claims(t, p["access_token"].(string)); c.Name != "carol" {
 		t.Errorf("login with the linked identity reached %q", c.Name)
 	}
 	// bob's identity makes an account of its own; linking it to carol is identity_taken.
@@ -476,31 +471,31 @@ func TestOIDCLinking(t *testing.T) {
 	b3.submit(t, b3.start(t, "/api/v1/auth/oidc/test/start"), "bob", "bob-pw", false)
 	_, bobPair := b3.refresh(t)
 	bobAccess := bobPair["access_token"].(string)
-	access2, _ := registerAndLogin(t, hc, s.URL(), "dave", "dave-password")
+	access2, _ := servertest.SignUp(t, hc, s.URL(), "dave", "dave-password")
 	b4 := newBrowser(t, s.URL())
 	if got := authError(t, follow(b4, link(b4, access2), "bob", "bob-pw")); got != "identity_taken" {
 		t.Errorf("linking another account's identity: %q", got)
 	}
 	// bob's account has no password: its only identity cannot go.
-	st, body, _ := apiCall(t, nil, "DELETE", s.URL()+"/api/v1/me/identities/test", bobAccess, nil)
+	st, body, _ := servertest.Call(t, nil, "DELETE", s.URL()+"/api/v1/me/identities/test", bobAccess, nil)
 	wantStatusCode(t, "unlink the last login method", st, body, 409, "last_login_method")
 	// carol has a password: she may unlink, and the identity's next login makes a new account.
-	st, body, _ = apiCall(t, nil, "DELETE", s.URL()+"/api/v1/me/identities/test", access, nil)
-	mustStatus(t, "unlink", st, 204, body)
+	st, body, _ = servertest.Call(t, nil, "DELETE", s.URL()+"/api/v1/me/identities/test", access, nil)
+	servertest.MustStatus(t, "unlink", st, 204, body)
 	b5 := newBrowser(t, s.URL())
 	b5.submit(t, b5.start(t, "/api/v1/auth/oidc/test/start"), "alice", "alice-pw", false)
 	_, p5 := b5.refresh(t)
-	if c := tokenClaims(t, p5["access_token"].(string)); c.Name == "carol" {
+	if c := servertest.Claims(t, p5["access_token"].(string)); c.Name == "carol" {
 		t.Error("after the unlink the identity still reaches carol")
 	}
 }
 
 func TestOIDCBannedAccount(t *testing.T) {
-	s, _ := startOIDC(t, nil, nil)
+	s, _ := startOIDC(t, nil)
 	b := newBrowser(t, s.URL())
 	b.submit(t, b.start(t, "/api/v1/auth/oidc/test/start"), "alice", "alice-pw", false)
 	_, p := b.refresh(t)
-	name := tokenClaims(t, p["access_token"].(string)).Name
+	name := servertest.Claims(t, p["access_token"].(string)).Name
 	if _, err := s.Auth().SetBanned(context.Background(), name, true); err != nil {
 		t.Fatal(err)
 	}
@@ -512,7 +507,7 @@ func TestOIDCBannedAccount(t *testing.T) {
 }
 
 func TestOIDCRegistrationClosed(t *testing.T) {
-	s, _ := startOIDC(t, func(c *server.Config) { c.Registration = server.RegistrationClosed }, nil)
+	s, _ := startOIDC(t, func(c *server.Config) { c.Registration = server.RegistrationClosed })
 	b := newBrowser(t, s.URL())
 	if got := authError(t, b.submit(t, b.start(t, "/api/v1/auth/oidc/test/start"), "alice", "alice-pw", false)); got != "registration_closed" {
 		t.Errorf("first login with registration closed: %q", got)
@@ -521,9 +516,9 @@ func TestOIDCRegistrationClosed(t *testing.T) {
 }
 
 func TestOIDCNativeToken(t *testing.T) {
-	s, p := startOIDC(t, nil, nil)
+	s, p := startOIDC(t, nil)
 	post := func(tok string, hdr ...string) (int, map[string]any) {
-		st, body, _ := apiCall(t, nil, "POST", s.URL()+"/api/v1/auth/oidc/test/token", "", map[string]string{"id_token": tok}, hdr...)
+		st, body, _ := servertest.Call(t, nil, "POST", s.URL()+"/api/v1/auth/oidc/test/token", "", map[string]string{"id_token": tok}, hdr...)
 		return st, body
 	}
 	good, err := p.IDToken("alice", "tickwire", 5*time.Minute)
@@ -531,8 +526,8 @@ func TestOIDCNativeToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, body := post(good)
-	mustStatus(t, "right audience", st, 200, body)
-	if c := tokenClaims(t, body["access_token"].(string)); c.IDP != "test" {
+	servertest.MustStatus(t, "right audience", st, 200, body)
+	if c := servertest.Claims(t, body["access_token"].(string)); c.IDP != "test" {
 		t.Errorf("idp = %q", c.IDP)
 	}
 	wrongAud, _ := p.IDToken("alice", "another-client", 5*time.Minute)

@@ -13,13 +13,14 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
 func TestHealthAndReady(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := servertest.Start(t, nil)
 	for _, path := range []string{"/healthz", "/readyz"} {
-		st, body, _ := apiCall(t, nil, "GET", srv.URL()+path, "", nil)
+		st, body, _ := servertest.Call(t, nil, "GET", srv.URL()+path, "", nil)
 		if st != http.StatusOK || body["status"] == nil {
 			t.Errorf("%s: %d %v", path, st, body)
 		}
@@ -29,17 +30,17 @@ func TestHealthAndReady(t *testing.T) {
 // TestGracefulShutdown stops a server run through Main as SIGTERM would: open sockets get
 // close code 1001, and Main returns 0.
 func TestGracefulShutdown(t *testing.T) {
-	m := startMain(t, []string{"--data", t.TempDir(), "--addr", "127.0.0.1:0"}, nil)
-	access, _ := registerAndLogin(t, nil, m.URL, "leaver", "correct horse")
-	ws, _, err := dialSocket(t, nil, wsURL(m.URL), access, nil)
+	m := servertest.StartMain(t, []string{"--data", t.TempDir(), "--addr", "127.0.0.1:0"}, nil)
+	access, _ := servertest.SignUp(t, nil, m.URL, "leaver", "correct horse")
+	ws, _, err := servertest.DialWelcome(t, nil, servertest.WSURL(m.URL), access, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ws.Close()
 	got := make(chan int, 1)
-	go func() { got <- closeCode(ws, 10*time.Second) }()
+	go func() { got <- servertest.CloseCode(ws, 10*time.Second) }()
 	time.Sleep(50 * time.Millisecond) // let the reader block in ReadMessage
-	if code := m.stop(t); code != 0 {
+	if code := m.Stop(); code != 0 {
 		t.Fatalf("Main exited %d after a graceful stop: %s", code, m.Stderr.String())
 	}
 	if c := <-got; c != websocket.CloseGoingAway {
@@ -58,18 +59,18 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			data := t.TempDir()
 			addAdmin(t, data, "logadmin")
-			m := startMain(t, []string{"--data", data, "--addr", "127.0.0.1:0", "--log-level", "debug", "--log-format", format}, nil)
+			m := servertest.StartMain(t, []string{"--data", data, "--addr", "127.0.0.1:0", "--log-level", "debug", "--log-format", format}, nil)
 			base := m.URL
 			const password = "hunter2-secret-pw"
 			secrets := []string{password, "admin password"}
-			access, refresh := registerAndLogin(t, nil, base, "logger", password)
+			access, refresh := servertest.SignUp(t, nil, base, "logger", password)
 			secrets = append(secrets, access, refresh)
 
 			// A wrong password, a refresh by body and one by cookie.
-			apiCall(t, nil, "POST", base+"/api/v1/auth/login", "", map[string]string{"username": "logger", "password": "wrong-" + password})
+			servertest.Call(t, nil, "POST", base+"/api/v1/auth/login", "", map[string]string{"username": "logger", "password": "wrong-" + password})
 			secrets = append(secrets, "wrong-"+password)
-			st, b, _ := apiCall(t, nil, "POST", base+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": refresh})
-			mustStatus(t, "refresh", st, http.StatusOK, b)
+			st, b, _ := servertest.Call(t, nil, "POST", base+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": refresh})
+			servertest.MustStatus(t, "refresh", st, http.StatusOK, b)
 			access2, refresh2 := b["access_token"].(string), b["refresh_token"].(string)
 			secrets = append(secrets, access2, refresh2)
 			req, _ := http.NewRequest("POST", base+"/api/v1/auth/refresh", nil)
@@ -90,41 +91,41 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 				secrets = append(secrets, ck.Value)
 			}
 			// A reused refresh token, the API, sockets three ways, a bad token on /ws.
-			apiCall(t, nil, "POST", base+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": refresh})
-			access4, _ := login(t, nil, base, "logger", password)
+			servertest.Call(t, nil, "POST", base+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": refresh})
+			access4, _ := servertest.Login(t, nil, base, "logger", password)
 			secrets = append(secrets, access4)
-			apiCall(t, nil, "GET", base+"/api/v1/me", access4, nil)
+			servertest.Call(t, nil, "GET", base+"/api/v1/me", access4, nil)
 			d := &websocket.Dialer{HandshakeTimeout: 5 * time.Second}
-			if ws, _, err := d.Dial(wsURL(base)+"?token="+access4, nil); err == nil {
+			if ws, _, err := d.Dial(servertest.WSURL(base)+"?token="+access4, nil); err == nil {
 				ws.Close()
 			} else {
 				t.Fatalf("?token= dial: %v", err)
 			}
 			d.Subprotocols = []string{wire.Subprotocol, wire.BearerPrefix + access4}
-			if ws, _, err := d.Dial(wsURL(base), nil); err == nil {
+			if ws, _, err := d.Dial(servertest.WSURL(base), nil); err == nil {
 				ws.Close()
 			} else {
 				t.Fatalf("subprotocol dial: %v", err)
 			}
-			if ws, _, err := dialSocket(t, nil, wsURL(base), access4, nil); err == nil {
+			if ws, _, err := servertest.DialWelcome(t, nil, servertest.WSURL(base), access4, nil); err == nil {
 				ws.Close()
 			}
 			forged := access4[:len(access4)-4] + "AAAA"
 			secrets = append(secrets, forged)
-			if ws, _, err := dialSocket(t, nil, wsURL(base)+"?token="+forged, "", nil); err == nil {
+			if ws, _, err := servertest.DialWelcome(t, nil, servertest.WSURL(base)+"?token="+forged, "", nil); err == nil {
 				ws.Close()
 				t.Fatal("a forged token opened a socket")
 			}
-			adminTok, _ := login(t, nil, base, "logadmin", "admin password")
+			adminTok, _ := servertest.Login(t, nil, base, "logadmin", "admin password")
 			secrets = append(secrets, adminTok)
-			st, b, _ = apiCall(t, nil, "POST", base+"/api/v1/admin/invites", adminTok, nil)
-			mustStatus(t, "invite", st, http.StatusCreated, b)
+			st, b, _ = servertest.Call(t, nil, "POST", base+"/api/v1/admin/invites", adminTok, nil)
+			servertest.MustStatus(t, "invite", st, http.StatusCreated, b)
 			inv := b["code"].(string)
 			secrets = append(secrets, inv)
-			apiCall(t, nil, "POST", base+"/api/v1/admin/invites/revoke", adminTok, map[string]string{"code": inv})
-			st, _, _ = apiCall(t, nil, "POST", base+"/api/v1/auth/logout", access4, map[string]string{})
-			mustStatus(t, "logout", st, http.StatusNoContent, nil)
-			if code := m.stop(t); code != 0 {
+			servertest.Call(t, nil, "POST", base+"/api/v1/admin/invites/revoke", adminTok, map[string]string{"code": inv})
+			st, _, _ = servertest.Call(t, nil, "POST", base+"/api/v1/auth/logout", access4, map[string]string{})
+			servertest.MustStatus(t, "logout", st, http.StatusNoContent, nil)
+			if code := m.Stop(); code != 0 {
 				t.Fatalf("exit %d", code)
 			}
 
@@ -158,8 +159,8 @@ func secretForms(s string) []string {
 
 // TestMetricsOnItsOwnAddress: with --metrics-addr, /metrics moves off the public listener.
 func TestMetricsOnItsOwnAddress(t *testing.T) {
-	srv := startServer(t, func(c *server.Config) { c.MetricsAddr = "127.0.0.1:0" })
-	if st, _, _ := apiCall(t, nil, "GET", srv.URL()+"/metrics", "", nil); st != http.StatusNotFound {
+	srv := servertest.Start(t, func(c *server.Config) { c.MetricsAddr = "127.0.0.1:0" })
+	if st, _, _ := servertest.Call(t, nil, "GET", srv.URL()+"/metrics", "", nil); st != http.StatusNotFound {
 		t.Fatalf("/metrics on the public address: %d, want 404", st)
 	}
 	resp, err := http.Get(srv.MetricsURL() + "/metrics")
@@ -176,14 +177,14 @@ func TestMetricsOnItsOwnAddress(t *testing.T) {
 func TestUserList(t *testing.T) {
 	data := t.TempDir()
 	for _, n := range []string{"zed", "amy"} {
-		if code, _, e := runCmd(t, "correct horse\n", "user", "add", "--data", data, n); code != 0 {
+		if code, _, e := servertest.RunMain(t, "correct horse\n", "user", "add", "--data", data, n); code != 0 {
 			t.Fatal(e)
 		}
 	}
-	if code, _, e := runCmd(t, "", "user", "ban", "--data", data, "zed"); code != 0 {
+	if code, _, e := servertest.RunMain(t, "", "user", "ban", "--data", data, "zed"); code != 0 {
 		t.Fatal(e)
 	}
-	code, out, _ := runCmd(t, "", "user", "list", "--data", data)
+	code, out, _ := servertest.RunMain(t, "", "user", "list", "--data", data)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "amy\t") || !strings.HasSuffix(lines[0], "\tactive") ||
 		!strings.HasPrefix(lines[1], "zed\t") || !strings.HasSuffix(lines[1], "\tbanned") {
@@ -195,13 +196,13 @@ func TestUserList(t *testing.T) {
 func TestCommandsReadTheConfigFile(t *testing.T) {
 	data := t.TempDir()
 	file := writeFile(t, "t.toml", "data = \""+filepath.ToSlash(data)+"\"\n")
-	if code, _, e := runCmd(t, "correct horse\n", "user", "add", "--config", file, "viaconfig"); code != 0 {
+	if code, _, e := servertest.RunMain(t, "correct horse\n", "user", "add", "--config", file, "viaconfig"); code != 0 {
 		t.Fatal(e)
 	}
 	if _, err := os.Stat(filepath.Join(data, "tickwire.db")); err != nil {
 		t.Fatalf("the account did not land in the file's data folder: %v", err)
 	}
-	_, out, _ := runCmd(t, "", "user", "list", "--config", file)
+	_, out, _ := servertest.RunMain(t, "", "user", "list", "--config", file)
 	if !strings.HasPrefix(out, "viaconfig\t") {
 		t.Fatalf("user list --config: %q", out)
 	}
@@ -237,13 +238,13 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // makes the new key sign within --sync-interval, while tokens of the old key still verify.
 func TestKeysRotateOnRunningServer(t *testing.T) {
 	data := t.TempDir()
-	srv := startServer(t, func(c *server.Config) { c.Data, c.SyncInterval = data, 50*time.Millisecond })
+	srv := servertest.Start(t, func(c *server.Config) { c.Data, c.SyncInterval = data, 50*time.Millisecond })
 	base := srv.URL()
-	old, _ := registerAndLogin(t, nil, base, "rotator", "correct horse")
+	old, _ := servertest.SignUp(t, nil, base, "rotator", "correct horse")
 	oldKID := jwtKID(t, old)
 	// Key ids order by their creation second; rotate in a later second than the first key.
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 20*time.Millisecond)))
-	code, out, errOut := runCmd(t, "", "keys", "rotate", "--data", data)
+	code, out, errOut := servertest.RunMain(t, "", "keys", "rotate", "--data", data)
 	if code != 0 {
 		t.Fatalf("keys rotate: %s", errOut)
 	}
@@ -252,13 +253,13 @@ func TestKeysRotateOnRunningServer(t *testing.T) {
 		t.Fatalf("rotate printed %q (old kid %s)", out, oldKID)
 	}
 	waitFor(t, 5*time.Second, "the running server signs with the new key", func() bool {
-		tok, _ := login(t, nil, base, "rotator", "correct horse")
+		tok, _ := servertest.Login(t, nil, base, "rotator", "correct horse")
 		return jwtKID(t, tok) == newKID
 	})
-	if st, b, _ := apiCall(t, nil, "GET", base+"/api/v1/me", old, nil); st != http.StatusOK {
+	if st, b, _ := servertest.Call(t, nil, "GET", base+"/api/v1/me", old, nil); st != http.StatusOK {
 		t.Fatalf("a token of the old key no longer verifies: %d %v", st, b)
 	}
-	_, jwks, _ := apiCall(t, nil, "GET", base+"/.well-known/jwks.json", "", nil)
+	_, jwks, _ := servertest.Call(t, nil, "GET", base+"/.well-known/jwks.json", "", nil)
 	if s := jwksKIDs(jwks); !strings.Contains(s, oldKID) || !strings.Contains(s, newKID) {
 		t.Fatalf("JWKS %s lacks a key", s)
 	}
@@ -280,72 +281,72 @@ func jwksKIDs(m map[string]any) string {
 // tokens; `user unban` lets it back in.
 func TestCommandsReachARunningServer(t *testing.T) {
 	data := t.TempDir()
-	srv := startServer(t, func(c *server.Config) { c.Data, c.SyncInterval = data, 50*time.Millisecond })
+	srv := servertest.Start(t, func(c *server.Config) { c.Data, c.SyncInterval = data, 50*time.Millisecond })
 	base := srv.URL()
 
 	t.Run("sessions revoke", func(t *testing.T) {
-		a1, _ := registerAndLogin(t, nil, base, "revokee", "correct horse")
-		a2, _ := login(t, nil, base, "revokee", "correct horse")
-		bystander, _ := registerAndLogin(t, nil, base, "bystander", "correct horse")
-		ws, _, err := dialSocket(t, nil, wsURL(base), a1, nil)
+		a1, _ := servertest.SignUp(t, nil, base, "revokee", "correct horse")
+		a2, _ := servertest.Login(t, nil, base, "revokee", "correct horse")
+		bystander, _ := servertest.SignUp(t, nil, base, "bystander", "correct horse")
+		ws, _, err := servertest.DialWelcome(t, nil, servertest.WSURL(base), a1, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer ws.Close()
-		wsB, _, err := dialSocket(t, nil, wsURL(base), bystander, nil)
+		wsB, _, err := servertest.DialWelcome(t, nil, servertest.WSURL(base), bystander, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer wsB.Close()
-		code, out, errOut := runCmd(t, "", "sessions", "revoke", "--data", data, "revokee")
+		code, out, errOut := servertest.RunMain(t, "", "sessions", "revoke", "--data", data, "revokee")
 		if code != 0 || !strings.Contains(out, "ended 2 sessions") {
 			t.Fatalf("sessions revoke: %d %q %q", code, out, errOut)
 		}
-		if c := closeCode(ws, 5*time.Second); c != wire.CloseRevoked {
+		if c := servertest.CloseCode(ws, 5*time.Second); c != wire.CloseRevoked {
 			t.Fatalf("socket closed with %d, want 4003", c)
 		}
 		// The server picks the ended sessions up at its next look at the database: the two may
 		// come in different looks, the socket's with the first.
 		for _, tok := range []string{a1, a2} {
-			pollUntil(t, 5*time.Second, "a revoked session's token is refused", func() bool {
-				st, _, _ := apiCall(t, nil, "GET", base+"/api/v1/me", tok, nil)
+			servertest.Eventually(t, 5*time.Second, "a revoked session's token is refused", func() bool {
+				st, _, _ := servertest.Call(t, nil, "GET", base+"/api/v1/me", tok, nil)
 				return st == http.StatusUnauthorized
 			})
 		}
-		if st, _, _ := apiCall(t, nil, "GET", base+"/api/v1/me", bystander, nil); st != http.StatusOK {
+		if st, _, _ := servertest.Call(t, nil, "GET", base+"/api/v1/me", bystander, nil); st != http.StatusOK {
 			t.Fatal("another account's token was refused")
 		}
-		if c := closeCode(wsB, 200*time.Millisecond); c != -1 {
+		if c := servertest.CloseCode(wsB, 200*time.Millisecond); c != -1 {
 			t.Fatalf("another account's socket closed with %d", c)
 		}
 	})
 
 	t.Run("user ban and unban", func(t *testing.T) {
-		access, _ := registerAndLogin(t, nil, base, "banned1", "correct horse")
-		ws, _, err := dialSocket(t, nil, wsURL(base), access, nil)
+		access, _ := servertest.SignUp(t, nil, base, "banned1", "correct horse")
+		ws, _, err := servertest.DialWelcome(t, nil, servertest.WSURL(base), access, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer ws.Close()
-		if code, _, e := runCmd(t, "", "user", "ban", "--data", data, "banned1"); code != 0 {
+		if code, _, e := servertest.RunMain(t, "", "user", "ban", "--data", data, "banned1"); code != 0 {
 			t.Fatal(e)
 		}
-		if c := closeCode(ws, 5*time.Second); c != wire.CloseRevoked {
+		if c := servertest.CloseCode(ws, 5*time.Second); c != wire.CloseRevoked {
 			t.Fatalf("socket closed with %d, want 4003", c)
 		}
-		st, b, _ := apiCall(t, nil, "POST", base+"/api/v1/auth/login", "", map[string]string{"username": "banned1", "password": "correct horse"})
+		st, b, _ := servertest.Call(t, nil, "POST", base+"/api/v1/auth/login", "", map[string]string{"username": "banned1", "password": "correct horse"})
 		if st != http.StatusForbidden {
 			t.Fatalf("a banned account logged in: %d %v", st, b)
 		}
-		if code, _, e := runCmd(t, "", "user", "unban", "--data", data, "banned1"); code != 0 {
+		if code, _, e := servertest.RunMain(t, "", "user", "unban", "--data", data, "banned1"); code != 0 {
 			t.Fatal(e)
 		}
 		waitFor(t, 5*time.Second, "the unbanned account may use a new token", func() bool {
-			st, b, _ := apiCall(t, nil, "POST", base+"/api/v1/auth/login", "", map[string]string{"username": "banned1", "password": "correct horse"})
+			st, b, _ := servertest.Call(t, nil, "POST", base+"/api/v1/auth/login", "", map[string]string{"username": "banned1", "password": "correct horse"})
 			if st != http.StatusOK {
 				return false
 			}
-			st, _, _ = apiCall(t, nil, "GET", base+"/api/v1/me", b["access_token"].(string), nil)
+			st, _, _ = servertest.Call(t, nil, "GET", base+"/api/v1/me", b["access_token"].(string), nil)
 			return st == http.StatusOK
 		})
 	})

@@ -8,27 +8,28 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
 // guestSocketFrom signs in a new guest from the loopback address from and opens its socket
 // from there too.
-func guestSocketFrom(t *testing.T, srv *server.Server, from string) *websocket.Conn {
+func guestSocketFrom(t *testing.T, srv *servertest.Server, from string) *websocket.Conn {
 	t.Helper()
-	r := newAuthHTTP(t, srv.URL(), from).do("POST", "/api/v1/auth/guest", "", `{}`)
-	if r.status != 200 {
-		t.Fatalf("guest from %s: %d %s", from, r.status, r.body)
+	r := servertest.NewClient(t, srv.URL(), from).Do("POST", "/api/v1/auth/guest", "", `{}`)
+	if r.Status != 200 {
+		t.Fatalf("guest from %s: %d %s", from, r.Status, r.Body)
 	}
-	var p pair
-	r.decode(t, &p)
+	var p servertest.Tokens
+	r.Decode(t, &p)
 	nd := &net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, Subprotocols: []string{wire.Subprotocol}, NetDial: nd.Dial}
-	ws, resp, err := d.Dial(wsURL(srv.URL()), http.Header{"Authorization": {"Bearer " + p.AccessToken}})
+	ws, resp, err := d.Dial(servertest.WSURL(srv.URL()), http.Header{"Authorization": {"Bearer " + p.AccessToken}})
 	if err != nil {
-		t.Fatalf("dial from %s: %v (%s)", from, err, respStatus(resp))
+		t.Fatalf("dial from %s: %v (%s)", from, err, servertest.RespStatus(resp))
 	}
 	t.Cleanup(func() { ws.Close() })
-	if env := readEnv(t, ws); env.T != wire.TypeWelcome {
+	if env := servertest.ReadEnvelope(t, ws); env.T != wire.TypeWelcome {
 		t.Fatalf("first frame %q", env.T)
 	}
 	return ws
@@ -37,15 +38,15 @@ func guestSocketFrom(t *testing.T, srv *server.Server, from string) *websocket.C
 // ask sends a request and returns its answer: the reply frame, or the error code.
 func ask(t *testing.T, ws *websocket.Conn, id uint64, typ string, payload any) (wire.Envelope, string) {
 	t.Helper()
-	writeEnv(t, ws, typ, id, payload)
+	servertest.WriteEnvelope(t, ws, typ, id, payload)
 	for {
-		env := readEnv(t, ws)
+		env := servertest.ReadEnvelope(t, ws)
 		if env.ID != id {
 			continue
 		}
 		if env.T == wire.TypeError {
 			var e wire.Error
-			decodeInto(t, env, &e)
+			servertest.DecodePayload(t, env, &e)
 			return env, e.Code
 		}
 		return env, ""
@@ -57,7 +58,7 @@ func ask(t *testing.T, ws *websocket.Conn, id uint64, typ string, payload any) (
 // lobbies however many guests it makes, and a player the host kicked cannot walk back in as a
 // new guest from the same address.
 func TestGuestsCannotMultiplyPerAccountLimits(t *testing.T) {
-	srv := startServer(t, func(c *server.Config) { c.MaxLobbiesPerAddr = 3 })
+	srv := servertest.Start(t, func(c *server.Config) { c.MaxLobbiesPerAddr = 3 })
 
 	t.Run("lobbies count per address", func(t *testing.T) {
 		for i := range 3 {
@@ -80,14 +81,14 @@ func TestGuestsCannotMultiplyPerAccountLimits(t *testing.T) {
 			t.Fatal(code)
 		}
 		var created wire.Joined
-		decodeInto(t, env, &created)
+		servertest.DecodePayload(t, env, &created)
 		pest := guestSocketFrom(t, srv, "127.0.9.4")
 		env, code = ask(t, pest, 1, wire.TypeJoin, wire.Join{Lobby: created.Lobby.ID})
 		if code != "" {
 			t.Fatal(code)
 		}
 		var joined wire.Joined
-		decodeInto(t, env, &joined)
+		servertest.DecodePayload(t, env, &joined)
 		if _, code := ask(t, host, 2, wire.TypeKick, wire.Kick{Player: joined.Player}); code != "" {
 			t.Fatalf("kick: %s", code)
 		}

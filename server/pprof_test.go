@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 func TestPprofOnlyWhenAsked(t *testing.T) {
 	t.Run("off by default", func(t *testing.T) {
-		srv := startServer(t, nil)
+		srv := servertest.Start(t, nil)
 		if srv.PprofAddr() != "" {
 			t.Fatalf("profiles served on %s without --pprof-addr", srv.PprofAddr())
 		}
@@ -26,7 +27,7 @@ func TestPprofOnlyWhenAsked(t *testing.T) {
 		}
 	})
 	t.Run("served on its own address", func(t *testing.T) {
-		srv := startServer(t, func(c *server.Config) { c.PprofAddr = "127.0.0.1:0" })
+		srv := servertest.Start(t, func(c *server.Config) { c.PprofAddr = "127.0.0.1:0" })
 		resp, err := http.Get("http://" + srv.PprofAddr() + "/debug/pprof/")
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 // TestTrustedProxyAddresses checks both ways that the per-address socket limit and the access
@@ -24,18 +25,18 @@ func TestTrustedProxyAddresses(t *testing.T) {
 			if trusted {
 				args = append(args, "--trusted-proxies", "127.0.0.1/32")
 			}
-			m := startMain(t, args, nil)
-			a1, _ := registerAndLogin(t, nil, m.URL, "proxied1", "correct horse")
-			a2, _ := registerAndLogin(t, nil, m.URL, "proxied2", "correct horse")
+			m := servertest.StartMain(t, args, nil)
+			a1, _ := servertest.SignUp(t, nil, m.URL, "proxied1", "correct horse")
+			a2, _ := servertest.SignUp(t, nil, m.URL, "proxied2", "correct horse")
 			from := func(ip string) http.Header {
 				return http.Header{"X-Forwarded-For": {ip}}
 			}
-			ws1, _, err := dialSocket(t, nil, wsURL(m.URL), a1, from("198.51.100.1"))
+			ws1, _, err := servertest.DialWelcome(t, nil, servertest.WSURL(m.URL), a1, from("198.51.100.1"))
 			if err != nil {
 				t.Fatalf("first socket: %v", err)
 			}
 			defer ws1.Close()
-			ws2, resp, err := dialSocket(t, nil, wsURL(m.URL), a2, from("198.51.100.2"))
+			ws2, resp, err := servertest.DialWelcome(t, nil, servertest.WSURL(m.URL), a2, from("198.51.100.2"))
 			if trusted {
 				if err != nil {
 					t.Fatalf("a second client behind the proxy was refused: %v", err)
@@ -50,7 +51,7 @@ func TestTrustedProxyAddresses(t *testing.T) {
 					t.Fatalf("want 429 for the second socket from one address, got %v", resp)
 				}
 			}
-			st, _, _ := apiCall(t, nil, "GET", m.URL+"/api/v1/me", a1, nil, "X-Forwarded-For", "203.0.113.9", "X-Real-IP", "203.0.113.10")
+			st, _, _ := servertest.Call(t, nil, "GET", m.URL+"/api/v1/me", a1, nil, "X-Forwarded-For", "203.0.113.9", "X-Real-IP", "203.0.113.10")
 			if st != http.StatusOK {
 				t.Fatalf("/me: %d", st)
 			}
@@ -77,15 +78,15 @@ func TestTrustedProxyAddresses(t *testing.T) {
 // socket's origin check believes X-Forwarded-Proto only from a trusted proxy.
 func TestOriginThroughTLSProxy(t *testing.T) {
 	for _, trusted := range []bool{true, false} {
-		srv := startServer(t, func(c *server.Config) {
+		srv := servertest.Start(t, func(c *server.Config) {
 			if trusted {
 				c.TrustedProxies = mustCIDRs(t, "127.0.0.0/8")
 			}
 		})
-		access, _ := registerAndLogin(t, nil, srv.URL(), "originuser", "correct horse")
+		access, _ := servertest.SignUp(t, nil, srv.URL(), "originuser", "correct horse")
 		host := strings.TrimPrefix(srv.URL(), "http://")
 		hdr := http.Header{"Origin": {"https://" + host}, "X-Forwarded-Proto": {"https"}}
-		ws, resp, err := dialSocket(t, nil, wsURL(srv.URL()), access, hdr)
+		ws, resp, err := servertest.DialWelcome(t, nil, servertest.WSURL(srv.URL()), access, hdr)
 		if trusted && err != nil {
 			t.Fatalf("trusted proxy, https origin: %v", err)
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/store"
 )
 
@@ -57,19 +57,20 @@ func seedHistory(t *testing.T, db *sql.DB, accounts, rounds int) {
 // leaderboard in a loop once made a login wait seconds and /readyz fail its probe, as every
 // leaderboard summed the whole history on the connections that logins read from.
 func TestLeaderboardLoopsDoNotStallAuth(t *testing.T) {
-	s, cfg := launch(t, nil, nil)
+	s := servertest.Start(t, nil)
+	cfg := s.Config
 	seedHistory(t, openDataDB(t, cfg.Data), 1000, 400) // 400,000 rows of history
-	h := newAuthHTTP(t, s.URL(), "")
-	h.register("alice", "correct horse")
+	h := servertest.NewClient(t, s.URL(), "")
+	h.Register("alice", "correct horse")
 	timed := func(f func() int) (time.Duration, int) {
 		start := time.Now()
 		status := f()
 		return time.Since(start), status
 	}
 	login := func() int {
-		return h.do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}).status
+		return h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}).Status
 	}
-	ready := func() int { return h.do("GET", "/readyz", "", nil).status }
+	ready := func() int { return h.Do("GET", "/readyz", "", nil).Status }
 	// What a login costs here, with nothing else going on: mostly its password hash.
 	var alone time.Duration
 	for range 3 {
@@ -86,7 +87,7 @@ func TestLeaderboardLoopsDoNotStallAuth(t *testing.T) {
 	answers := map[int]int{}
 	var going sync.WaitGroup // each loop has had its first answer
 	for i := range 3 {
-		c := newAuthHTTP(t, s.URL(), fmt.Sprintf("127.0.0.%d", 10+i))
+		c := servertest.NewClient(t, s.URL(), fmt.Sprintf("127.0.0.%d", 10+i))
 		wg.Add(1)
 		going.Add(1)
 		go func() {
@@ -94,7 +95,7 @@ func TestLeaderboardLoopsDoNotStallAuth(t *testing.T) {
 			first := true
 			for ctx.Err() == nil {
 				req, _ := http.NewRequestWithContext(ctx, "GET", s.URL()+"/api/v1/leaderboard?limit=100", nil)
-				resp, err := c.c.Do(req)
+				resp, err := c.HTTP.Do(req)
 				if err != nil {
 					continue
 				}
@@ -142,11 +143,11 @@ func TestLeaderboardLoopsDoNotStallAuth(t *testing.T) {
 // TestResultsRetentionPrunesHistoryAndKeepsTotals: rounds older than --results-retention leave
 // the history (and a player's list of rounds); the leaderboard still counts them.
 func TestResultsRetentionPrunesHistoryAndKeepsTotals(t *testing.T) {
-	logs := &syncBuffer{}
-	s, _ := launch(t, func(c *server.Config) { c.ResultsRetention = 2 * time.Second }, slog.New(slog.NewJSONHandler(logs, nil)))
-	h := newAuthHTTP(t, s.URL(), "")
-	id := h.register("alice", "correct horse")
-	tok := h.login("alice", "correct horse").AccessToken
+	s := servertest.Start(t, func(c *server.Config) { c.ResultsRetention = 2 * time.Second }, servertest.LogJSON)
+	logs := s.Log
+	h := servertest.NewClient(t, s.URL(), "")
+	id := h.Register("alice", "correct horse")
+	tok := h.Login("alice", "correct horse").AccessToken
 	ctx := context.Background()
 	now := time.Now()
 	for i, ended := range []time.Time{now.Add(-48 * time.Hour), now.Add(-time.Hour), now.Add(time.Hour)} {
@@ -167,14 +168,14 @@ func TestResultsRetentionPrunesHistoryAndKeepsTotals(t *testing.T) {
 	var mine struct {
 		Matches []struct{ Lobby string } `json:"matches"`
 	}
-	h.do("GET", "/api/v1/me/matches", tok, nil).decode(t, &mine)
+	h.Do("GET", "/api/v1/me/matches", tok, nil).Decode(t, &mine)
 	if len(mine.Matches) != 1 || mine.Matches[0].Lobby != "l2" {
 		t.Errorf("rounds left after pruning = %+v, want only the recent one", mine.Matches)
 	}
 	var board struct {
 		Leaders []store.LeaderRow `json:"leaders"`
 	}
-	h.do("GET", "/api/v1/leaderboard", "", nil).decode(t, &board)
+	h.Do("GET", "/api/v1/leaderboard", "", nil).Decode(t, &board)
 	want := store.LeaderRow{Username: "alice", Total: 33, Matches: 3, Wins: 3, Best: 12}
 	if len(board.Leaders) != 1 || board.Leaders[0] != want {
 		t.Errorf("leaderboard after pruning = %+v, want %+v", board.Leaders, want)

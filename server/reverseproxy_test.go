@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -72,15 +73,8 @@ func freePort(t *testing.T, ip string) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startLoggedServer is startServer with the server's log captured as JSON.
-func startLoggedServer(t *testing.T, mutate func(*server.Config)) (*server.Server, *syncBuffer) {
-	t.Helper()
-	logs := &syncBuffer{}
-	return startServerWith(t, mutate, logs), logs
-}
-
 // waitListening waits until addr accepts TCP connections or the process exits.
-func waitListening(t *testing.T, addr string, cmd *exec.Cmd, errs *syncBuffer) {
+func waitListening(t *testing.T, addr string, cmd *exec.Cmd, errs *servertest.Buffer) {
 	t.Helper()
 	exited := make(chan struct{})
 	go func() {
@@ -109,7 +103,7 @@ func waitListening(t *testing.T, addr string, cmd *exec.Cmd, errs *syncBuffer) {
 // playThroughProxy checks a proxy in front of the server: the HTTP port redirects to HTTPS;
 // HTTPS answers with HSTS; the server logs the player's address, not the proxy's; a browser
 // page's wss socket opens, answers a ping, and sees the 4003 of a logout.
-func playThroughProxy(t *testing.T, httpURL, httpsURL string, pool *x509.CertPool, logs *syncBuffer) {
+func playThroughProxy(t *testing.T, httpURL, httpsURL string, pool *x509.CertPool, logs *servertest.Buffer) {
 	t.Helper()
 	local := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 3)}, Timeout: 5 * time.Second}
 	tlsConf := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
@@ -129,12 +123,12 @@ func playThroughProxy(t *testing.T, httpURL, httpsURL string, pool *x509.CertPoo
 			t.Fatalf("plain HTTP: %d to %q, want a redirect to https", resp.StatusCode, resp.Header.Get("Location"))
 		}
 	}
-	st, body, h := apiCall(t, hc, "GET", httpsURL+"/healthz", "", nil)
-	mustStatus(t, "healthz through the proxy", st, http.StatusOK, body)
+	st, body, h := servertest.Call(t, hc, "GET", httpsURL+"/healthz", "", nil)
+	servertest.MustStatus(t, "healthz through the proxy", st, http.StatusOK, body)
 	if !strings.HasPrefix(h.Get("Strict-Transport-Security"), "max-age=") {
 		t.Fatalf("no HSTS through the proxy: %v", h)
 	}
-	access, _ := registerAndLogin(t, hc, httpsURL, "proxyplayer", "correct horse")
+	access, _ := servertest.SignUp(t, hc, httpsURL, "proxyplayer", "correct horse")
 	if !strings.Contains(logs.String(), `"path":"/api/v1/auth/login","status":200`) {
 		t.Fatalf("no login in the server log:\n%s", logs.String())
 	}
@@ -145,7 +139,7 @@ func playThroughProxy(t *testing.T, httpURL, httpsURL string, pool *x509.CertPoo
 	}
 
 	d := &websocket.Dialer{NetDialContext: local.DialContext, TLSClientConfig: tlsConf, HandshakeTimeout: 5 * time.Second}
-	ws, resp, err := dialSocket(t, d, wsURL(httpsURL), access, http.Header{"Origin": {httpsURL}})
+	ws, resp, err := servertest.DialWelcome(t, d, servertest.WSURL(httpsURL), access, http.Header{"Origin": {httpsURL}})
 	if err != nil {
 		t.Fatalf("wss through the proxy: %v (%v)", err, resp)
 	}
@@ -167,9 +161,9 @@ func playThroughProxy(t *testing.T, httpURL, httpsURL string, pool *x509.CertPoo
 			break
 		}
 	}
-	st, _, _ = apiCall(t, hc, "POST", httpsURL+"/api/v1/auth/logout", access, map[string]string{})
-	mustStatus(t, "logout through the proxy", st, http.StatusNoContent, nil)
-	if c := closeCode(ws, 5*time.Second); c != wire.CloseRevoked {
+	st, _, _ = servertest.Call(t, hc, "POST", httpsURL+"/api/v1/auth/logout", access, map[string]string{})
+	servertest.MustStatus(t, "logout through the proxy", st, http.StatusNoContent, nil)
+	if c := servertest.CloseCode(ws, 5*time.Second); c != wire.CloseRevoked {
 		t.Fatalf("the socket closed with %d through the proxy, want 4003", c)
 	}
 }
@@ -177,7 +171,8 @@ func playThroughProxy(t *testing.T, httpURL, httpsURL string, pool *x509.CertPoo
 func TestNginxConfigFromHostingDoc(t *testing.T) {
 	nginx := needTool(t, "nginx")
 	certFile, keyFile, pool := proxyCert(t)
-	srv, logs := startLoggedServer(t, func(c *server.Config) { c.TrustedProxies = mustCIDRs(t, "127.0.0.1") })
+	srv := servertest.Start(t, func(c *server.Config) { c.TrustedProxies = mustCIDRs(t, "127.0.0.1") }, servertest.LogJSON)
+	logs := srv.Log
 	dir := t.TempDir()
 	httpPort, tlsPort := freePort(t, "127.0.0.2"), freePort(t, "127.0.0.2")
 	site := docBlock(t, "nginx")
@@ -210,7 +205,7 @@ http {
 	if out, err := exec.Command(nginx, "-t", "-p", dir, "-c", confFile).CombinedOutput(); err != nil {
 		t.Fatalf("nginx -t refuses the documented config: %v\n%s", err, out)
 	}
-	errs := &syncBuffer{}
+	errs := &servertest.Buffer{}
 	cmd := exec.Command(nginx, "-p", dir, "-c", confFile)
 	cmd.Stderr = errs
 	if err := cmd.Start(); err != nil {
@@ -227,10 +222,11 @@ func TestCaddyConfigFromHostingDoc(t *testing.T) {
 	dir := t.TempDir()
 	tlsPort, httpPort := freePort(t, "127.0.0.2"), freePort(t, "127.0.0.2")
 	httpsURL := fmt.Sprintf("https://127.0.0.2:%d", tlsPort)
-	srv, logs := startLoggedServer(t, func(c *server.Config) {
+	srv := servertest.Start(t, func(c *server.Config) {
 		c.TrustedProxies = mustCIDRs(t, "127.0.0.1")
 		c.Origins = []string{httpsURL}
-	})
+	}, servertest.LogJSON)
+	logs := srv.Log
 	site := docBlock(t, "caddyfile")
 	site = mustReplace(t, site, "game.example.com {", httpsURL+" {\n\ttls "+certFile+" "+keyFile)
 	site = mustReplace(t, site, "reverse_proxy 127.0.0.1:8080", "reverse_proxy "+strings.TrimPrefix(srv.URL(), "http://"))
@@ -246,7 +242,7 @@ func TestCaddyConfigFromHostingDoc(t *testing.T) {
 	if out, err := validate.CombinedOutput(); err != nil {
 		t.Fatalf("caddy validate refuses the documented config: %v\n%s", err, out)
 	}
-	errs := &syncBuffer{}
+	errs := &servertest.Buffer{}
 	cmd := exec.CommandContext(context.Background(), caddy, "run", "--adapter", "caddyfile", "--config", confFile)
 	cmd.Env, cmd.Stderr, cmd.Stdout = env, errs, errs
 	if err := cmd.Start(); err != nil {

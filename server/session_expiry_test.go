@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -9,39 +8,20 @@ import (
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
 // serveOn runs a server on data until the returned stop is called (or the test ends).
-func serveOn(t *testing.T, data string, mutate func(*server.Config)) (*server.Server, func()) {
+func serveOn(t *testing.T, data string, mutate func(*server.Config)) (*servertest.Server, func()) {
 	t.Helper()
-	cfg := server.DefaultConfig()
-	cfg.Data = data
-	cfg.Addr = "127.0.0.1:0"
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	s, err := server.Open(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatalf("open server: %v", err)
-	}
-	if err := s.Serve(context.Background(), nil); err != nil {
-		t.Fatalf("serve: %v", err)
-	}
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
+	s := servertest.Start(t, func(c *server.Config) {
+		c.Data = data
+		if mutate != nil {
+			mutate(c)
 		}
-		stopped = true
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	return s, stop
+	})
+	return s, s.Stop
 }
 
 // TestLowerAccessTTLKeepsSessionsRevoked: a token issued under a long --access-ttl stays
@@ -50,54 +30,54 @@ func serveOn(t *testing.T, data string, mutate func(*server.Config)) (*server.Se
 func TestLowerAccessTTLKeepsSessionsRevoked(t *testing.T) {
 	data := t.TempDir()
 	s1, stop := serveOn(t, data, func(c *server.Config) { c.AccessTTL = time.Hour })
-	h := newAuthHTTP(t, s1.URL(), "")
-	var old pair
-	h.do("POST", "/api/v1/auth/guest", "", `{}`).decode(t, &old)
+	h := servertest.NewClient(t, s1.URL(), "")
+	var old servertest.Tokens
+	h.Do("POST", "/api/v1/auth/guest", "", `{}`).Decode(t, &old)
 	stop()
 
 	s2, stop := serveOn(t, data, func(c *server.Config) { c.AccessTTL = 2 * time.Second })
-	h = newAuthHTTP(t, s2.URL(), "")
-	var fresh pair
-	if r := h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": old.RefreshToken}); r.status != http.StatusOK {
-		t.Fatalf("refresh: %d %s", r.status, r.body)
+	h = servertest.NewClient(t, s2.URL(), "")
+	var fresh servertest.Tokens
+	if r := h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": old.RefreshToken}); r.Status != http.StatusOK {
+		t.Fatalf("refresh: %d %s", r.Status, r.Body)
 	} else {
-		r.decode(t, &fresh)
+		r.Decode(t, &fresh)
 	}
-	if r := h.do("POST", "/api/v1/auth/logout", fresh.AccessToken, `{}`); r.status != http.StatusNoContent {
-		t.Fatalf("logout: %d %s", r.status, r.body)
+	if r := h.Do("POST", "/api/v1/auth/logout", fresh.AccessToken, `{}`); r.Status != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
 	}
 	stop()
 
 	// Ten minutes on: the short-lived token is long expired, the old one has 50 minutes left.
 	later := func() time.Time { return time.Now().Add(10 * time.Minute) }
 	s3, _ := serveOn(t, data, func(c *server.Config) { c.AccessTTL = 2 * time.Second; c.Now = later })
-	h = newAuthHTTP(t, s3.URL(), "")
-	wantError(t, "the logged-out session's older token at /me", h.do("GET", "/api/v1/me", old.AccessToken, nil), 401, auth.CodeTokenRevoked)
-	ws, resp, err := dialRaw(goclient.WebSocketURL(s3.URL()), bearerHeader(old.AccessToken), wire.Subprotocol)
+	h = servertest.NewClient(t, s3.URL(), "")
+	servertest.WantError(t, "the logged-out session's older token at /me", h.Do("GET", "/api/v1/me", old.AccessToken, nil), 401, auth.CodeTokenRevoked)
+	ws, resp, err := servertest.DialRaw(goclient.WebSocketURL(s3.URL()), servertest.Bearer(old.AccessToken), wire.Subprotocol)
 	if err == nil {
 		ws.Close()
 		t.Fatal("the logged-out session's older token opened a socket")
 	}
 	if resp == nil || resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("socket with the older token: %s, want 401", respStatus(resp))
+		t.Fatalf("socket with the older token: %s, want 401", servertest.RespStatus(resp))
 	}
 }
 
 // expOf is a token's exp, read without checking the token.
 func expOf(t *testing.T, token string) time.Time {
 	t.Helper()
-	return tokenClaims(t, token).ExpiresAt.Time
+	return servertest.Claims(t, token).ExpiresAt.Time
 }
 
 // refreshAt trades p's refresh token for a new pair, failing the test unless it is granted.
-func refreshAt(t *testing.T, h *authHTTP, p pair) pair {
+func refreshAt(t *testing.T, h *servertest.Client, p servertest.Tokens) servertest.Tokens {
 	t.Helper()
-	r := h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken})
-	if r.status != http.StatusOK {
-		t.Fatalf("refresh: %d %s", r.status, r.body)
+	r := h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken})
+	if r.Status != http.StatusOK {
+		t.Fatalf("refresh: %d %s", r.Status, r.Body)
 	}
-	var next pair
-	r.decode(t, &next)
+	var next servertest.Tokens
+	r.Decode(t, &next)
 	return next
 }
 
@@ -106,12 +86,12 @@ func refreshAt(t *testing.T, h *authHTTP, p pair) pair {
 // the lifetimes the pair announces say so.
 func TestSessionMaxAgeCapsEveryToken(t *testing.T) {
 	clk := &authClock{now: time.Now().Truncate(time.Second)}
-	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now; c.SessionMaxAge = time.Hour })
-	h := newAuthHTTP(t, srv.URL(), "")
+	srv := servertest.Start(t, func(c *server.Config) { c.Now = clk.Now; c.SessionMaxAge = time.Hour })
+	h := servertest.NewClient(t, srv.URL(), "")
 	login := clk.Now()
 	end := login.Add(time.Hour)
-	var p pair
-	h.do("POST", "/api/v1/auth/guest", "", `{}`).decode(t, &p)
+	var p servertest.Tokens
+	h.Do("POST", "/api/v1/auth/guest", "", `{}`).Decode(t, &p)
 	if got := expOf(t, p.RefreshToken); !got.Equal(end) {
 		t.Errorf("the login's refresh token expires at %v, want the session's end %v", got, end)
 	}
@@ -138,20 +118,20 @@ func TestSessionMaxAgeCapsEveryToken(t *testing.T) {
 // the last access token stops working then too.
 func TestSessionEndsAtMaxAge(t *testing.T) {
 	clk := &authClock{now: time.Now().Truncate(time.Second)}
-	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now; c.SessionMaxAge = time.Hour })
-	h := newAuthHTTP(t, srv.URL(), "")
-	var p pair
-	h.do("POST", "/api/v1/auth/guest", "", `{}`).decode(t, &p)
+	srv := servertest.Start(t, func(c *server.Config) { c.Now = clk.Now; c.SessionMaxAge = time.Hour })
+	h := servertest.NewClient(t, srv.URL(), "")
+	var p servertest.Tokens
+	h.Do("POST", "/api/v1/auth/guest", "", `{}`).Decode(t, &p)
 	for range 11 {
 		clk.Step(5 * time.Minute)
 		p = refreshAt(t, h, p)
 	}
-	if r := h.do("GET", "/api/v1/me", p.AccessToken, nil); r.status != http.StatusOK {
-		t.Fatalf("me before the end: %d %s", r.status, r.body)
+	if r := h.Do("GET", "/api/v1/me", p.AccessToken, nil); r.Status != http.StatusOK {
+		t.Fatalf("me before the end: %d %s", r.Status, r.Body)
 	}
 	clk.Step(5 * time.Minute) // login + 1h
-	wantError(t, "refresh at the session's end", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenExpired)
+	servertest.WantError(t, "refresh at the session's end", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenExpired)
 	clk.Step(auth.Leeway + time.Second)
-	wantError(t, "the last access token after the session's end", h.do("GET", "/api/v1/me", p.AccessToken, nil), 401, auth.CodeTokenExpired)
-	wantError(t, "refresh after the session's end", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenExpired)
+	servertest.WantError(t, "the last access token after the session's end", h.Do("GET", "/api/v1/me", p.AccessToken, nil), 401, auth.CodeTokenExpired)
+	servertest.WantError(t, "refresh after the session's end", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenExpired)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 // TestRegistrationFloodMeetsItsBudget: one address registering as fast as it can makes the
@@ -18,19 +19,19 @@ import (
 // interval; another address still registers, and one interval later the first may again.
 func TestRegistrationFloodMeetsItsBudget(t *testing.T) {
 	clk := &authClock{now: time.Now()}
-	srv := startServer(t, func(c *server.Config) {
+	srv := servertest.Start(t, func(c *server.Config) {
 		c.Now = clk.Now
 		c.HashQueue, c.HashWait = 256, time.Minute // so that only the budget refuses
 	})
-	flood := newAuthHTTP(t, srv.URL(), "127.0.6.1")
+	flood := servertest.NewClient(t, srv.URL(), "127.0.6.1")
 	const n = 60
 	statuses := make([]int, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			r := flood.do("POST", "/api/v1/auth/register", "", map[string]string{"username": fmt.Sprintf("junk%d", i), "password": "a password"})
-			statuses[i] = r.status
-			if r.status == 429 {
+			r := flood.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": fmt.Sprintf("junk%d", i), "password": "a password"})
+			statuses[i] = r.Status
+			if r.Status == 429 {
 				wantRateLimited(t, "a registration past the budget", r, time.Minute)
 			}
 		})
@@ -50,36 +51,36 @@ func TestRegistrationFloodMeetsItsBudget(t *testing.T) {
 		t.Fatalf("one address made %d accounts at once, want the burst of 30", made)
 	}
 	// A refused attempt takes nothing, a bad one takes a try like any other.
-	wantRateLimited(t, "a bad registration past the budget", flood.do("POST", "/api/v1/auth/register", "", map[string]string{"username": "x", "password": "y"}), time.Minute)
-	newAuthHTTP(t, srv.URL(), "127.0.6.2").register("elsewhere", "a password")
+	wantRateLimited(t, "a bad registration past the budget", flood.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": "x", "password": "y"}), time.Minute)
+	servertest.NewClient(t, srv.URL(), "127.0.6.2").Register("elsewhere", "a password")
 	clk.Step(time.Minute)
-	flood.register("onemore", "a password")
-	wantRateLimited(t, "the next one", flood.do("POST", "/api/v1/auth/register", "", map[string]string{"username": "twomore", "password": "a password"}), time.Minute)
+	flood.Register("onemore", "a password")
+	wantRateLimited(t, "the next one", flood.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": "twomore", "password": "a password"}), time.Minute)
 }
 
 // TestSignupsLeaveHashingToLogins: 150 registrations at once from one address (a budget
 // large enough to let them all through to the hasher) while other players sign in from
 // another address: every login with the right password succeeds.
 func TestSignupsLeaveHashingToLogins(t *testing.T) {
-	srv := startServer(t, func(c *server.Config) { c.RegisterAddrBurst = 1000 })
-	players := newAuthHTTP(t, srv.URL(), "127.0.7.1")
+	srv := servertest.Start(t, func(c *server.Config) { c.RegisterAddrBurst = 1000 })
+	players := servertest.NewClient(t, srv.URL(), "127.0.7.1")
 	for i := range 4 {
-		players.register(fmt.Sprintf("player%d", i), "correct horse")
+		players.Register(fmt.Sprintf("player%d", i), "correct horse")
 	}
-	flood := newAuthHTTP(t, srv.URL(), "127.0.7.2")
+	flood := servertest.NewClient(t, srv.URL(), "127.0.7.2")
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range 150 {
 		wg.Go(func() {
 			<-start
-			r := flood.do("POST", "/api/v1/auth/register", "", map[string]string{"username": fmt.Sprintf("junk%d", i), "password": "a password"})
-			if r.status != 201 && r.status != 429 {
-				t.Errorf("a flood registration answered %d %s", r.status, r.body)
+			r := flood.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": fmt.Sprintf("junk%d", i), "password": "a password"})
+			if r.Status != 201 && r.Status != 429 {
+				t.Errorf("a flood registration answered %d %s", r.Status, r.Body)
 			}
 		})
 	}
 	close(start)
-	pollUntil(t, 10*time.Second, "the flood to fill the hashing queue", func() bool {
+	servertest.Eventually(t, 10*time.Second, "the flood to fill the hashing queue", func() bool {
 		_, waiting := srv.Auth().Hasher.InFlight()
 		return waiting >= 8
 	})
@@ -87,9 +88,9 @@ func TestSignupsLeaveHashingToLogins(t *testing.T) {
 	failed := make(chan string, 4)
 	for i := range 4 {
 		logins.Go(func() {
-			r := players.do("POST", "/api/v1/auth/login", "", map[string]string{"username": fmt.Sprintf("player%d", i), "password": "correct horse"})
-			if r.status != 200 {
-				failed <- fmt.Sprintf("player%d: %d %s", i, r.status, r.body)
+			r := players.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": fmt.Sprintf("player%d", i), "password": "correct horse"})
+			if r.Status != 200 {
+				failed <- fmt.Sprintf("player%d: %d %s", i, r.Status, r.Body)
 			}
 		})
 	}
@@ -106,31 +107,31 @@ func TestSignupsLeaveHashingToLogins(t *testing.T) {
 // may be made.
 func TestGuestFloodMeetsItsBudget(t *testing.T) {
 	clk := &authClock{now: time.Now()}
-	srv := startServer(t, func(c *server.Config) { c.Now = clk.Now })
-	flood := newAuthHTTP(t, srv.URL(), "127.0.8.1")
+	srv := servertest.Start(t, func(c *server.Config) { c.Now = clk.Now })
+	flood := servertest.NewClient(t, srv.URL(), "127.0.8.1")
 	made := 0
 	for range 40 {
-		r := flood.do("POST", "/api/v1/auth/guest", "", `{}`)
-		if r.status == 429 {
+		r := flood.Do("POST", "/api/v1/auth/guest", "", `{}`)
+		if r.Status == 429 {
 			wantRateLimited(t, "a guest past the budget", r, 10*time.Second)
 			break
 		}
-		if r.status != 200 {
-			t.Fatalf("guest: %d %s", r.status, r.body)
+		if r.Status != 200 {
+			t.Fatalf("guest: %d %s", r.Status, r.Body)
 		}
 		made++
 	}
 	if made != 30 {
 		t.Fatalf("one address made %d guests before 429, want the burst of 30", made)
 	}
-	if r := newAuthHTTP(t, srv.URL(), "127.0.8.2").do("POST", "/api/v1/auth/guest", "", `{}`); r.status != 200 {
-		t.Fatalf("a guest from another address: %d %s", r.status, r.body)
+	if r := servertest.NewClient(t, srv.URL(), "127.0.8.2").Do("POST", "/api/v1/auth/guest", "", `{}`); r.Status != 200 {
+		t.Fatalf("a guest from another address: %d %s", r.Status, r.Body)
 	}
 	clk.Step(10 * time.Second)
-	if r := flood.do("POST", "/api/v1/auth/guest", "", `{}`); r.status != 200 {
-		t.Fatalf("a guest one refill later: %d %s", r.status, r.body)
+	if r := flood.Do("POST", "/api/v1/auth/guest", "", `{}`); r.Status != 200 {
+		t.Fatalf("a guest one refill later: %d %s", r.Status, r.Body)
 	}
-	wantError(t, "the next", flood.do("POST", "/api/v1/auth/guest", "", `{}`), 429, auth.CodeRateLimited)
+	servertest.WantError(t, "the next", flood.Do("POST", "/api/v1/auth/guest", "", `{}`), 429, auth.CodeRateLimited)
 }
 
 // TestIdleGuestsAreDeletedButTheirResultsStay: a guest that has not signed in for
@@ -139,26 +140,26 @@ func TestGuestFloodMeetsItsBudget(t *testing.T) {
 // refreshed meanwhile and a registered account as idle are kept.
 func TestIdleGuestsAreDeletedButTheirResultsStay(t *testing.T) {
 	clk := &authClock{now: time.Now()}
-	srv := startServer(t, func(c *server.Config) {
+	srv := servertest.Start(t, func(c *server.Config) {
 		c.Now = clk.Now
 		c.PurgeInterval = 20 * time.Millisecond
 		c.RefreshTTL = 2000 * time.Hour // so that only retention ends the idle guest
 		c.SessionMaxAge = 2000 * time.Hour
 	})
-	h := newAuthHTTP(t, srv.URL(), "")
-	guest := func() (pair, string) {
+	h := servertest.NewClient(t, srv.URL(), "")
+	guest := func() (servertest.Tokens, string) {
 		t.Helper()
-		r := h.do("POST", "/api/v1/auth/guest", "", `{}`)
-		if r.status != 200 {
-			t.Fatalf("guest: %d %s", r.status, r.body)
+		r := h.Do("POST", "/api/v1/auth/guest", "", `{}`)
+		if r.Status != 200 {
+			t.Fatalf("guest: %d %s", r.Status, r.Body)
 		}
-		var p pair
-		r.decode(t, &p)
-		return p, tokenClaims(t, p.AccessToken).Subject
+		var p servertest.Tokens
+		r.Decode(t, &p)
+		return p, servertest.Claims(t, p.AccessToken).Subject
 	}
 	idle, idleID := guest()
 	active, activeID := guest()
-	memberID := h.register("member", "correct horse")
+	memberID := h.Register("member", "correct horse")
 	ctx := context.Background()
 	if err := srv.DB().RecordMatch(ctx, game.Match{LobbyID: "l1", Game: "arena", Started: clk.Now(), Ended: clk.Now().Add(time.Minute),
 		Scores: []game.Score{{AccountID: idleID, Name: "idle-guest", Score: 7}, {AccountID: memberID, Name: "member", Score: 2}}}); err != nil {
@@ -166,12 +167,12 @@ func TestIdleGuestsAreDeletedButTheirResultsStay(t *testing.T) {
 	}
 
 	clk.Step(700 * time.Hour)
-	r := h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": active.RefreshToken})
-	if r.status != 200 {
-		t.Fatalf("the active guest's refresh: %d %s", r.status, r.body)
+	r := h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": active.RefreshToken})
+	if r.Status != 200 {
+		t.Fatalf("the active guest's refresh: %d %s", r.Status, r.Body)
 	}
 	clk.Step(21 * time.Hour) // the idle guest: 721 h since it signed in; the active one 21 h
-	pollUntil(t, 10*time.Second, "the idle guest to be deleted", func() bool {
+	servertest.Eventually(t, 10*time.Second, "the idle guest to be deleted", func() bool {
 		_, err := srv.DB().AccountByID(ctx, idleID)
 		return errors.Is(err, auth.ErrNotFound)
 	})
@@ -180,14 +181,14 @@ func TestIdleGuestsAreDeletedButTheirResultsStay(t *testing.T) {
 			t.Errorf("account %s: %v, want kept", id, err)
 		}
 	}
-	wantError(t, "the deleted guest's refresh", h.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": idle.RefreshToken}), 401, auth.CodeInvalidToken)
+	servertest.WantError(t, "the deleted guest's refresh", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": idle.RefreshToken}), 401, auth.CodeInvalidToken)
 	rows, err := srv.DB().MatchesOf(ctx, idleID, 10)
 	if err != nil || len(rows) != 1 || rows[0].Score != 7 {
 		t.Errorf("the deleted guest's results: %+v %v, want its round", rows, err)
 	}
-	r = h.do("GET", "/api/v1/leaderboard", "", nil)
-	if r.status != 200 {
-		t.Fatalf("leaderboard after the sweep: %d %s", r.status, r.body)
+	r = h.Do("GET", "/api/v1/leaderboard", "", nil)
+	if r.Status != 200 {
+		t.Fatalf("leaderboard after the sweep: %d %s", r.Status, r.Body)
 	}
 	var board struct {
 		Leaders []struct {
@@ -195,9 +196,9 @@ func TestIdleGuestsAreDeletedButTheirResultsStay(t *testing.T) {
 			Total    int    `json:"total"`
 		} `json:"leaders"`
 	}
-	r.decode(t, &board)
+	r.Decode(t, &board)
 	if len(board.Leaders) == 0 || board.Leaders[0].Total != 7 {
-		t.Errorf("leaderboard after the sweep: %s, want the deleted guest's 7 points first", r.body)
+		t.Errorf("leaderboard after the sweep: %s, want the deleted guest's 7 points first", r.Body)
 	}
 }
 

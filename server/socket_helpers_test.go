@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -26,24 +26,21 @@ import (
 type sockServer struct {
 	*server.Server
 	cfg server.Config
-	log *syncBuffer
+	log *servertest.Buffer
 	api *goclient.Client
 }
-
-// syncBuffer (hosting_helpers_test.go) holds the log.
 
 // startSockServer runs a server like startServer does, logging at debug level into a buffer,
 // with /metrics on a loopback address of its own (MetricsURL) unless mutate says otherwise.
 func startSockServer(t *testing.T, mutate func(*server.Config)) *sockServer {
 	t.Helper()
-	buf := &syncBuffer{}
-	s, cfg := launch(t, func(c *server.Config) {
+	s := servertest.Start(t, func(c *server.Config) {
 		c.MetricsAddr = "127.0.0.1:0"
 		if mutate != nil {
 			mutate(c)
 		}
-	}, slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	return &sockServer{Server: s, cfg: cfg, log: buf, api: goclient.New(s.URL())}
+	}, servertest.LogText)
+	return &sockServer{Server: s.Server, cfg: s.Config, log: s.Log, api: goclient.New(s.URL())}
 }
 
 func (s *sockServer) wsURL() string { return goclient.WebSocketURL(s.URL()) }

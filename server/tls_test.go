@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 // selfSigned makes a certificate for 127.0.0.1, 127.0.0.2 (the proxy tests) and localhost, valid for an hour.
@@ -81,7 +82,7 @@ func TestTLSServesHTTPSAndWSS(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
 	os.WriteFile(certFile, certPEM, 0o644)
 	os.WriteFile(keyFile, keyPEM, 0o600)
-	srv := startServer(t, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
+	srv := servertest.Start(t, func(c *server.Config) { c.TLSCert, c.TLSKey = certFile, keyFile })
 	base := srv.URL()
 	if !strings.HasPrefix(base, "https://127.0.0.1:") {
 		t.Fatalf("URL = %s, want https on 127.0.0.1", base)
@@ -123,9 +124,9 @@ func TestTLSServesHTTPSAndWSS(t *testing.T) {
 	})
 
 	t.Run("register, log in and open a wss socket", func(t *testing.T) {
-		access, _ := registerAndLogin(t, hc, base, "tlsplayer", "correct horse")
+		access, _ := servertest.SignUp(t, hc, base, "tlsplayer", "correct horse")
 		d := &websocket.Dialer{TLSClientConfig: tlsConf, HandshakeTimeout: 5 * time.Second}
-		ws, resp, err := dialSocket(t, d, wsURL(base), access, nil)
+		ws, resp, err := servertest.DialWelcome(t, d, servertest.WSURL(base), access, nil)
 		if err != nil {
 			t.Fatalf("wss dial: %v (resp %v)", err, resp)
 		}
@@ -151,12 +152,12 @@ func TestTLSServesHTTPSAndWSS(t *testing.T) {
 			expectPong(t, ws, id)
 		}
 		// The same dial without the test's CA must fail: the socket really is wss.
-		if ws, _, err := dialSocket(t, &websocket.Dialer{HandshakeTimeout: 5 * time.Second}, wsURL(base), access, nil); err == nil {
+		if ws, _, err := servertest.DialWelcome(t, &websocket.Dialer{HandshakeTimeout: 5 * time.Second}, servertest.WSURL(base), access, nil); err == nil {
 			ws.Close()
 			t.Fatal("a wss dial that does not trust the certificate succeeded")
 		}
 		// A browser page of this origin may open its socket: the server's own origin is https.
-		ws2, _, err := dialSocket(t, d, wsURL(base), access, http.Header{"Origin": {base}})
+		ws2, _, err := servertest.DialWelcome(t, d, servertest.WSURL(base), access, http.Header{"Origin": {base}})
 		if err != nil {
 			t.Fatalf("wss dial with the server's own https origin: %v", err)
 		}
@@ -166,7 +167,7 @@ func TestTLSServesHTTPSAndWSS(t *testing.T) {
 
 // TestPlainHTTPHasNoHSTS: HSTS on plain HTTP would be ignored at best and wrong at worst.
 func TestPlainHTTPHasNoHSTS(t *testing.T) {
-	srv := startServer(t, nil)
+	srv := servertest.Start(t, nil)
 	resp, err := http.Get(srv.URL() + "/")
 	if err != nil {
 		t.Fatal(err)
