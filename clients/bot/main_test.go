@@ -1,67 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"go.uber.org/goleak"
 )
-
-// startServer runs the real server on loopback with a fresh data folder; stop shuts it down.
-func startServer(t *testing.T, mutate func(*server.Config)) (url string, stop func()) {
-	t.Helper()
-	cfg := server.DefaultConfig()
-	cfg.Data, cfg.Addr = t.TempDir(), "127.0.0.1:0"
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Open(ctx, cfg, nil)
-	if err == nil {
-		err = srv.Serve(ctx, nil)
-	}
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := srv.Wait(); err != nil {
-				t.Errorf("server: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return srv.URL(), stop
-}
-
-// syncBuffer is a bytes.Buffer that the bots' goroutines and the test may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // lastLine parses the report's last line of key=value pairs.
 func lastLine(t *testing.T, out string) map[string]float64 {
@@ -109,8 +60,8 @@ func TestRunReports(t *testing.T) {
 	} {
 		t.Run(c.inputs, func(t *testing.T) {
 			leakCheck(t)
-			url, _ := startServer(t, func(c *server.Config) { c.AccessTTL, c.ReauthLead = 4*time.Second, 2*time.Second })
-			var out, errw syncBuffer
+			url := servertest.Start(t, func(c *server.Config) { c.AccessTTL, c.ReauthLead = 4*time.Second, 2*time.Second }).URL()
+			var out, errw servertest.Buffer
 			code := Main(context.Background(), []string{"--server", url, "--bots", "5", "--lobby-size", "3", "--inputs", c.inputs,
 				"--warmup", "500ms", "--duration", "2500ms", "--progress", "1s", "--server-pid", strconv.Itoa(os.Getpid())}, &out, &errw)
 			if code != 0 {
@@ -144,8 +95,9 @@ func TestRunReports(t *testing.T) {
 // disconnects, and the exit status says so.
 func TestServerShutdownFailsTheRun(t *testing.T) {
 	leakCheck(t)
-	url, stop := startServer(t, nil)
-	var out, errw syncBuffer
+	srv := servertest.Start(t, nil)
+	url, stop := srv.URL(), srv.Stop
+	var out, errw servertest.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Main(context.Background(), []string{"--server", url, "--bots", "3", "--warmup", "0s",
@@ -172,7 +124,7 @@ func TestBadCommandLines(t *testing.T) {
 		{"--server", "localhost:8080"},
 		{"extra"},
 	} {
-		var out, errw syncBuffer
+		var out, errw servertest.Buffer
 		if code := Main(context.Background(), args, &out, &errw); code != 2 || !strings.Contains(errw.String(), "bot:") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errw.String())
 		}
@@ -218,8 +170,8 @@ func TestProcStat(t *testing.T) {
 // TestRegisteredBots: --register makes password accounts and logs them in.
 func TestRegisteredBots(t *testing.T) {
 	leakCheck(t)
-	url, _ := startServer(t, nil)
-	var out, errw syncBuffer
+	url := servertest.Start(t, nil).URL()
+	var out, errw servertest.Buffer
 	code := Main(context.Background(), []string{"--server", url, "--bots", "2", "--register",
 		"--warmup", "0s", "--duration", "500ms", "--progress", "0"}, &out, &errw)
 	if code != 0 {

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
 func TestRequests(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, nil)
+	ts := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -100,7 +101,7 @@ func TestRequests(t *testing.T) {
 // is found without a full decode and agrees with one, and acks reach the last input.
 func TestRawSnapshots(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, nil)
+	ts := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -171,7 +172,7 @@ func TestRawSnapshots(t *testing.T) {
 // while snapshots keep flowing.
 func TestReauthKeepsTheSocket(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, func(c *serverConfig) { c.AccessTTL, c.ReauthLead = 4*time.Second, 2*time.Second })
+	ts := servertest.Start(t, func(c *serverConfig) { c.AccessTTL, c.ReauthLead = 4*time.Second, 2*time.Second })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -221,7 +222,7 @@ func TestReauthKeepsTheSocket(t *testing.T) {
 // closed 4001 at expiry, which Err reports as ErrExpired.
 func TestExpiredWithoutReauth(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, func(c *serverConfig) { c.AccessTTL = 2 * time.Second })
+	ts := servertest.Start(t, func(c *serverConfig) { c.AccessTTL = 2 * time.Second })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -257,7 +258,7 @@ func TestExpiredWithoutReauth(t *testing.T) {
 // with ErrRevoked instead of reconnecting.
 func TestLogoutEndsTheConnection(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, nil)
+	ts := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -294,7 +295,7 @@ func TestLogoutEndsTheConnection(t *testing.T) {
 // ErrPolicy: reconnecting would not help.
 func TestPolicyClose(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, func(c *serverConfig) { c.MsgRate, c.MsgBurst = 5, 5 })
+	ts := servertest.Start(t, func(c *serverConfig) { c.MsgRate, c.MsgBurst = 5, 5 })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -324,7 +325,7 @@ func TestPolicyClose(t *testing.T) {
 
 func TestDialRefused(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, nil)
+	ts := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := goclient.Dial(ctx, goclient.WebSocketURL(ts.URL()), "not-a-token")
@@ -357,7 +358,7 @@ func (c *clock) Add(d time.Duration) {
 func TestConnectRefreshesAnExpiredToken(t *testing.T) {
 	leakCheck(t)
 	clk := &clock{t: time.Now()}
-	ts := startServer(t, func(c *serverConfig) { c.Now = clk.Now })
+	ts := servertest.Start(t, func(c *serverConfig) { c.Now = clk.Now })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -383,7 +384,7 @@ func TestConnectRefreshesAnExpiredToken(t *testing.T) {
 // server's WebSocket pings; the server drops a socket that is silent for PongWait.
 func TestAnswersServerPings(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, func(c *serverConfig) { c.PongWait = time.Second })
+	ts := servertest.Start(t, func(c *serverConfig) { c.PongWait = time.Second })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c := connectGuest(t, ctx, ts, goclient.Options{NoReconnect: true})
@@ -401,7 +402,7 @@ func TestAnswersServerPings(t *testing.T) {
 // WriteTimeout shorter than a second; a client sending for several timeouts is never cut off.
 func TestShortWriteTimeoutKeepsWriting(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, nil)
+	ts := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c := connectGuest(t, ctx, ts, goclient.Options{NoReconnect: true, WriteTimeout: 200 * time.Millisecond})

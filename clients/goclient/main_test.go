@@ -13,6 +13,7 @@ import (
 
 	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"go.uber.org/goleak"
 )
 
@@ -49,69 +50,6 @@ func TestMain(m *testing.M) {
 }
 
 type serverConfig = server.Config
-
-// testServer is a real server on loopback that a test can stop and start again on the same
-// address and data folder, as a restart.
-type testServer struct {
-	t      *testing.T
-	cfg    server.Config
-	addr   string
-	srv    *server.Server
-	cancel context.CancelFunc
-}
-
-func startServer(t *testing.T, mutate func(*serverConfig)) *testServer {
-	t.Helper()
-	cfg := server.DefaultConfig()
-	cfg.Data, cfg.Addr = t.TempDir(), "127.0.0.1:0"
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	ts := &testServer{t: t, cfg: cfg, addr: cfg.Addr}
-	ts.start()
-	t.Cleanup(ts.stop)
-	return ts
-}
-
-func (ts *testServer) start() {
-	ts.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Open(ctx, ts.cfg, nil)
-	if err != nil {
-		cancel()
-		ts.t.Fatalf("open server: %v", err)
-	}
-	ln, err := net.Listen("tcp", ts.addr)
-	if err != nil {
-		cancel()
-		srv.Close()
-		ts.t.Fatalf("listen: %v", err)
-	}
-	if err := srv.Serve(ctx, ln); err != nil {
-		cancel()
-		ts.t.Fatalf("serve: %v", err)
-	}
-	ts.addr = ln.Addr().String()
-	ts.srv, ts.cancel = srv, cancel
-}
-
-// stop shuts the server down (its sockets close 1001) and waits for it.
-func (ts *testServer) stop() {
-	if ts.srv == nil {
-		return
-	}
-	ts.cancel()
-	done := make(chan error, 1)
-	go func() { done <- ts.srv.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		ts.t.Error("server did not stop within 15 s")
-	}
-	ts.srv = nil
-}
-
-func (ts *testServer) URL() string { return "http://" + ts.addr }
 
 // proxy forwards TCP connections to a server, and can cut every connection it carries: a
 // network failure, with the server still up.
@@ -240,7 +178,7 @@ func guest(t *testing.T, ctx context.Context, api *goclient.Client) goclient.Tok
 }
 
 // connectGuest connects a new guest account to ts with opts; the Conn closes when the test ends.
-func connectGuest(t *testing.T, ctx context.Context, ts *testServer, opts goclient.Options) *goclient.Conn {
+func connectGuest(t *testing.T, ctx context.Context, ts *servertest.Server, opts goclient.Options) *goclient.Conn {
 	t.Helper()
 	api := goclient.New(ts.URL())
 	c, err := api.Connect(ctx, guest(t, ctx, api), opts)

@@ -9,6 +9,7 @@ import (
 	"github.com/tickwire/tickwire/auth/oidc"
 	"github.com/tickwire/tickwire/auth/oidc/oidctest"
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 func TestLoginWithIDToken(t *testing.T) {
@@ -18,7 +19,7 @@ func TestLoginWithIDToken(t *testing.T) {
 	}
 	defer p.Close()
 	p.AddUser(oidctest.User{Subject: "sub-nat", Username: "nat", Password: "pw", PreferredUsername: "nat"})
-	ts := startServer(t, func(c *serverConfig) {
+	ts := servertest.Start(t, func(c *serverConfig) {
 		c.OIDC = []oidc.Config{{Name: "test", DisplayName: "Test ID", Issuer: p.Issuer, ClientID: "game", ClientSecret: "s"}}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -14,8 +15,8 @@ import (
 // its lobby by id and gets its own seat back, and its inputs are acknowledged again.
 func TestReconnectTakesBackTheSeat(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, nil)
-	px := startProxy(t, ts.addr)
+	ts := servertest.Start(t, nil)
+	px := startProxy(t, ts.Config.Addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	api := goclient.New(px.URL())
@@ -64,7 +65,7 @@ func TestReconnectTakesBackTheSeat(t *testing.T) {
 // can join another.
 func TestReconnectAfterRestart(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, nil)
+	ts := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -78,14 +79,14 @@ func TestReconnectAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ts.stop()
+	ts.Stop()
 	if s := st.waitFor(t, goclient.StatusDisconnected, 15*time.Second); !errors.Is(s.Err, goclient.ErrGoingAway) {
 		t.Fatalf("disconnected with %v, want ErrGoingAway", s.Err)
 	}
 	// A request while the server is down waits for the reconnect rather than failing.
 	pong := make(chan error, 1)
 	go func() { _, _, err := c.Ping(ctx); pong <- err }()
-	ts.start()
+	ts.Restart()
 	st.waitFor(t, goclient.StatusReconnected, 15*time.Second)
 	if s := st.waitFor(t, goclient.StatusRejoinFailed, 5*time.Second); !errors.Is(s.Err, goclient.ErrNotFound) {
 		t.Fatalf("rejoin failed with %v, want ErrNotFound", s.Err)
@@ -110,7 +111,7 @@ func TestReconnectAfterRestart(t *testing.T) {
 // and ends with the error that stopped it.
 func TestReconnectGivesUp(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, nil)
+	ts := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -119,7 +120,7 @@ func TestReconnectGivesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	ts.stop()
+	ts.Stop()
 	select {
 	case <-c.Done():
 	case <-ctx.Done():
@@ -133,7 +134,7 @@ func TestReconnectGivesUp(t *testing.T) {
 // TestCloseStopsAReconnect: Close during a reconnect returns promptly and leaves nothing running.
 func TestCloseStopsAReconnect(t *testing.T) {
 	leakCheck(t)
-	ts := startServer(t, nil)
+	ts := servertest.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	api := goclient.New(ts.URL())
@@ -142,7 +143,7 @@ func TestCloseStopsAReconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.stop()
+	ts.Stop()
 	st.waitFor(t, goclient.StatusDisconnected, 15*time.Second)
 	start := time.Now()
 	c.Close()
