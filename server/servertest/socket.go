@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -43,8 +44,23 @@ func DialRaw(url string, header http.Header, protocols ...string) (*websocket.Co
 // closes when the test ends.
 func (s *Server) Dial(t testing.TB, token string) *websocket.Conn {
 	t.Helper()
-	ws, resp, err := DialRaw(s.WSURL(), Bearer(token), wire.Subprotocol)
+	return s.DialFrom(t, token, "")
+}
+
+// DialFrom is Dial with the connection coming from the loopback address from (like
+// "127.0.0.2"; "" for the default), so that per-address limits can be tested.
+func (s *Server) DialFrom(t testing.TB, token, from string) *websocket.Conn {
+	t.Helper()
+	nd := &net.Dialer{Timeout: 5 * time.Second}
+	if from != "" {
+		nd.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
+	}
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, Subprotocols: []string{wire.Subprotocol}, NetDialContext: nd.DialContext}
+	ws, resp, err := d.Dial(s.WSURL(), Bearer(token))
 	if err != nil {
+		if from != "" {
+			t.Fatalf("dial from %s: %v (%s)", from, err, RespStatus(resp))
+		}
 		t.Fatalf("dial: %v (%s)", err, RespStatus(resp))
 	}
 	t.Cleanup(func() { ws.Close() })
