@@ -8,15 +8,16 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
 // joinErr sends join req on ws and returns the error it is answered with.
 func joinErr(t *testing.T, ws *websocket.Conn, id uint64, req wire.Join) wire.Error {
 	t.Helper()
-	writeEnv(t, ws, wire.TypeJoin, id, req)
+	servertest.WriteEnvelope(t, ws, wire.TypeJoin, id, req)
 	var e wire.Error
-	decodeInto(t, expectFrame(t, ws, wire.TypeError, id), &e)
+	servertest.DecodePayload(t, expectFrame(t, ws, wire.TypeError, id), &e)
 	return e
 }
 
@@ -24,14 +25,14 @@ func joinErr(t *testing.T, ws *websocket.Conn, id uint64, req wire.Join) wire.Er
 // not secret: they travel in URLs, logs and events) gets the answer an unknown id gets, to play
 // or to watch; the code lets anyone in, and the host and seated players may come back by id.
 func TestAPrivateLobbyIsEnteredByItsCodeOnly(t *testing.T) {
-	srv := startSockServer(t, nil)
-	hostTok := srv.guest(t, "host")
-	host := srv.mustDial(t, hostTok.AccessToken)
-	writeEnv(t, host, wire.TypeCreate, 1, wire.Create{Name: "secret room", Private: true})
+	srv := servertest.Start(t, nil, servertest.Metrics)
+	hostTok := srv.Guest(t, "host")
+	host := srv.Dial(t, hostTok.AccessToken)
+	servertest.WriteEnvelope(t, host, wire.TypeCreate, 1, wire.Create{Name: "secret room", Private: true})
 	var den wire.Joined
-	decodeInto(t, expectFrame(t, host, wire.TypeJoined, 1), &den)
+	servertest.DecodePayload(t, expectFrame(t, host, wire.TypeJoined, 1), &den)
 
-	stranger := srv.mustDial(t, srv.guest(t, "stranger").AccessToken)
+	stranger := srv.Dial(t, srv.Guest(t, "stranger").AccessToken)
 	unknown := joinErr(t, stranger, 2, wire.Join{Lobby: "lnosuchlobby"})
 	for _, spectate := range []bool{false, true} {
 		got := joinErr(t, stranger, 3, wire.Join{Lobby: den.Lobby.ID, Spectate: spectate})
@@ -40,28 +41,28 @@ func TestAPrivateLobbyIsEnteredByItsCodeOnly(t *testing.T) {
 		}
 	}
 
-	friendTok := srv.guest(t, "friend")
-	friend := srv.mustDial(t, friendTok.AccessToken)
-	writeEnv(t, friend, wire.TypeJoin, 4, wire.Join{Code: strings.ToLower(den.Lobby.Code)})
+	friendTok := srv.Guest(t, "friend")
+	friend := srv.Dial(t, friendTok.AccessToken)
+	servertest.WriteEnvelope(t, friend, wire.TypeJoin, 4, wire.Join{Code: strings.ToLower(den.Lobby.Code)})
 	var in wire.Joined
-	decodeInto(t, expectFrame(t, friend, wire.TypeJoined, 4), &in)
+	servertest.DecodePayload(t, expectFrame(t, friend, wire.TypeJoined, 4), &in)
 	if in.Lobby.ID != den.Lobby.ID {
 		t.Fatalf("join by code put friend in %q, not %q", in.Lobby.ID, den.Lobby.ID)
 	}
 	// The friend's connection drops; within the seat's grace a new socket takes it back by id.
 	friend.Close()
-	again := srv.mustDial(t, friendTok.AccessToken)
-	writeEnv(t, again, wire.TypeJoin, 5, wire.Join{Lobby: den.Lobby.ID})
+	again := srv.Dial(t, friendTok.AccessToken)
+	servertest.WriteEnvelope(t, again, wire.TypeJoin, 5, wire.Join{Lobby: den.Lobby.ID})
 	expectFrame(t, again, wire.TypeJoined, 5)
 
 	// The host leaves the seat and may still come back by id: the lobby is theirs.
-	writeEnv(t, host, wire.TypeLeave, 6, nil)
+	servertest.WriteEnvelope(t, host, wire.TypeLeave, 6, nil)
 	expectFrame(t, host, wire.TypeLeft, 6)
-	writeEnv(t, host, wire.TypeJoin, 7, wire.Join{Lobby: den.Lobby.ID})
+	servertest.WriteEnvelope(t, host, wire.TypeJoin, 7, wire.Join{Lobby: den.Lobby.ID})
 	expectFrame(t, host, wire.TypeJoined, 7)
 
 	// Someone who left, rather than dropped, is a stranger again.
-	writeEnv(t, again, wire.TypeLeave, 8, nil)
+	servertest.WriteEnvelope(t, again, wire.TypeLeave, 8, nil)
 	expectFrame(t, again, wire.TypeLeft, 8)
 	if got := joinErr(t, again, 9, wire.Join{Lobby: den.Lobby.ID}); got != unknown {
 		t.Fatalf("joining by id after leaving = %+v, want %+v", got, unknown)
@@ -81,17 +82,17 @@ func TestNothingPublicNamesAPrivateLobby(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	setup := func(srv *sockServer) (secrets []string) {
+	setup := func(srv *servertest.Server) (secrets []string) {
 		t.Helper()
-		tok := srv.guest(t, "whisperer")
-		host := srv.mustDial(t, tok.AccessToken)
-		writeEnv(t, host, wire.TypeCreate, 1, wire.Create{Name: "secret room", Private: true})
+		tok := srv.Guest(t, "whisperer")
+		host := srv.Dial(t, tok.AccessToken)
+		servertest.WriteEnvelope(t, host, wire.TypeCreate, 1, wire.Create{Name: "secret room", Private: true})
 		var den wire.Joined
-		decodeInto(t, expectFrame(t, host, wire.TypeJoined, 1), &den)
+		servertest.DecodePayload(t, expectFrame(t, host, wire.TypeJoined, 1), &den)
 		// A tick or more, so that per-lobby series would have something to show.
-		for readAny(t, host).T != wire.TypeSnapshot {
+		for servertest.ReadAny(t, host).T != wire.TypeSnapshot {
 		}
-		return []string{den.Lobby.ID, den.Lobby.Code, "secret room", "whisperer", tokenClaims(t, tok.AccessToken).Subject}
+		return []string{den.Lobby.ID, den.Lobby.Code, "secret room", "whisperer", servertest.Claims(t, tok.AccessToken).Subject}
 	}
 	noSecrets := func(where, body string, secrets []string) {
 		t.Helper()
@@ -103,7 +104,7 @@ func TestNothingPublicNamesAPrivateLobby(t *testing.T) {
 	}
 
 	t.Run("by default /metrics is not served", func(t *testing.T) {
-		srv := startSockServer(t, func(c *server.Config) { c.MetricsAddr = "" })
+		srv := servertest.Start(t, func(c *server.Config) { c.MetricsAddr = "" }, servertest.Metrics)
 		secrets := setup(srv)
 		if st, body := get(srv.URL() + "/metrics"); st != http.StatusNotFound {
 			t.Fatalf("/metrics on the main address: %d %.200s", st, body)
@@ -112,7 +113,7 @@ func TestNothingPublicNamesAPrivateLobby(t *testing.T) {
 		noSecrets("the lobby list", list, secrets)
 	})
 	t.Run("on --metrics-addr, no label names a lobby or an account", func(t *testing.T) {
-		srv := startSockServer(t, nil)
+		srv := servertest.Start(t, nil, servertest.Metrics)
 		secrets := setup(srv)
 		if st, _ := get(srv.URL() + "/metrics"); st != http.StatusNotFound {
 			t.Fatalf("/metrics on the main address beside --metrics-addr: %d", st)
@@ -127,7 +128,7 @@ func TestNothingPublicNamesAPrivateLobby(t *testing.T) {
 		}
 	})
 	t.Run("--public-metrics serves them on the main address", func(t *testing.T) {
-		srv := startSockServer(t, func(c *server.Config) { c.MetricsAddr, c.PublicMetrics = "", true })
+		srv := servertest.Start(t, func(c *server.Config) { c.MetricsAddr, c.PublicMetrics = "", true }, servertest.Metrics)
 		secrets := setup(srv)
 		st, body := get(srv.URL() + "/metrics")
 		if st != http.StatusOK || !strings.Contains(body, "tickwire_lobbies_open 1") {

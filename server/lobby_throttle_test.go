@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -12,39 +11,20 @@ import (
 	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
-// dialFrom opens a socket whose connection comes from the loopback address from (like
-// "127.0.0.2"), so that per-address budgets can be tested, and reads its welcome.
-func (s *sockServer) dialFrom(t testing.TB, token, from string) *websocket.Conn {
-	t.Helper()
-	nd := &net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, Subprotocols: []string{wire.Subprotocol},
-		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return nd.DialContext(ctx, network, addr)
-		}}
-	ws, resp, err := d.Dial(s.wsURL(), bearerHeader(token))
-	if err != nil {
-		t.Fatalf("dial from %s: %v (%s)", from, err, respStatus(resp))
-	}
-	t.Cleanup(func() { ws.Close() })
-	if env := readEnv(t, ws); env.T != wire.TypeWelcome {
-		t.Fatalf("first frame is %s, not welcome", env.T)
-	}
-	return ws
-}
-
 // budgetServer is a server whose lobby budgets do not refill while a test runs, and whose
 // message rate lets a guesser send as fast as it can: only the budget under test stops it.
-func budgetServer(t *testing.T, mutate func(*server.Config)) *sockServer {
-	return startSockServer(t, func(c *server.Config) {
+func budgetServer(t *testing.T, mutate func(*server.Config)) *servertest.Server {
+	return servertest.Start(t, func(c *server.Config) {
 		c.MsgBurst, c.MsgRate = 1<<16, 1<<16
 		c.CodeFailEvery, c.LobbyAddrEvery = time.Hour, time.Hour
 		if mutate != nil {
 			mutate(c)
 		}
-	})
+	}, servertest.Metrics)
 }
 
 // guessCodes sends n wrong join codes on ws, one after another, and counts the answers:
@@ -76,7 +56,7 @@ func guessCodes(t *testing.T, ws *websocket.Conn, n, from int, salt string) (loo
 // stillOpen checks that ws answers a ping: a budget refuses a request, not the socket.
 func stillOpen(t *testing.T, ws *websocket.Conn) {
 	t.Helper()
-	writeEnv(t, ws, wire.TypePing, 9999, wire.Ping{C: 1})
+	servertest.WriteEnvelope(t, ws, wire.TypePing, 9999, wire.Ping{C: 1})
 	expectFrame(t, ws, wire.TypePong, 9999)
 }
 
@@ -88,15 +68,15 @@ func TestGuessingJoinCodesIsCutOffAtTheBudget(t *testing.T) {
 	const burst = 20
 	t.Run("one socket", func(t *testing.T) {
 		srv := budgetServer(t, func(c *server.Config) { c.CodeFailBurst = burst })
-		host := srv.dialFrom(t, srv.guest(t, "host").AccessToken, "127.0.0.3")
-		writeEnv(t, host, wire.TypeCreate, 1, wire.Create{Name: "secret room", Private: true})
+		host := srv.DialFrom(t, srv.Guest(t, "host").AccessToken, "127.0.0.3")
+		servertest.WriteEnvelope(t, host, wire.TypeCreate, 1, wire.Create{Name: "secret room", Private: true})
 		var den wire.Joined
-		decodeInto(t, expectFrame(t, host, wire.TypeJoined, 1), &den)
+		servertest.DecodePayload(t, expectFrame(t, host, wire.TypeJoined, 1), &den)
 		if len(den.Lobby.Code) != game.CodeLength {
 			t.Fatalf("join code %q, want %d characters", den.Lobby.Code, game.CodeLength)
 		}
 
-		guesser := srv.dialFrom(t, srv.guest(t, "guesser").AccessToken, "127.0.0.2")
+		guesser := srv.DialFrom(t, srv.Guest(t, "guesser").AccessToken, "127.0.0.2")
 		looked, limited := guessCodes(t, guesser, 300, 0, "A")
 		if looked != burst || limited != 300-burst {
 			t.Fatalf("300 wrong codes: %d looked up, %d rate_limited; want %d and %d", looked, limited, burst, 300-burst)
@@ -106,22 +86,22 @@ func TestGuessingJoinCodesIsCutOffAtTheBudget(t *testing.T) {
 		if e := joinErr(t, guesser, 400, wire.Join{Code: den.Lobby.Code}); e.Code != wire.CodeRateLimited {
 			t.Fatalf("the right code from a guesser over budget: %+v, want rate_limited", e)
 		}
-		friend := srv.dialFrom(t, srv.guest(t, "friend").AccessToken, "127.0.0.4")
-		writeEnv(t, friend, wire.TypeJoin, 1, wire.Join{Code: den.Lobby.Code})
+		friend := srv.DialFrom(t, srv.Guest(t, "friend").AccessToken, "127.0.0.4")
+		servertest.WriteEnvelope(t, friend, wire.TypeJoin, 1, wire.Join{Code: den.Lobby.Code})
 		expectFrame(t, friend, wire.TypeJoined, 1)
 	})
 
 	t.Run("many sockets and accounts of one address", func(t *testing.T) {
 		srv := budgetServer(t, func(c *server.Config) { c.CodeFailBurst = burst })
-		host := srv.dialFrom(t, srv.guest(t, "host").AccessToken, "127.0.0.3")
-		writeEnv(t, host, wire.TypeCreate, 1, wire.Create{Name: "secret room", Private: true})
+		host := srv.DialFrom(t, srv.Guest(t, "host").AccessToken, "127.0.0.3")
+		servertest.WriteEnvelope(t, host, wire.TypeCreate, 1, wire.Create{Name: "secret room", Private: true})
 		var den wire.Joined
-		decodeInto(t, expectFrame(t, host, wire.TypeJoined, 1), &den)
+		servertest.DecodePayload(t, expectFrame(t, host, wire.TypeJoined, 1), &den)
 
 		var socks []*websocket.Conn
 		for range 6 {
 			// A fresh guest account for each socket: the address's budget is what holds.
-			socks = append(socks, srv.dialFrom(t, srv.guest(t, "guesser").AccessToken, "127.0.0.2"))
+			socks = append(socks, srv.DialFrom(t, srv.Guest(t, "guesser").AccessToken, "127.0.0.2"))
 		}
 		looked, limited := 0, 0
 		for round := range 100 {
@@ -137,23 +117,23 @@ func TestGuessingJoinCodesIsCutOffAtTheBudget(t *testing.T) {
 		for _, ws := range socks {
 			stillOpen(t, ws)
 		}
-		friend := srv.dialFrom(t, srv.guest(t, "friend").AccessToken, "127.0.0.4")
-		writeEnv(t, friend, wire.TypeJoin, 1, wire.Join{Code: strings.ToLower(den.Lobby.Code)})
+		friend := srv.DialFrom(t, srv.Guest(t, "friend").AccessToken, "127.0.0.4")
+		servertest.WriteEnvelope(t, friend, wire.TypeJoin, 1, wire.Join{Code: strings.ToLower(den.Lobby.Code)})
 		expectFrame(t, friend, wire.TypeJoined, 1)
 	})
 
 	t.Run("right codes cost nothing", func(t *testing.T) {
 		srv := budgetServer(t, func(c *server.Config) { c.CodeFailBurst = 2 })
-		host := srv.dialFrom(t, srv.guest(t, "host").AccessToken, "127.0.0.3")
-		writeEnv(t, host, wire.TypeCreate, 1, wire.Create{Name: "den", Private: true})
+		host := srv.DialFrom(t, srv.Guest(t, "host").AccessToken, "127.0.0.3")
+		servertest.WriteEnvelope(t, host, wire.TypeCreate, 1, wire.Create{Name: "den", Private: true})
 		var den wire.Joined
-		decodeInto(t, expectFrame(t, host, wire.TypeJoined, 1), &den)
-		player := srv.dialFrom(t, srv.guest(t, "player").AccessToken, "127.0.0.2")
+		servertest.DecodePayload(t, expectFrame(t, host, wire.TypeJoined, 1), &den)
+		player := srv.DialFrom(t, srv.Guest(t, "player").AccessToken, "127.0.0.2")
 		for i := range 10 {
 			id := uint64(10 + 2*i)
-			writeEnv(t, player, wire.TypeJoin, id, wire.Join{Code: den.Lobby.Code})
+			servertest.WriteEnvelope(t, player, wire.TypeJoin, id, wire.Join{Code: den.Lobby.Code})
 			expectFrame(t, player, wire.TypeJoined, id)
-			writeEnv(t, player, wire.TypeLeave, id+1, nil)
+			servertest.WriteEnvelope(t, player, wire.TypeLeave, id+1, nil)
 			expectFrame(t, player, wire.TypeLeft, id+1)
 		}
 		if looked, limited := guessCodes(t, player, 5, 0, "H"); looked != 2 || limited != 3 {
@@ -170,31 +150,31 @@ func TestLobbyCreationHasAPerAddressBudget(t *testing.T) {
 	srv := budgetServer(t, func(c *server.Config) { c.LobbyAddrBurst, c.MaxLobbiesPerAccount = burst, 100 })
 
 	// Refused creates (a bad option) cost nothing.
-	first := srv.dialFrom(t, srv.guest(t, "maker").AccessToken, "127.0.0.2")
+	first := srv.DialFrom(t, srv.Guest(t, "maker").AccessToken, "127.0.0.2")
 	for i := range 3 * burst {
-		writeEnv(t, first, wire.TypeCreate, uint64(100+i), wire.Create{MaxPlayers: 1000})
+		servertest.WriteEnvelope(t, first, wire.TypeCreate, uint64(100+i), wire.Create{MaxPlayers: 1000})
 		var e wire.Error
-		decodeInto(t, expectFrame(t, first, wire.TypeError, uint64(100+i)), &e)
+		servertest.DecodePayload(t, expectFrame(t, first, wire.TypeError, uint64(100+i)), &e)
 		if e.Code != wire.CodeInvalidRequest {
 			t.Fatalf("create with a bad option: %+v", e)
 		}
 	}
 
-	second := srv.dialFrom(t, srv.guest(t, "maker").AccessToken, "127.0.0.2")
+	second := srv.DialFrom(t, srv.Guest(t, "maker").AccessToken, "127.0.0.2")
 	made, limited := 0, 0
 	for i := range 3 * burst {
 		ws := []*websocket.Conn{first, second}[i%2]
 		id := uint64(10 + 2*i)
-		writeEnv(t, ws, wire.TypeCreate, id, wire.Create{Name: "flood"})
-		env := readEnv(t, ws)
+		servertest.WriteEnvelope(t, ws, wire.TypeCreate, id, wire.Create{Name: "flood"})
+		env := servertest.ReadEnvelope(t, ws)
 		switch env.T {
 		case wire.TypeJoined:
 			made++
-			writeEnv(t, ws, wire.TypeLeave, id+1, nil)
+			servertest.WriteEnvelope(t, ws, wire.TypeLeave, id+1, nil)
 			expectFrame(t, ws, wire.TypeLeft, id+1)
 		case wire.TypeError:
 			var e wire.Error
-			decodeInto(t, env, &e)
+			servertest.DecodePayload(t, env, &e)
 			if e.Code != wire.CodeRateLimited || e.RetryAfter < 1 {
 				t.Fatalf("create %d answered %+v", i, e)
 			}
@@ -207,8 +187,8 @@ func TestLobbyCreationHasAPerAddressBudget(t *testing.T) {
 	if made != burst || limited != 2*burst {
 		t.Fatalf("%d creates from one address: %d lobbies, %d rate_limited; want %d and %d", 3*burst, made, limited, burst, 2*burst)
 	}
-	other := srv.dialFrom(t, srv.guest(t, "neighbour").AccessToken, "127.0.0.3")
-	writeEnv(t, other, wire.TypeCreate, 1, wire.Create{Name: "elsewhere"})
+	other := srv.DialFrom(t, srv.Guest(t, "neighbour").AccessToken, "127.0.0.3")
+	servertest.WriteEnvelope(t, other, wire.TypeCreate, 1, wire.Create{Name: "elsewhere"})
 	expectFrame(t, other, wire.TypeJoined, 1)
 }
 
@@ -244,7 +224,7 @@ func TestTheGoClientSeesRateLimited(t *testing.T) {
 	srv := budgetServer(t, func(c *server.Config) { c.CodeFailBurst = 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, err := goclient.Dial(ctx, srv.wsURL(), srv.guest(t, "sdk").AccessToken)
+	c, err := goclient.Dial(ctx, srv.WSURL(), srv.Guest(t, "sdk").AccessToken)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,7 @@
 package server_test
 
 import (
-	"net"
-	"net/http"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/server"
@@ -16,23 +13,7 @@ import (
 // from there too.
 func guestSocketFrom(t *testing.T, srv *servertest.Server, from string) *websocket.Conn {
 	t.Helper()
-	r := servertest.NewClient(t, srv.URL(), from).Do("POST", "/api/v1/auth/guest", "", `{}`)
-	if r.Status != 200 {
-		t.Fatalf("guest from %s: %d %s", from, r.Status, r.Body)
-	}
-	var p servertest.Tokens
-	r.Decode(t, &p)
-	nd := &net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
-	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, Subprotocols: []string{wire.Subprotocol}, NetDial: nd.Dial}
-	ws, resp, err := d.Dial(servertest.WSURL(srv.URL()), http.Header{"Authorization": {"Bearer " + p.AccessToken}})
-	if err != nil {
-		t.Fatalf("dial from %s: %v (%s)", from, err, servertest.RespStatus(resp))
-	}
-	t.Cleanup(func() { ws.Close() })
-	if env := servertest.ReadEnvelope(t, ws); env.T != wire.TypeWelcome {
-		t.Fatalf("first frame %q", env.T)
-	}
-	return ws
+	return srv.DialFrom(t, srv.Client(t, from).Guest("").AccessToken, from)
 }
 
 // ask sends a request and returns its answer: the reply frame, or the error code.
