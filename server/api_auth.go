@@ -169,32 +169,9 @@ func (s *Server) handleMe(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"id": a.ID, "username": a.Username, "scopes": scopes, "guest": a.Guest, "identities": ids})
 }
 
-func (s *Server) handleBan(banned bool) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if _, err := s.auth.SetBanned(c.Request().Context(), c.Param("username"), banned); err != nil {
-			return err
-		}
-		return c.NoContent(http.StatusNoContent)
-	}
-}
-
 func (s *Server) handleJWKS(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "public, max-age=300")
 	return c.JSONBlob(http.StatusOK, s.auth.Tokens.Keys.JWKS())
-}
-
-func (s *Server) handleHealth(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
-}
-
-func (s *Server) handleReady(c echo.Context) error {
-	if s.shuttingDown.Load() {
-		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "shutting_down", Message: "the server is shutting down"})
-	}
-	if err := s.db.Ping(c.Request().Context()); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "not_ready", Message: "the database does not answer"})
-	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 
 // bearer returns the token of an Authorization: Bearer header.
@@ -230,16 +207,3 @@ func (s *Server) requireToken(scope string) echo.MiddlewareFunc {
 }
 
 func claimsOf(c echo.Context) *auth.Claims { return c.Get("claims").(*auth.Claims) }
-
-func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		if c.IsTLS() {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
-		}
-		return next(c)
-	}
-}

@@ -21,21 +21,6 @@ func (s *Server) budgeted(b *keyedBudget, message string) echo.MiddlewareFunc {
 	}
 }
 
-// deleteIdleGuests deletes the guest accounts that have not signed in for --guest-retention,
-// with their sessions; their match results stay. The cutoff is never later than the access
-// token lifetime ago, so that no token of a deleted guest can still be valid.
-func (s *Server) deleteIdleGuests(ctx context.Context) {
-	now := s.now()
-	cutoff := now.Add(-max(s.cfg.GuestRetention, s.cfg.AccessTTL+auth.Leeway))
-	n, err := s.db.DeleteIdleGuests(ctx, cutoff, now)
-	if err != nil && ctx.Err() == nil {
-		s.log.Warn("delete idle guests", "err", err)
-	}
-	if n > 0 {
-		s.log.Info("deleted idle guests", "guests", n, "retention", s.cfg.GuestRetention)
-	}
-}
-
 // seen records a guest's sign-in (a refresh) for --guest-retention; registered accounts are
 // never deleted for idleness, and cost no write.
 func (s *Server) seen(ctx context.Context, a auth.Account) {

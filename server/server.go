@@ -278,34 +278,3 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Close closes a server that was opened but never served.
 func (s *Server) Close() error { return s.db.Close() }
-
-// purgeLoop drops, every minute, what no longer matters: expired revocations (index and
-// store), expired invites, refilled login-throttle, sign-up and lobby buckets, and idle guests.
-func (s *Server) purgeLoop(ctx context.Context) {
-	every := s.cfg.PurgeInterval
-	if every <= 0 {
-		every = time.Minute
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.auth.Sweep(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("sweep expired", "err", err)
-			}
-			if err := s.db.PurgeInvites(ctx, s.now()); err != nil && ctx.Err() == nil {
-				s.log.Warn("purge invites", "err", err)
-			}
-			s.throttle.sweep(s.now())
-			s.registers.sweep(s.now())
-			s.guests.sweep(s.now())
-			s.deleteIdleGuests(ctx)
-			s.lobbyAddr.sweep(s.now())
-			s.codeFails.sweep(s.now())
-			s.oidc.budget.sweep(s.now())
-		}
-	}
-}
