@@ -6,6 +6,8 @@ import (
 	"github.com/tickwire/tickwire/auth"
 )
 
+// routes is the route table of the HTTP API, the socket endpoint and the browser client, with
+// the middleware every request passes through.
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -50,6 +52,8 @@ func (s *Server) routes() *echo.Echo {
 	return e
 }
 
+// securityHeaders sets the headers every answer carries: no MIME sniffing, no referrer, no
+// framing, and HSTS over TLS.
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()

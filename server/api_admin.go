@@ -9,6 +9,8 @@ import (
 	"github.com/tickwire/tickwire/store"
 )
 
+// handleBan is POST /api/v1/admin/accounts/:username/ban and .../unban: a ban ends the
+// account's sessions and closes its sockets at once.
 func (s *Server) handleBan(banned bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if _, err := s.auth.SetBanned(c.Request().Context(), c.Param("username"), banned); err != nil {

@@ -76,7 +76,7 @@ func offlineConfig(data string) Config {
 }
 
 // offline opens the parts of a data folder without serving. A running server on the same
-// folder picks up the bans and revocations made this way every --sync-interval (sync.go).
+// folder picks up the bans and revocations made this way every --sync-interval (datasync.go).
 func offline(ctx context.Context, data string) (*parts, error) {
 	return openParts(ctx, offlineConfig(data), nil, nil)
 }
