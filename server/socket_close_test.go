@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -38,7 +39,7 @@ func keepSending(ws *websocket.Conn, mt int, frame []byte) (stop func()) {
 }
 
 func TestBadInputClosesWithItsCode(t *testing.T) {
-	srv := startSockServer(t, nil)
+	srv := servertest.Start(t, nil, servertest.Metrics)
 	input, _ := wire.Encode(wire.TypeInput, 0, wire.Input{Seq: 1})
 	envelope := func(typ string, d []byte) []byte {
 		b := wire.AppendMapHeader(nil, 2)
@@ -67,7 +68,7 @@ func TestBadInputClosesWithItsCode(t *testing.T) {
 		{"10000 levels of arrays", websocket.BinaryMessage, deep, 4008},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ws := srv.mustDial(t, srv.guest(t, "bad").AccessToken)
+			ws := srv.Dial(t, srv.Guest(t, "bad").AccessToken)
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			alloc := ms.TotalAlloc
@@ -75,7 +76,7 @@ func TestBadInputClosesWithItsCode(t *testing.T) {
 				t.Fatal(err)
 			}
 			stop := keepSending(ws, websocket.BinaryMessage, input)
-			code, took := readCloseCode(t, ws, 5*time.Second)
+			code, took := servertest.WaitClose(t, ws, 5*time.Second)
 			stop()
 			runtime.ReadMemStats(&ms)
 			if code != c.code {
@@ -91,13 +92,13 @@ func TestBadInputClosesWithItsCode(t *testing.T) {
 			}
 		})
 	}
-	if n := srv.metric(t, "tickwire_socket_closes_total", `code="4008",reason="malformed frame"`); n != 8 {
+	if n := srv.Metric(t, "tickwire_socket_closes_total", `code="4008",reason="malformed frame"`); n != 8 {
 		t.Errorf("closes{4008, malformed frame} = %v, want 8", n)
 	}
-	if n := srv.metric(t, "tickwire_socket_closes_total", `code="1009",reason="frame too large"`); n != 2 {
+	if n := srv.Metric(t, "tickwire_socket_closes_total", `code="1009",reason="frame too large"`); n != 2 {
 		t.Errorf("closes{1009} = %v, want 2", n)
 	}
-	if n := srv.metric(t, "tickwire_socket_closes_total", `code="1003",reason="binary frames only"`); n != 1 {
+	if n := srv.Metric(t, "tickwire_socket_closes_total", `code="1003",reason="binary frames only"`); n != 1 {
 		t.Errorf("closes{1003} = %v, want 1", n)
 	}
 }
@@ -105,12 +106,12 @@ func TestBadInputClosesWithItsCode(t *testing.T) {
 // TestFloodIsClosedAndHarmsNoOne: a client past the message rate is closed 4008, while another
 // player in its lobby sees every tick.
 func TestFloodIsClosedAndHarmsNoOne(t *testing.T) {
-	srv := startSockServer(t, func(c *server.Config) {
+	srv := servertest.Start(t, func(c *server.Config) {
 		c.MsgRate = 30
 		c.MsgBurst = 60
-	})
+	}, servertest.Metrics)
 	ctx := t.Context()
-	peer, err := goclient.Dial(ctx, srv.wsURL(), srv.guest(t, "peer").AccessToken)
+	peer, err := goclient.Dial(ctx, srv.WSURL(), srv.Guest(t, "peer").AccessToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +122,8 @@ func TestFloodIsClosedAndHarmsNoOne(t *testing.T) {
 	}
 	for _, kind := range []string{"frames", "pings", "pongs"} {
 		t.Run(kind, func(t *testing.T) {
-			ws := srv.mustDial(t, srv.guest(t, "flood").AccessToken)
-			writeEnv(t, ws, wire.TypeJoin, 1, wire.Join{Lobby: j.Lobby.ID})
+			ws := srv.Dial(t, srv.Guest(t, "flood").AccessToken)
+			servertest.WriteEnvelope(t, ws, wire.TypeJoin, 1, wire.Join{Lobby: j.Lobby.ID})
 			expectFrame(t, ws, wire.TypeJoined, 1)
 			var stop func()
 			if kind != "frames" {
@@ -149,7 +150,7 @@ func TestFloodIsClosedAndHarmsNoOne(t *testing.T) {
 				}
 				stop = keepSending(ws, websocket.BinaryMessage, in)
 			}
-			code, _ := readCloseCode(t, ws, 5*time.Second)
+			code, _ := servertest.WaitClose(t, ws, 5*time.Second)
 			stop()
 			if code != 4008 {
 				t.Fatalf("the flood was closed %d, want 4008", code)
@@ -162,14 +163,14 @@ func TestFloodIsClosedAndHarmsNoOne(t *testing.T) {
 		select {
 		case s := <-peer.Snapshots():
 			if last != 0 && s.Tick != last+1 {
-				t.Fatalf("the peer saw tick %d after %d (superseded %v)", s.Tick, last, srv.metric(t, "tickwire_snapshots_superseded_total", ""))
+				t.Fatalf("the peer saw tick %d after %d (superseded %v)", s.Tick, last, srv.Metric(t, "tickwire_snapshots_superseded_total", ""))
 			}
 			last = s.Tick
 		case <-time.After(2 * time.Second):
 			t.Fatal("the peer's snapshots stopped")
 		}
 	}
-	if n := srv.metric(t, "tickwire_socket_closes_total", `code="4008",reason="message rate over the limit"`); n != 3 {
+	if n := srv.Metric(t, "tickwire_socket_closes_total", `code="4008",reason="message rate over the limit"`); n != 3 {
 		t.Fatalf("closes{4008, rate} = %v", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -12,9 +13,9 @@ import (
 // (gorilla answers pings while it reads) lives on without sending anything, and one that never
 // reads, so never answers, is dropped once --pong-wait passes.
 func TestSilentClientsAreDropped(t *testing.T) {
-	srv := startSockServer(t, func(c *server.Config) { c.PongWait = time.Second })
-	alive := srv.mustDial(t, srv.guest(t, "alive").AccessToken)
-	srv.mustDial(t, srv.guest(t, "silent").AccessToken) // reads nothing from here on
+	srv := servertest.Start(t, func(c *server.Config) { c.PongWait = time.Second }, servertest.Metrics)
+	alive := srv.Dial(t, srv.Guest(t, "alive").AccessToken)
+	srv.Dial(t, srv.Guest(t, "silent").AccessToken) // reads nothing from here on
 	frames := make(chan []byte, 16)
 	go func() {
 		defer close(frames)
@@ -27,15 +28,15 @@ func TestSilentClientsAreDropped(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	pollUntil(t, 5*time.Second, "the silent socket is dropped", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 1 })
+	servertest.Eventually(t, 5*time.Second, "the silent socket is dropped", func() bool { return srv.Metric(t, "tickwire_sockets_open", "") == 1 })
 	if took := time.Since(start); took < 800*time.Millisecond {
 		t.Fatalf("dropped after %v, before --pong-wait", took)
 	}
 	time.Sleep(3 * time.Second)
-	if n := srv.metric(t, "tickwire_sockets_open", ""); n != 1 {
+	if n := srv.Metric(t, "tickwire_sockets_open", ""); n != 1 {
 		t.Fatalf("sockets_open = %v after 4 s; the answering client was dropped too", n)
 	}
-	writeEnv(t, alive, wire.TypePing, 1, wire.Ping{})
+	servertest.WriteEnvelope(t, alive, wire.TypePing, 1, wire.Ping{})
 	select {
 	case b, ok := <-frames:
 		if !ok {

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -25,27 +26,27 @@ const (
 )
 
 // raceServer is a server whose per-account socket limit leaves room for every racing dial.
-func raceServer(t *testing.T, mutate func(*server.Config)) *sockServer {
+func raceServer(t *testing.T, mutate func(*server.Config)) *servertest.Server {
 	t.Helper()
-	return startSockServer(t, func(c *server.Config) {
+	return servertest.Start(t, func(c *server.Config) {
 		c.MaxConnsPerAcct = raceDials * raceRedials
 		if mutate != nil {
 			mutate(c)
 		}
-	})
+	}, servertest.Metrics)
 }
 
 // raceGuest signs in a guest from loopback address 127.0.<n/250>.<n%250+2>, so that rounds do not
 // share one address's sign-up budget.
-func raceGuest(t *testing.T, srv *sockServer, n int) goclient.Tokens {
+func raceGuest(t *testing.T, srv *servertest.Server, n int) goclient.Tokens {
 	t.Helper()
-	h := newAuthHTTP(t, srv.URL(), fmt.Sprintf("127.0.%d.%d", 1+n/250, 2+n%250))
-	r := h.do("POST", "/api/v1/auth/guest", "", map[string]string{"name": "racer"})
-	if r.status != http.StatusOK {
-		t.Fatalf("guest: %d %s", r.status, r.body)
+	h := servertest.NewClient(t, srv.URL(), fmt.Sprintf("127.0.%d.%d", 1+n/250, 2+n%250))
+	r := h.Do("POST", "/api/v1/auth/guest", "", map[string]string{"name": "racer"})
+	if r.Status != http.StatusOK {
+		t.Fatalf("guest: %d %s", r.Status, r.Body)
 	}
-	var p pair
-	r.decode(t, &p)
+	var p servertest.Tokens
+	r.Decode(t, &p)
 	return goclient.Tokens{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken}
 }
 
@@ -53,7 +54,7 @@ func raceGuest(t *testing.T, srv *sockServer, n int) goclient.Tokens {
 // being upgraded, and must not return before the session has ended. After it and every dial
 // have returned, each socket that was let in must be closing with 4003: it is sent a ping,
 // and a pong back means it is still being served.
-func raceUpgrades(t *testing.T, srv *sockServer, prepare func(tok goclient.Tokens) goclient.Tokens, end func(tok goclient.Tokens)) {
+func raceUpgrades(t *testing.T, srv *servertest.Server, prepare func(tok goclient.Tokens) goclient.Tokens, end func(tok goclient.Tokens)) {
 	t.Helper()
 	left, admitted := 0, 0
 	for round := range raceRounds {
@@ -72,7 +73,7 @@ func raceUpgrades(t *testing.T, srv *sockServer, prepare func(tok goclient.Token
 			go func() {
 				defer wg.Done()
 				for range raceRedials {
-					ws, _, err := dialRaw(srv.wsURL(), bearerHeader(tok.AccessToken), wire.Subprotocol)
+					ws, _, err := servertest.DialRaw(srv.WSURL(), servertest.Bearer(tok.AccessToken), wire.Subprotocol)
 					if err != nil {
 						return
 					}
@@ -129,7 +130,7 @@ func stillServed(t *testing.T, ws *websocket.Conn) bool {
 func TestUpgradeRacingLogoutLeavesNoSocket(t *testing.T) {
 	srv := raceServer(t, nil)
 	raceUpgrades(t, srv, nil, func(tok goclient.Tokens) {
-		if err := srv.api.Logout(context.Background(), tok.AccessToken); err != nil {
+		if err := goclient.New(srv.URL()).Logout(context.Background(), tok.AccessToken); err != nil {
 			t.Fatalf("logout: %v", err)
 		}
 	})
@@ -137,16 +138,16 @@ func TestUpgradeRacingLogoutLeavesNoSocket(t *testing.T) {
 
 func TestUpgradeRacingBanLeavesNoSocket(t *testing.T) {
 	data := t.TempDir()
-	if code, _, errOut := runMain(t, "admin password\n", "user", "add", "--data", data, "--admin", "root"); code != 0 {
+	if code, _, errOut := servertest.RunMain(t, "admin password\n", "user", "add", "--data", data, "--admin", "root"); code != 0 {
 		t.Fatalf("user add: %d %s", code, errOut)
 	}
 	srv := raceServer(t, func(c *server.Config) { c.Data = data })
-	h := newAuthHTTP(t, srv.URL(), "")
-	admin := h.login("root", "admin password")
+	h := servertest.NewClient(t, srv.URL(), "")
+	admin := h.Login("root", "admin password")
 	raceUpgrades(t, srv, nil, func(tok goclient.Tokens) {
-		name := tokenClaims(t, tok.AccessToken).Name
-		if r := h.do("POST", "/api/v1/admin/accounts/"+name+"/ban", admin.AccessToken, nil); r.status != http.StatusNoContent {
-			t.Fatalf("ban: %d %s", r.status, r.body)
+		name := servertest.Claims(t, tok.AccessToken).Name
+		if r := h.Do("POST", "/api/v1/admin/accounts/"+name+"/ban", admin.AccessToken, nil); r.Status != http.StatusNoContent {
+			t.Fatalf("ban: %d %s", r.Status, r.Body)
 		}
 	})
 }
@@ -155,20 +156,20 @@ func TestUpgradeRacingBanLeavesNoSocket(t *testing.T) {
 // round, and presented again, from another address, while the sockets are being opened.
 func TestUpgradeRacingRefreshReuseLeavesNoSocket(t *testing.T) {
 	srv := raceServer(t, nil)
-	owner := newAuthHTTP(t, srv.URL(), "")
-	thief := newAuthHTTP(t, srv.URL(), "127.0.0.9")
+	owner := servertest.NewClient(t, srv.URL(), "")
+	thief := servertest.NewClient(t, srv.URL(), "127.0.0.9")
 	var used string
 	rotate := func(tok goclient.Tokens) goclient.Tokens {
-		r := owner.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": tok.RefreshToken})
-		if r.status != http.StatusOK {
-			t.Fatalf("refresh: %d %s", r.status, r.body)
+		r := owner.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": tok.RefreshToken})
+		if r.Status != http.StatusOK {
+			t.Fatalf("refresh: %d %s", r.Status, r.Body)
 		}
-		var p pair
-		r.decode(t, &p)
+		var p servertest.Tokens
+		r.Decode(t, &p)
 		used = tok.RefreshToken
 		return goclient.Tokens{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken}
 	}
 	raceUpgrades(t, srv, rotate, func(goclient.Tokens) {
-		wantError(t, "reuse", thief.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": used}), 401, "token_revoked")
+		servertest.WantError(t, "reuse", thief.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": used}), 401, "token_revoked")
 	})
 }

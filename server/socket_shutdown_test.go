@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -19,9 +20,9 @@ import (
 // 503, every socket is closed 1001, and it is done within 10 s even with a client that never
 // answers its close frame.
 func TestShutdownDrainsSockets(t *testing.T) {
-	srv := startSockServer(t, nil)
+	srv := servertest.Start(t, nil, servertest.Metrics)
 	ctx := t.Context()
-	a, err := goclient.Dial(ctx, srv.wsURL(), srv.guest(t, "answers").AccessToken)
+	a, err := goclient.Dial(ctx, srv.WSURL(), srv.Guest(t, "answers").AccessToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,8 +30,8 @@ func TestShutdownDrainsSockets(t *testing.T) {
 	if _, err := a.Join(ctx, wire.Join{Quick: true}); err != nil {
 		t.Fatal(err)
 	}
-	mute := srv.mustDial(t, srv.guest(t, "mute").AccessToken) // never reads again, never answers
-	late := srv.guest(t, "late").AccessToken
+	mute := srv.Dial(t, srv.Guest(t, "mute").AccessToken) // never reads again, never answers
+	late := srv.Guest(t, "late").AccessToken
 
 	start := time.Now()
 	done := make(chan error, 1)
@@ -39,7 +40,7 @@ func TestShutdownDrainsSockets(t *testing.T) {
 		defer cancel()
 		done <- srv.Shutdown(sctx)
 	}()
-	pollUntil(t, 2*time.Second, "/readyz fails", func() bool {
+	servertest.Eventually(t, 2*time.Second, "/readyz fails", func() bool {
 		resp, err := http.Get(srv.URL() + "/readyz")
 		if err != nil {
 			return false
@@ -47,7 +48,7 @@ func TestShutdownDrainsSockets(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusServiceUnavailable
 	})
-	if status, code, _ := wsRefusal(t, srv.wsURL(), bearerHeader(late)); status != 503 || code != "shutting_down" {
+	if status, code, _ := wsRefusal(t, srv.WSURL(), servertest.Bearer(late)); status != 503 || code != "shutting_down" {
 		t.Fatalf("a socket during shutdown: %d %s, want 503 shutting_down", status, code)
 	}
 	select {
@@ -68,7 +69,7 @@ func TestShutdownDrainsSockets(t *testing.T) {
 		t.Fatal("Shutdown took over 10 s")
 	}
 	t.Logf("shutdown took %v", time.Since(start))
-	if code, _ := readCloseCode(t, mute, time.Second); code != 1001 {
+	if code, _ := servertest.WaitClose(t, mute, time.Second); code != 1001 {
 		t.Fatalf("the mute socket was closed %d, want 1001", code)
 	}
 }
@@ -112,9 +113,9 @@ func TestSignalShutsDownTheBinary(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			mute, resp, err := dialRaw(goclient.WebSocketURL(base), bearerHeader(tok()))
+			mute, resp, err := servertest.DialRaw(goclient.WebSocketURL(base), servertest.Bearer(tok()))
 			if err != nil {
-				t.Fatalf("dial: %v (%s)", err, respStatus(resp))
+				t.Fatalf("dial: %v (%s)", err, servertest.RespStatus(resp))
 			}
 			defer mute.Close()
 			late := tok()
@@ -133,7 +134,7 @@ func TestSignalShutsDownTheBinary(t *testing.T) {
 				t.Fatalf("the socket ended with %v, want close 1001", a.Err())
 			}
 			// The mute socket holds the drain open for its 2 s: a new socket meets a 503.
-			if status, code, _ := wsRefusal(t, goclient.WebSocketURL(base), bearerHeader(late)); status != 503 || code != "shutting_down" {
+			if status, code, _ := wsRefusal(t, goclient.WebSocketURL(base), servertest.Bearer(late)); status != 503 || code != "shutting_down" {
 				t.Fatalf("a socket during shutdown: %d %s", status, code)
 			}
 			exited := make(chan error, 1)

@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -28,9 +29,9 @@ func dialSmallWindow(t *testing.T, url, token string) *websocket.Conn {
 		return err
 	}}
 	d := websocket.Dialer{NetDialContext: nd.DialContext, ReadBufferSize: 256}
-	ws, resp, err := d.Dial(url, bearerHeader(token))
+	ws, resp, err := d.Dial(url, servertest.Bearer(token))
 	if err != nil {
-		t.Fatalf("dial: %v (%s)", err, respStatus(resp))
+		t.Fatalf("dial: %v (%s)", err, servertest.RespStatus(resp))
 	}
 	t.Cleanup(func() { ws.Close() })
 	return ws
@@ -40,16 +41,16 @@ func dialSmallWindow(t *testing.T, url, token string) *websocket.Conn {
 // read. The readers get every snapshot, on schedule, while the stalled one's buffers fill; the
 // stalled one is closed 4008 as too slow, and, once it reads again, finds that code.
 func TestStalledClientHarmsNoOne(t *testing.T) {
-	srv := startSockServer(t, func(c *server.Config) {
+	srv := servertest.Start(t, func(c *server.Config) {
 		c.SendBuffer = 4096
 		c.StallTimeout = time.Second
-	})
+	}, servertest.Metrics)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var readers []*goclient.Conn
 	lobby := ""
 	for _, name := range []string{"steady", "ready"} {
-		c, err := goclient.Dial(ctx, srv.wsURL(), srv.guest(t, name).AccessToken)
+		c, err := goclient.Dial(ctx, srv.WSURL(), srv.Guest(t, name).AccessToken)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,9 +66,9 @@ func TestStalledClientHarmsNoOne(t *testing.T) {
 		}
 		readers = append(readers, c)
 	}
-	stalled := dialSmallWindow(t, srv.wsURL(), srv.guest(t, "stalled").AccessToken)
-	readEnv(t, stalled) // welcome
-	writeEnv(t, stalled, wire.TypeJoin, 1, wire.Join{Lobby: lobby})
+	stalled := dialSmallWindow(t, srv.WSURL(), srv.Guest(t, "stalled").AccessToken)
+	servertest.ReadEnvelope(t, stalled) // welcome
+	servertest.WriteEnvelope(t, stalled, wire.TypeJoin, 1, wire.Join{Lobby: lobby})
 	expectFrame(t, stalled, wire.TypeJoined, 1)
 	// From here on the stalled client reads nothing.
 
@@ -110,10 +111,10 @@ func TestStalledClientHarmsNoOne(t *testing.T) {
 				}
 			}
 		}
-		if slowSeen.IsZero() && srv.metric(t, "tickwire_slow_consumer_closes_total", "") == 1 {
+		if slowSeen.IsZero() && srv.Metric(t, "tickwire_slow_consumer_closes_total", "") == 1 {
 			slowSeen = time.Now()
 			// It reads again: the close frame waits behind what it left unread.
-			code, _ := readCloseCode(t, stalled, 5*time.Second)
+			code, _ := servertest.WaitClose(t, stalled, 5*time.Second)
 			if code != 4008 {
 				t.Fatalf("the stalled client was closed %d, want 4008", code)
 			}
@@ -129,8 +130,8 @@ func TestStalledClientHarmsNoOne(t *testing.T) {
 			t.Fatalf("reader %d fell %v behind the tick schedule", i, tr.worstLate)
 		}
 	}
-	pollUntil(t, 5*time.Second, "the stalled socket is gone", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 2 })
-	if n := srv.metric(t, "tickwire_socket_closes_total", `code="4008",reason="client too slow"`); n != 1 {
+	servertest.Eventually(t, 5*time.Second, "the stalled socket is gone", func() bool { return srv.Metric(t, "tickwire_sockets_open", "") == 2 })
+	if n := srv.Metric(t, "tickwire_socket_closes_total", `code="4008",reason="client too slow"`); n != 1 {
 		t.Fatalf("closes{4008, too slow} = %v", n)
 	}
 }
@@ -138,13 +139,13 @@ func TestStalledClientHarmsNoOne(t *testing.T) {
 // TestWriteDeadlineDropsABlockedSocket: with the stall check out of the way, a write that stays
 // blocked for --write-wait ends the socket, and the lobby goes on.
 func TestWriteDeadlineDropsABlockedSocket(t *testing.T) {
-	srv := startSockServer(t, func(c *server.Config) {
+	srv := servertest.Start(t, func(c *server.Config) {
 		c.SendBuffer = 4096
 		c.StallTimeout = time.Hour
 		c.WriteWait = 500 * time.Millisecond
-	})
+	}, servertest.Metrics)
 	ctx := t.Context()
-	host, err := goclient.Dial(ctx, srv.wsURL(), srv.guest(t, "host").AccessToken)
+	host, err := goclient.Dial(ctx, srv.WSURL(), srv.Guest(t, "host").AccessToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,12 +154,12 @@ func TestWriteDeadlineDropsABlockedSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stalled := dialSmallWindow(t, srv.wsURL(), srv.guest(t, "blocked").AccessToken)
-	readEnv(t, stalled)
-	writeEnv(t, stalled, wire.TypeJoin, 1, wire.Join{Lobby: j.Lobby.ID})
+	stalled := dialSmallWindow(t, srv.WSURL(), srv.Guest(t, "blocked").AccessToken)
+	servertest.ReadEnvelope(t, stalled)
+	servertest.WriteEnvelope(t, stalled, wire.TypeJoin, 1, wire.Join{Lobby: j.Lobby.ID})
 	expectFrame(t, stalled, wire.TypeJoined, 1)
-	pollUntil(t, 20*time.Second, "the blocked socket is dropped", func() bool { return srv.metric(t, "tickwire_sockets_open", "") == 1 })
-	if n := srv.metric(t, "tickwire_slow_consumer_closes_total", ""); n != 0 {
+	servertest.Eventually(t, 20*time.Second, "the blocked socket is dropped", func() bool { return srv.Metric(t, "tickwire_sockets_open", "") == 1 })
+	if n := srv.Metric(t, "tickwire_slow_consumer_closes_total", ""); n != 0 {
 		t.Fatalf("slow closes = %v; the write deadline, not the stall check, should have ended it", n)
 	}
 	select {
@@ -175,26 +176,26 @@ func TestWriteDeadlineDropsABlockedSocket(t *testing.T) {
 // stuck and whose queue of control frames reaches --send-queue is closed 4008 as too slow. The
 // stall timeout is set far off, so only the queue can be what closes it.
 func TestFullSendQueueClosesPolicy(t *testing.T) {
-	srv := startSockServer(t, func(c *server.Config) {
+	srv := servertest.Start(t, func(c *server.Config) {
 		c.SendBuffer = 4096
 		c.StallTimeout = time.Hour
 		c.SendQueue = 4
-	})
-	stalled := dialSmallWindow(t, srv.wsURL(), srv.guest(t, "queued").AccessToken)
-	readEnv(t, stalled) // welcome
-	writeEnv(t, stalled, wire.TypeCreate, 1, wire.Create{Name: "queue", TickRate: 60})
+	}, servertest.Metrics)
+	stalled := dialSmallWindow(t, srv.WSURL(), srv.Guest(t, "queued").AccessToken)
+	servertest.ReadEnvelope(t, stalled) // welcome
+	servertest.WriteEnvelope(t, stalled, wire.TypeCreate, 1, wire.Create{Name: "queue", TickRate: 60})
 	expectFrame(t, stalled, wire.TypeJoined, 1)
 	// From here on it reads nothing: 60 snapshots a second fill both kernel buffers and leave
 	// the writer stuck; each ping then queues a pong behind it.
 	deadline := time.Now().Add(20 * time.Second)
-	for id := uint64(2); srv.metric(t, "tickwire_slow_consumer_closes_total", "") == 0; id++ {
+	for id := uint64(2); srv.Metric(t, "tickwire_slow_consumer_closes_total", "") == 0; id++ {
 		if time.Now().After(deadline) {
 			t.Fatal("a full control queue did not close the socket in 20 s")
 		}
-		writeEnv(t, stalled, wire.TypePing, id, wire.Ping{C: 1})
+		servertest.WriteEnvelope(t, stalled, wire.TypePing, id, wire.Ping{C: 1})
 		time.Sleep(50 * time.Millisecond)
 	}
-	if n := srv.metric(t, "tickwire_socket_closes_total", `code="4008",reason="client too slow"`); n != 1 {
+	if n := srv.Metric(t, "tickwire_socket_closes_total", `code="4008",reason="client too slow"`); n != 1 {
 		t.Errorf("closes 4008 for a slow client = %v, want 1", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -66,15 +67,15 @@ func pingRequest(t testing.TB, id uint64, size int) []byte {
 // expectPong reads frames until the pong that answers id.
 func expectPong(t *testing.T, ws *websocket.Conn, id uint64) {
 	t.Helper()
-	env := readEnv(t, ws)
+	env := servertest.ReadEnvelope(t, ws)
 	if env.T != wire.TypePong || env.ID != id {
 		t.Fatalf("got %s id %d, want pong id %d", env.T, env.ID, id)
 	}
 }
 
 func TestFramesAreReadHoweverTheyAreCut(t *testing.T) {
-	srv := startSockServer(t, func(c *server.Config) { c.MaxMessageBytes = 100 << 10 })
-	ws := srv.mustDial(t, srv.guest(t, "framer").AccessToken)
+	srv := servertest.Start(t, func(c *server.Config) { c.MaxMessageBytes = 100 << 10 }, servertest.Metrics)
+	ws := srv.Dial(t, srv.Guest(t, "framer").AccessToken)
 	raw := ws.NetConn()
 	write := func(b []byte) {
 		t.Helper()
@@ -105,7 +106,7 @@ func TestFramesAreReadHoweverTheyAreCut(t *testing.T) {
 	})
 
 	t.Run("many frames in one write", func(t *testing.T) {
-		before := srv.metric(t, "tickwire_frames_out_total", "")
+		before := srv.Metric(t, "tickwire_frames_out_total", "")
 		var all []byte
 		for id := uint64(1000); id < 1050; id++ {
 			all = append(all, clientFrame(fin|binOp, pingRequest(t, id, 40), false)...)
@@ -115,7 +116,7 @@ func TestFramesAreReadHoweverTheyAreCut(t *testing.T) {
 			expectPong(t, ws, id)
 		}
 		// The socket is in no lobby: its 50 answers are all it was sent.
-		if got := srv.metric(t, "tickwire_frames_out_total", "") - before; got != 50 {
+		if got := srv.Metric(t, "tickwire_frames_out_total", "") - before; got != 50 {
 			t.Fatalf("frames_out_total moved by %v for 50 answers", got)
 		}
 	})
@@ -157,7 +158,7 @@ func TestFramesAreReadHoweverTheyAreCut(t *testing.T) {
 // TestProtocolViolationsClose: frames RFC 6455 forbids close the socket with 1002 (1007 for a
 // close reason that is not UTF-8), and a fragmented message over the size limit with 1009.
 func TestProtocolViolationsClose(t *testing.T) {
-	srv := startSockServer(t, nil)
+	srv := servertest.Start(t, nil, servertest.Metrics)
 	p := pingRequest(t, 1, 40)
 	big := make([]byte, 10<<10)
 	for _, c := range []struct {
@@ -180,13 +181,13 @@ func TestProtocolViolationsClose(t *testing.T) {
 		{"fragments over the size limit", [][]byte{clientFrame(binOp, big, false), clientFrame(contOp, big, false)}, 1009},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ws := srv.mustDial(t, srv.guest(t, "violator").AccessToken)
+			ws := srv.Dial(t, srv.Guest(t, "violator").AccessToken)
 			for _, f := range c.frames {
 				if _, err := ws.NetConn().Write(f); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if code, _ := readCloseCode(t, ws, 5*time.Second); code != c.code {
+			if code, _ := servertest.WaitClose(t, ws, 5*time.Second); code != c.code {
 				t.Fatalf("closed %d, want %d", code, c.code)
 			}
 		})
@@ -196,16 +197,16 @@ func TestProtocolViolationsClose(t *testing.T) {
 // TestClientClosesGetTheirCodeBack: a client that closes first gets its own code back, 1000 for
 // a close frame without one, and the server then ends the TCP connection.
 func TestClientClosesGetTheirCodeBack(t *testing.T) {
-	srv := startSockServer(t, nil)
+	srv := servertest.Start(t, nil, servertest.Metrics)
 	for _, c := range []struct {
 		payload []byte
 		code    int
 	}{{nil, 1000}, {[]byte{0x03, 0xe8}, 1000}, {[]byte{0x03, 0xe9, 'b', 'y', 'e'}, 1001}, {[]byte{0x0f, 0xa0}, 4000}} {
-		ws := srv.mustDial(t, srv.guest(t, "closer").AccessToken)
+		ws := srv.Dial(t, srv.Guest(t, "closer").AccessToken)
 		if _, err := ws.NetConn().Write(clientFrame(fin|0x8, c.payload, false)); err != nil {
 			t.Fatal(err)
 		}
-		if code, _ := readCloseCode(t, ws, 5*time.Second); code != c.code {
+		if code, _ := servertest.WaitClose(t, ws, 5*time.Second); code != c.code {
 			t.Fatalf("close %x answered %d, want %d", c.payload, code, c.code)
 		}
 		_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -218,11 +219,11 @@ func TestClientClosesGetTheirCodeBack(t *testing.T) {
 // TestCloseFramesPassAnEmptyBudget: a close frame is never refused for the message rate, so a
 // client that has spent its burst can still close with its own code.
 func TestCloseFramesPassAnEmptyBudget(t *testing.T) {
-	srv := startSockServer(t, func(c *server.Config) {
+	srv := servertest.Start(t, func(c *server.Config) {
 		c.MsgRate = 0.5
 		c.MsgBurst = 3
-	})
-	ws := srv.mustDial(t, srv.guest(t, "spent").AccessToken)
+	}, servertest.Metrics)
+	ws := srv.Dial(t, srv.Guest(t, "spent").AccessToken)
 	var burst []byte
 	for id := uint64(1); id <= 3; id++ {
 		burst = append(burst, clientFrame(fin|binOp, pingRequest(t, id, 0), false)...)
@@ -237,7 +238,7 @@ func TestCloseFramesPassAnEmptyBudget(t *testing.T) {
 	if _, err := ws.NetConn().Write(clientFrame(fin|0x8, []byte{0x0f, 0xa0}, false)); err != nil {
 		t.Fatal(err)
 	}
-	if code, _ := readCloseCode(t, ws, 5*time.Second); code != 4000 {
+	if code, _ := servertest.WaitClose(t, ws, 5*time.Second); code != 4000 {
 		t.Fatalf("the close frame after a spent burst was answered %d, want its own 4000", code)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -30,6 +29,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/servertest"
 )
 
 func wsmemN() int {
@@ -93,27 +93,10 @@ func TestIdleSocketMemory(t *testing.T) {
 	if os.Getenv("WSMEM_HEAPPROFILE") != "" {
 		runtime.MemProfileRate = 1
 	}
-	cfg := server.DefaultConfig()
-	cfg.Data, cfg.Addr = t.TempDir(), "127.0.0.1:0"
-	cfg.MaxConns, cfg.MaxConnsPerAddr = n+10, n+10
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := server.Open(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Serve(ctx, ln); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); _ = srv.Wait() }()
-	s := &sockServer{Server: srv, cfg: cfg}
+	s := servertest.Start(t, func(c *server.Config) { c.MaxConns, c.MaxConnsPerAddr = n+10, n+10 })
 
 	child := exec.Command(os.Args[0], "-test.run=^TestIdleSocketMemoryClients$", "-test.v")
-	child.Env = append(os.Environ(), "WSMEM_URL="+srv.URL(), fmt.Sprintf("WSMEM_N=%d", n))
+	child.Env = append(os.Environ(), "WSMEM_URL="+s.URL(), fmt.Sprintf("WSMEM_N=%d", n))
 	child.Stderr = os.Stderr
 	stdin, _ := child.StdinPipe()
 	stdout, _ := child.StdoutPipe()
@@ -134,7 +117,7 @@ func TestIdleSocketMemory(t *testing.T) {
 	before := measure(t)
 	fmt.Fprintln(stdin, "dial")
 	waitFor("dialed")
-	pollUntil(t, time.Minute, "all sockets open", func() bool { return s.metric(t, "tickwire_sockets_open", "") == float64(n) })
+	servertest.Eventually(t, time.Minute, "all sockets open", func() bool { return s.Metric(t, "tickwire_sockets_open", "") == float64(n) })
 	time.Sleep(3 * time.Second) // writers of the welcome frames end, timers settle
 	after := measure(t)
 	if path := os.Getenv("WSMEM_HEAPPROFILE"); path != "" {
@@ -183,7 +166,7 @@ func TestIdleSocketMemoryClients(t *testing.T) {
 	conns := make([]*websocket.Conn, n)
 	d := websocket.Dialer{ReadBufferSize: 256, WriteBufferSize: 256, HandshakeTimeout: 30 * time.Second}
 	parallel(t, n, func(i int) error {
-		ws, _, err := d.Dial(goclient.WebSocketURL(base), bearerHeader(tokens[i]))
+		ws, _, err := d.Dial(goclient.WebSocketURL(base), servertest.Bearer(tokens[i]))
 		if err != nil {
 			return err
 		}
