@@ -1,72 +1,37 @@
 package auth
 
-import (
-	"errors"
-	"time"
-)
+import "github.com/tickwire/tickwire/server/wire"
 
-// Error codes, as the HTTP API and error frames name them.
-const (
-	CodeInvalidRequest     = "invalid_request"
-	CodeInvalidCredentials = "invalid_credentials"
-	CodeInvalidToken       = "invalid_token"
-	CodeTokenExpired       = "token_expired"
-	CodeTokenRevoked       = "token_revoked"
-	CodeForbidden          = "forbidden"
-	CodeAccountDisabled    = "account_disabled"
-	CodeUsernameTaken      = "username_taken"
-	CodeRateLimited        = "rate_limited"
-	CodeNotFound           = "not_found"
-	CodeInternal           = "internal"
-)
+// auth's failures are *wire.Error values: the protocol's one error type, whose codes
+// server/wire declares and whose mapping to HTTP statuses and close codes is the server's.
 
-// Error is a failure with a code a client can act on and a message a person can read.
-type Error struct {
-	Code    string
-	Message string
-	// RetryAfter, when above zero, is how long a client should wait before trying again; the
-	// HTTP layer sends it as Retry-After.
-	RetryAfter time.Duration
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// ErrorCode returns err's code, or CodeInternal for an error that carries none.
-func ErrorCode(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return CodeInternal
-}
-
-func errorf(code, msg string) *Error { return &Error{Code: code, Message: msg} }
+func errorf(code, msg string) *wire.Error { return wire.Errorf(code, msg) }
 
 // Errors shared by callers that compare against them. They are values shared by every caller:
 // never modify one.
 var (
-	ErrInvalidCredentials = errorf(CodeInvalidCredentials, "unknown username or wrong password")
-	ErrUsernameTaken      = errorf(CodeUsernameTaken, "that username is taken")
-	ErrAccountDisabled    = errorf(CodeAccountDisabled, "this account is disabled")
-	ErrNotFound           = errorf(CodeNotFound, "no such account")
-	ErrTokenRevoked       = errorf(CodeTokenRevoked, "token revoked")
-	ErrSessionEnded       = errorf(CodeTokenRevoked, "the session has ended")
-	ErrRefreshReused      = errorf(CodeTokenRevoked, "refresh token already used; the session has ended")
-	ErrSessionTooOld      = errorf(CodeTokenExpired, "the session has reached its maximum age; sign in again")
+	ErrInvalidCredentials = errorf(wire.CodeInvalidCredentials, "unknown username or wrong password")
+	ErrUsernameTaken      = errorf(wire.CodeUsernameTaken, "that username is taken")
+	ErrAccountDisabled    = errorf(wire.CodeAccountDisabled, "this account is disabled")
+	ErrNotFound           = errorf(wire.CodeNotFound, "no such account")
+	ErrTokenRevoked       = errorf(wire.CodeTokenRevoked, "token revoked")
+	ErrSessionEnded       = errorf(wire.CodeTokenRevoked, "the session has ended")
+	ErrRefreshReused      = errorf(wire.CodeTokenRevoked, "refresh token already used; the session has ended")
+	ErrSessionTooOld      = errorf(wire.CodeTokenExpired, "the session has reached its maximum age; sign in again")
 )
 
 // Token refusals, allocated once: refusing a hostile token must cost no allocation beyond the
 // parse itself.
 var (
-	errNoToken        = errorf(CodeInvalidToken, "no token")
-	errTokenTooLong   = errorf(CodeInvalidToken, "token too long")
-	errTokenMalformed = errorf(CodeInvalidToken, "token malformed")
-	errTokenExpired   = errorf(CodeTokenExpired, "token expired")
-	errWrongTypeCode  = errorf(CodeInvalidToken, "wrong token type")
-	errUnknownKey     = errorf(CodeInvalidToken, "unknown signing key")
-	errBadSignature   = errorf(CodeInvalidToken, "bad signature")
-	errNotYetValid    = errorf(CodeInvalidToken, "token not valid yet")
-	errTokenInvalid   = errorf(CodeInvalidToken, "token invalid")
-	errMissingClaim   = errorf(CodeInvalidToken, "token lacks a required claim")
-	errCritHeader     = errorf(CodeInvalidToken, "token has a critical header this server does not understand")
+	errNoToken        = errorf(wire.CodeInvalidToken, "no token")
+	errTokenTooLong   = errorf(wire.CodeInvalidToken, "token too long")
+	errTokenMalformed = errorf(wire.CodeInvalidToken, "token malformed")
+	errTokenExpired   = errorf(wire.CodeTokenExpired, "token expired")
+	errWrongTypeCode  = errorf(wire.CodeInvalidToken, "wrong token type")
+	errUnknownKey     = errorf(wire.CodeInvalidToken, "unknown signing key")
+	errBadSignature   = errorf(wire.CodeInvalidToken, "bad signature")
+	errNotYetValid    = errorf(wire.CodeInvalidToken, "token not valid yet")
+	errTokenInvalid   = errorf(wire.CodeInvalidToken, "token invalid")
+	errMissingClaim   = errorf(wire.CodeInvalidToken, "token lacks a required claim")
+	errCritHeader     = errorf(wire.CodeInvalidToken, "token has a critical header this server does not understand")
 )

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 	"github.com/tickwire/tickwire/store"
 )
 
@@ -123,7 +124,7 @@ func wantCode(t testing.TB, what string, err error, code string) {
 		t.Errorf("%s: %v, want success", what, err)
 	case code != "" && err == nil:
 		t.Errorf("%s: accepted, want %s", what, code)
-	case code != "" && auth.ErrorCode(err) != code:
+	case code != "" && wire.ErrorCode(err) != code:
 		t.Errorf("%s: %v, want %s", what, err, code)
 	}
 }

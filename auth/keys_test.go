@@ -13,6 +13,7 @@ import (
 
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/auth/authtest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 func TestKeyFolderLayout(t *testing.T) {
@@ -105,7 +106,7 @@ func TestUnknownKidReloadsTheFolderRateLimited(t *testing.T) {
 	// A made-up kid spends this interval's reload.
 	bogus := authtest.SignEdDSA(authtest.Header("20990101T000000.000000Z-bogus"), authtest.Claims(subj, e.clk.Now(), time.Minute), e.keys.Signing().Private)
 	_, err := e.svc.VerifyAccess(bogus)
-	wantCode(t, "made-up kid", err, auth.CodeInvalidToken)
+	wantCode(t, "made-up kid", err, wire.CodeInvalidToken)
 
 	// Another process (tickwire keys rotate) adds a key.
 	other, err := auth.OpenKeySet(e.keys.Dir())
@@ -120,7 +121,7 @@ func TestUnknownKidReloadsTheFolderRateLimited(t *testing.T) {
 
 	e.clk.Step(e.keys.ReloadEvery - time.Second)
 	_, err = e.svc.VerifyAccess(tok)
-	wantCode(t, "new key within the reload interval", err, auth.CodeInvalidToken)
+	wantCode(t, "new key within the reload interval", err, wire.CodeInvalidToken)
 	e.clk.Step(time.Second)
 	_, err = e.svc.VerifyAccess(tok)
 	wantCode(t, "new key after the reload interval", err, "")

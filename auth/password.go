@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tickwire/tickwire/server/wire"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -81,7 +82,7 @@ func NewHasher(p Params, lim HashLimits) *Hasher {
 
 // errBusy is the refusal of a hash that found every slot taken and the queue full, or that
 // waited too long.
-var errBusy = &Error{Code: CodeRateLimited, Message: "the server is busy checking passwords; try again", RetryAfter: time.Second}
+var errBusy = &wire.Error{Code: wire.CodeRateLimited, Message: "the server is busy checking passwords; try again", RetryAfter: 1}
 
 // acquire takes a slot for a login's hash, or for a sign-up's (a sign-up token first, then a
 // slot), waiting in the queue until Wait has passed.

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 var testParams = Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
@@ -79,14 +81,14 @@ func TestHashingIsBoundedInWorkAndWaiting(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	_, err := h.Verify(ctx, "", "no room in the queue")
-	var e *Error
-	if ae, ok := err.(*Error); ok {
+	var e *wire.Error
+	if ae, ok := err.(*wire.Error); ok {
 		e = ae
 	}
-	if e == nil || e.Code != CodeRateLimited || e.RetryAfter <= 0 {
+	if e == nil || e.Code != wire.CodeRateLimited || e.RetryAfter <= 0 {
 		t.Fatalf("a call past the queue: %v, want rate_limited with RetryAfter", err)
 	}
-	if err := <-waited; ErrorCode(err) != CodeRateLimited {
+	if err := <-waited; wire.ErrorCode(err) != wire.CodeRateLimited {
 		t.Fatalf("a call that waited past Wait: %v, want rate_limited", err)
 	}
 	if r, w := h.InFlight(); r != 1 || w != 0 {
@@ -111,7 +113,7 @@ func TestHashingIsBoundedInWorkAndWaiting(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := h.Hash(cctx, "gave up"); ErrorCode(err) != CodeRateLimited {
+	if _, err := h.Hash(cctx, "gave up"); wire.ErrorCode(err) != wire.CodeRateLimited {
 		t.Fatalf("a cancelled waiter: %v", err)
 	}
 	h.release()

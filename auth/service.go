@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // Account is a player's identity.
@@ -140,10 +142,10 @@ func ValidUsername(name string) bool { return usernameRE.MatchString(name) }
 
 func checkCredentials(username, password string) error {
 	if !ValidUsername(username) {
-		return errorf(CodeInvalidRequest, "username must be 3 to 32 letters, digits, _ or -")
+		return errorf(wire.CodeInvalidRequest, "username must be 3 to 32 letters, digits, _ or -")
 	}
 	if n := utf8.RuneCountInString(password); n < 8 || n > 128 || len(password) > 512 {
-		return errorf(CodeInvalidRequest, "password must be 8 to 128 characters")
+		return errorf(wire.CodeInvalidRequest, "password must be 8 to 128 characters")
 	}
 	return nil
 }
@@ -174,7 +176,7 @@ func (s *Service) Guest(ctx context.Context, name string) (Pair, error) {
 		base = "guest"
 	}
 	if len(base) > 24 || !ValidUsername(base+"-xxxxx") {
-		return Pair{}, errorf(CodeInvalidRequest, "name must be up to 24 letters, digits, _ or -")
+		return Pair{}, errorf(wire.CodeInvalidRequest, "name must be up to 24 letters, digits, _ or -")
 	}
 	scopes := s.GuestScopes
 	if scopes == nil {
@@ -191,14 +193,14 @@ func (s *Service) Guest(ctx context.Context, name string) (Pair, error) {
 			return Pair{}, err
 		}
 	}
-	return Pair{}, errorf(CodeInternal, "could not find a free guest name")
+	return Pair{}, errorf(wire.CodeInternal, "could not find a free guest name")
 }
 
 // Login checks a password and starts a session. Unknown usernames and wrong passwords cost the
 // same and fail the same. A right password whose hash was made at another cost is rehashed.
 func (s *Service) Login(ctx context.Context, username, password string) (Pair, error) {
 	if username == "" || password == "" {
-		return Pair{}, errorf(CodeInvalidRequest, "username and password are required")
+		return Pair{}, errorf(wire.CodeInvalidRequest, "username and password are required")
 	}
 	if len(username) > 64 || len(password) > 512 {
 		return Pair{}, ErrInvalidCredentials
@@ -303,7 +305,7 @@ func (s *Service) refresh(ctx context.Context, c *Claims) (Pair, error) {
 	}
 	a, err := s.Store.AccountByID(ctx, c.Subject)
 	if errors.Is(err, ErrNotFound) {
-		return Pair{}, errorf(CodeInvalidToken, "no such account")
+		return Pair{}, errorf(wire.CodeInvalidToken, "no such account")
 	}
 	if err != nil {
 		return Pair{}, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 func TestRefreshRotatesAndReuseEndsTheSession(t *testing.T) {
@@ -44,18 +45,18 @@ func TestRefreshRotatesAndReuseEndsTheSession(t *testing.T) {
 	// Someone presents p1's refresh token again: a thief or its owner, either way the session
 	// is compromised and ends.
 	_, err = e.svc.Refresh(ctx, p1.Refresh.Token)
-	wantCode(t, "reused refresh token", err, auth.CodeTokenRevoked)
+	wantCode(t, "reused refresh token", err, wire.CodeTokenRevoked)
 	ev := e.endedEvents()
 	if len(ev) != 1 || ev[0].SessionID != sid || ev[0].Reason != "refresh_reuse" || ev[0].AccountID != p1.Account.ID {
 		t.Fatalf("OnEnded got %+v, want one refresh_reuse of %s", ev, sid)
 	}
 	// The legitimate newest pair dies with the session.
 	_, err = e.svc.VerifyAccess(p3.Access.Token)
-	wantCode(t, "newest access after reuse", err, auth.CodeTokenRevoked)
+	wantCode(t, "newest access after reuse", err, wire.CodeTokenRevoked)
 	_, err = e.svc.Refresh(ctx, p3.Refresh.Token)
-	wantCode(t, "newest refresh after reuse", err, auth.CodeTokenRevoked)
+	wantCode(t, "newest refresh after reuse", err, wire.CodeTokenRevoked)
 	_, err = e.svc.VerifyAccess(p1.Access.Token)
-	wantCode(t, "first access after reuse", err, auth.CodeTokenRevoked)
+	wantCode(t, "first access after reuse", err, wire.CodeTokenRevoked)
 	if n := len(e.endedEvents()); n != 1 {
 		t.Errorf("OnEnded called %d times, want once per ended session", n)
 	}
@@ -67,9 +68,9 @@ func TestRefreshRotatesAndReuseEndsTheSession(t *testing.T) {
 	}
 	e.open(cheap)
 	_, err = e.svc.VerifyAccess(p3.Access.Token)
-	wantCode(t, "newest access after a restart", err, auth.CodeTokenRevoked)
+	wantCode(t, "newest access after a restart", err, wire.CodeTokenRevoked)
 	_, err = e.svc.Refresh(ctx, p3.Refresh.Token)
-	wantCode(t, "newest refresh after a restart", err, auth.CodeTokenRevoked)
+	wantCode(t, "newest refresh after a restart", err, wire.CodeTokenRevoked)
 }
 
 func TestConcurrentRefreshesOfOneTokenLetOneThrough(t *testing.T) {
@@ -86,7 +87,7 @@ func TestConcurrentRefreshesOfOneTokenLetOneThrough(t *testing.T) {
 				mu.Lock()
 				ok++
 				mu.Unlock()
-			} else if auth.ErrorCode(err) != auth.CodeTokenRevoked {
+			} else if wire.ErrorCode(err) != wire.CodeTokenRevoked {
 				t.Errorf("refresh: %v", err)
 			}
 		})
@@ -111,9 +112,9 @@ func TestLogoutEndsTheSessionOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.svc.VerifyAccess(p.Access.Token)
-	wantCode(t, "access after logout", err, auth.CodeTokenRevoked)
+	wantCode(t, "access after logout", err, wire.CodeTokenRevoked)
 	_, err = e.svc.Refresh(ctx, p.Refresh.Token)
-	wantCode(t, "refresh after logout", err, auth.CodeTokenRevoked)
+	wantCode(t, "refresh after logout", err, wire.CodeTokenRevoked)
 	if ev := e.endedEvents(); len(ev) != 1 || ev[0].Reason != "logout" || ev[0].SessionID != c.SID {
 		t.Errorf("OnEnded got %+v", ev)
 	}
@@ -140,21 +141,21 @@ func TestBanAndUnban(t *testing.T) {
 	}
 	for _, p := range []auth.Pair{p1, p2} {
 		_, err := e.svc.VerifyAccess(p.Access.Token)
-		wantCode(t, "access of a banned account", err, auth.CodeAccountDisabled)
+		wantCode(t, "access of a banned account", err, wire.CodeAccountDisabled)
 		_, err = e.svc.Refresh(ctx, p.Refresh.Token)
-		wantCode(t, "refresh of a banned account", err, auth.CodeAccountDisabled)
+		wantCode(t, "refresh of a banned account", err, wire.CodeAccountDisabled)
 	}
 	_, err := e.svc.Login(ctx, "mallory", "correct horse")
-	wantCode(t, "login with the right password", err, auth.CodeAccountDisabled)
+	wantCode(t, "login with the right password", err, wire.CodeAccountDisabled)
 	_, err = e.svc.Login(ctx, "mallory", "wrong horse")
-	wantCode(t, "login with a wrong password", err, auth.CodeInvalidCredentials)
+	wantCode(t, "login with a wrong password", err, wire.CodeInvalidCredentials)
 	if ev := e.endedEvents(); len(ev) != 1 || ev[0].Reason != "ban" || ev[0].AccountID != a.ID || ev[0].SessionID != "" {
 		t.Errorf("OnEnded got %+v, want one ban of the account", ev)
 	}
 	// Held across a restart.
 	e.open(cheap)
 	_, err = e.svc.VerifyAccess(p1.Access.Token)
-	wantCode(t, "access after a restart", err, auth.CodeAccountDisabled)
+	wantCode(t, "access after a restart", err, wire.CodeAccountDisabled)
 
 	if _, err := e.svc.SetBanned(ctx, "mallory", false); err != nil {
 		t.Fatal(err)
@@ -166,12 +167,12 @@ func TestBanAndUnban(t *testing.T) {
 	// What the ban ended stays ended.
 	for _, p := range []auth.Pair{p1, p2} {
 		_, err := e.svc.VerifyAccess(p.Access.Token)
-		wantCode(t, "old access after unban", err, auth.CodeTokenRevoked)
+		wantCode(t, "old access after unban", err, wire.CodeTokenRevoked)
 		_, err = e.svc.Refresh(ctx, p.Refresh.Token)
-		wantCode(t, "old refresh after unban", err, auth.CodeTokenRevoked)
+		wantCode(t, "old refresh after unban", err, wire.CodeTokenRevoked)
 	}
 	_, err = e.svc.SetBanned(ctx, "nobody", true)
-	wantCode(t, "ban of an unknown name", err, auth.CodeNotFound)
+	wantCode(t, "ban of an unknown name", err, wire.CodeNotFound)
 }
 
 // TestExpiredRevocationsArePurged steps the clock past each horizon: an ended session is held
@@ -227,7 +228,7 @@ func TestExpiredRevocationsArePurged(t *testing.T) {
 	}
 	// The ended sessions' refresh tokens are still refused by the store alone.
 	_, err = e.svc.Refresh(ctx, p.Refresh.Token)
-	wantCode(t, "refresh of a logged-out session after the purge", err, auth.CodeTokenRevoked)
+	wantCode(t, "refresh of a logged-out session after the purge", err, wire.CodeTokenRevoked)
 
 	// Past the refresh expiry the session rows go too.
 	e.clk.Step(refreshTTL)
@@ -248,17 +249,17 @@ func TestRegisterValidates(t *testing.T) {
 		{"shortest name", "abc", "12345678", ""},
 		{"longest name", strings.Repeat("a", 32), "12345678", ""},
 		{"name with _ and -", "a_b-C9", "12345678", ""},
-		{"name too short", "ab", "12345678", auth.CodeInvalidRequest},
-		{"name too long", strings.Repeat("b", 33), "12345678", auth.CodeInvalidRequest},
-		{"name with a space", "a b c", "12345678", auth.CodeInvalidRequest},
-		{"name with a dot", "a.bc", "12345678", auth.CodeInvalidRequest},
-		{"name not ASCII", "héllo", "12345678", auth.CodeInvalidRequest},
-		{"password too short", "dave", "1234567", auth.CodeInvalidRequest},
+		{"name too short", "ab", "12345678", wire.CodeInvalidRequest},
+		{"name too long", strings.Repeat("b", 33), "12345678", wire.CodeInvalidRequest},
+		{"name with a space", "a b c", "12345678", wire.CodeInvalidRequest},
+		{"name with a dot", "a.bc", "12345678", wire.CodeInvalidRequest},
+		{"name not ASCII", "héllo", "12345678", wire.CodeInvalidRequest},
+		{"password too short", "dave", "1234567", wire.CodeInvalidRequest},
 		{"password of 8 runes, 16 bytes", "erin", "éééééééé", ""},
 		{"password of 128", "frank", strings.Repeat("p", 128), ""},
-		{"password of 129", "grace", strings.Repeat("p", 129), auth.CodeInvalidRequest},
-		{"taken name", "abc", "12345678", auth.CodeUsernameTaken},
-		{"taken name in other letter case", "ABC", "12345678", auth.CodeUsernameTaken},
+		{"password of 129", "grace", strings.Repeat("p", 129), wire.CodeInvalidRequest},
+		{"taken name", "abc", "12345678", wire.CodeUsernameTaken},
+		{"taken name in other letter case", "ABC", "12345678", wire.CodeUsernameTaken},
 	}
 	for _, c := range cases {
 		_, err := e.svc.Register(ctx, c.user, c.pass, false)
@@ -270,11 +271,11 @@ func TestRegisterValidates(t *testing.T) {
 		t.Errorf("username = %q", p.Account.Username)
 	}
 	_, err := e.svc.Login(ctx, "", "12345678")
-	wantCode(t, "login without a name", err, auth.CodeInvalidRequest)
+	wantCode(t, "login without a name", err, wire.CodeInvalidRequest)
 	_, err = e.svc.Login(ctx, "abc", "")
-	wantCode(t, "login without a password", err, auth.CodeInvalidRequest)
+	wantCode(t, "login without a password", err, wire.CodeInvalidRequest)
 	_, err = e.svc.Login(ctx, strings.Repeat("x", 65), "12345678")
-	wantCode(t, "login with a huge name", err, auth.CodeInvalidCredentials)
+	wantCode(t, "login with a huge name", err, wire.CodeInvalidCredentials)
 }
 
 func TestUnknownUserFailsLikeAWrongPassword(t *testing.T) {
@@ -310,10 +311,10 @@ func TestGuests(t *testing.T) {
 	}
 	// A guest has no password: no password signs it in, not even an empty hash's.
 	_, err = e.svc.Login(ctx, q.Account.Username, "anything at all")
-	wantCode(t, "password login of a guest", err, auth.CodeInvalidCredentials)
+	wantCode(t, "password login of a guest", err, wire.CodeInvalidCredentials)
 	for _, bad := range []string{"a b", strings.Repeat("n", 25), "ü"} {
 		_, err := e.svc.Guest(ctx, bad)
-		wantCode(t, "guest named "+bad, err, auth.CodeInvalidRequest)
+		wantCode(t, "guest named "+bad, err, wire.CodeInvalidRequest)
 	}
 }
 
@@ -411,7 +412,7 @@ func TestRotateRefreshPastMaxAge(t *testing.T) {
 	}
 	e.clk.Step(time.Minute + time.Second)
 	_, err = e.svc.Refresh(ctx, q.Refresh.Token)
-	wantCode(t, "refresh past the end, inside the leeway", err, auth.CodeTokenExpired)
+	wantCode(t, "refresh past the end, inside the leeway", err, wire.CodeTokenExpired)
 	if len(e.endedEvents()) != 0 {
 		t.Errorf("an aged-out refresh counted as reuse: %v", e.endedEvents())
 	}

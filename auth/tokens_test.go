@@ -8,6 +8,7 @@ import (
 
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/auth/authtest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 func TestHostileTokensAreRefusedWithTheRightCode(t *testing.T) {
@@ -38,17 +39,17 @@ func TestHostileTokensAreRefusedWithTheRightCode(t *testing.T) {
 		e.clk.Step(2 * time.Second)
 		defer e.clk.Step(-2 * time.Second)
 		_, err = e.svc.VerifyAccess(tok)
-		wantCode(t, "past leeway", err, auth.CodeTokenExpired)
+		wantCode(t, "past leeway", err, wire.CodeTokenExpired)
 	})
 	t.Run("an access token used as a refresh token", func(t *testing.T) {
 		_, err := e.svc.Refresh(ctx, p.Access.Token)
-		wantCode(t, "Refresh", err, auth.CodeInvalidToken)
+		wantCode(t, "Refresh", err, wire.CodeInvalidToken)
 	})
 	t.Run("revoked jti", func(t *testing.T) {
 		q := e.login("alice", "correct horse")
 		e.svc.Index.RevokeToken(q.Access.Claims.ID, q.Access.Claims.ExpiresAt.Time)
 		_, err := e.svc.VerifyAccess(q.Access.Token)
-		wantCode(t, "VerifyAccess", err, auth.CodeTokenRevoked)
+		wantCode(t, "VerifyAccess", err, wire.CodeTokenRevoked)
 	})
 	t.Run("ended sid", func(t *testing.T) {
 		q := e.login("alice", "correct horse")
@@ -62,7 +63,7 @@ func TestHostileTokensAreRefusedWithTheRightCode(t *testing.T) {
 		}
 		for _, tok := range []string{q.Access.Token, r.Access.Token} {
 			_, err := e.svc.VerifyAccess(tok)
-			wantCode(t, "VerifyAccess", err, auth.CodeTokenRevoked)
+			wantCode(t, "VerifyAccess", err, wire.CodeTokenRevoked)
 		}
 	})
 	t.Run("banned account", func(t *testing.T) {
@@ -72,7 +73,7 @@ func TestHostileTokensAreRefusedWithTheRightCode(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := e.svc.VerifyAccess(q.Access.Token)
-		wantCode(t, "VerifyAccess", err, auth.CodeAccountDisabled)
+		wantCode(t, "VerifyAccess", err, wire.CodeAccountDisabled)
 	})
 	t.Run("the original token still works (control)", func(t *testing.T) {
 		_, err := e.svc.VerifyAccess(p.Access.Token)
@@ -86,14 +87,14 @@ func TestMegabyteOfDotsIsCheap(t *testing.T) {
 	dots := strings.Repeat(".", 1<<20)
 	var err error
 	allocs := testing.AllocsPerRun(20, func() { _, err = e.svc.VerifyAccess(dots) })
-	wantCode(t, "a megabyte of dots", err, auth.CodeInvalidToken)
+	wantCode(t, "a megabyte of dots", err, wire.CodeInvalidToken)
 	if allocs != 0 {
 		t.Errorf("refusing a megabyte of dots allocated %v times per call, want 0", allocs)
 	}
 	// Just under the limit, dots still cost no decoding.
 	under := strings.Repeat(".", auth.MaxTokenBytes)
 	allocs = testing.AllocsPerRun(20, func() { _, err = e.svc.VerifyAccess(under) })
-	wantCode(t, "4 KiB of dots", err, auth.CodeInvalidToken)
+	wantCode(t, "4 KiB of dots", err, wire.CodeInvalidToken)
 	if allocs != 0 {
 		t.Errorf("refusing 4 KiB of dots allocated %v times per call, want 0", allocs)
 	}
@@ -125,7 +126,7 @@ func TestTokensCarryTheContractClaims(t *testing.T) {
 	if r.SID != c.SID || r.Scope != "" || !r.ExpiresAt.Equal(now.Add(refreshTTL)) {
 		t.Errorf("refresh sid/scope/exp = %q/%q/%v", r.SID, r.Scope, r.ExpiresAt)
 	}
-	if _, err := e.svc.Tokens.ParseRefresh(p.Access.Token); auth.ErrorCode(err) != auth.CodeInvalidToken {
+	if _, err := e.svc.Tokens.ParseRefresh(p.Access.Token); wire.ErrorCode(err) != wire.CodeInvalidToken {
 		t.Errorf("an access token parsed as refresh: %v", err)
 	}
 }

@@ -1,8 +1,9 @@
 package game
 
 import (
-	"errors"
 	"time"
+
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // PlayerID names a seat in a lobby; it is stable across a reconnect within the grace period.
@@ -65,41 +66,16 @@ type Config struct {
 // Factory makes a game for a new lobby.
 type Factory func(Config) Game
 
-// Error is an engine failure with a code the socket layer can send in an error frame.
-type Error struct {
-	Code    string
-	Message string
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Error codes.
-const (
-	CodeNotFound       = "not_found"
-	CodeLobbyFull      = "lobby_full"
-	CodeNotInLobby     = "not_in_lobby"
-	CodeAlreadyInLobby = "already_in_lobby"
-	CodeForbidden      = "forbidden"
-	CodeInvalidRequest = "invalid_request"
-	CodeRefused        = "refused"
-	CodeClosed         = "lobby_closed"
-)
-
-// Errors.
+// The engine's failures, *wire.Error values of the protocol's codes. They are shared by every
+// caller: never modify one.
 var (
-	ErrNotFound   = &Error{CodeNotFound, "no such lobby"}
-	ErrLobbyFull  = &Error{CodeLobbyFull, "the lobby is full"}
-	ErrNotHost    = &Error{CodeForbidden, "only the lobby's host may do that"}
-	ErrClosed     = &Error{CodeClosed, "the lobby has closed"}
-	ErrNotInLobby = &Error{CodeNotInLobby, "not in a lobby"}
+	ErrNotFound   = &wire.Error{Code: wire.CodeNotFound, Message: "no such lobby"}
+	ErrLobbyFull  = &wire.Error{Code: wire.CodeLobbyFull, Message: "the lobby is full"}
+	ErrNotHost    = &wire.Error{Code: wire.CodeForbidden, Message: "only the lobby's host may do that"}
+	ErrClosed     = &wire.Error{Code: wire.CodeLobbyClosed, Message: "the lobby has closed"}
+	ErrNotInLobby = &wire.Error{Code: wire.CodeNotInLobby, Message: "not in a lobby"}
 	// ErrKicked refuses a seat to an account the lobby's host kicked.
-	ErrKicked = &Error{CodeForbidden, "the host removed you from this lobby"}
+	ErrKicked = &wire.Error{Code: wire.CodeForbidden, Message: "the host removed you from this lobby"}
 	// ErrNoSpectators refuses a spectator past Limits.MaxSpectators.
-	ErrNoSpectators = &Error{CodeLobbyFull, "the lobby has no room for more spectators"}
+	ErrNoSpectators = &wire.Error{Code: wire.CodeLobbyFull, Message: "the lobby has no room for more spectators"}
 )
-
-// IsCode reports whether err is an engine Error with code.
-func IsCode(err error, code string) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Code == code
-}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/game/gametest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // rate and period are the tick rate of the lobbies in these tests: 10 Hz, 100 ms a tick.
@@ -245,7 +246,7 @@ func info(t *testing.T, l *game.Lobby) game.Info {
 
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
-	if !game.IsCode(err, code) {
+	if !wire.IsCode(err, code) {
 		t.Fatalf("err = %v, want code %s", err, code)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/game/gametest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // TestManyLobbiesUnderConcurrentJoinsLeavesAndInputs runs many lobbies while workers join
@@ -86,7 +87,7 @@ func TestManyLobbiesUnderConcurrentJoinsLeavesAndInputs(t *testing.T) {
 					}
 				}
 				if err != nil {
-					var ge *game.Error
+					var ge *wire.Error
 					if !errors.As(err, &ge) {
 						t.Errorf("join: %v", err)
 					}

@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // Bounds on what a lobby may be created with.
@@ -110,7 +112,7 @@ type CreateOptions struct {
 // check validates o and fills in its defaults.
 func (r *Registry) check(o *CreateOptions) error {
 	bad := func(format string, a ...any) error {
-		return &Error{CodeInvalidRequest, fmt.Sprintf(format, a...)}
+		return &wire.Error{Code: wire.CodeInvalidRequest, Message: fmt.Sprintf(format, a...)}
 	}
 	if o.Game == "" {
 		o.Game = r.Default
@@ -215,13 +217,13 @@ func (r *Registry) register(l *Lobby) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.byID) >= r.Limits.MaxLobbies {
-		return &Error{CodeRefused, "the server has too many lobbies open; try again later"}
+		return &wire.Error{Code: wire.CodeRefused, Message: "the server has too many lobbies open; try again later"}
 	}
 	if l.owner != "" && r.owned[l.owner] >= r.Limits.MaxLobbiesPerAccount {
-		return &Error{CodeRefused, fmt.Sprintf("you already have %d lobbies open; they close once empty", r.owned[l.owner])}
+		return &wire.Error{Code: wire.CodeRefused, Message: fmt.Sprintf("you already have %d lobbies open; they close once empty", r.owned[l.owner])}
 	}
 	if l.ownerAddr != "" && r.ownedAddr[l.ownerAddr] >= r.Limits.MaxLobbiesPerAddr {
-		return &Error{CodeRefused, fmt.Sprintf("your address already has %d lobbies open; they close once empty", r.ownedAddr[l.ownerAddr])}
+		return &wire.Error{Code: wire.CodeRefused, Message: fmt.Sprintf("your address already has %d lobbies open; they close once empty", r.ownedAddr[l.ownerAddr])}
 	}
 	if l.private {
 		for {
@@ -315,8 +317,8 @@ func (r *Registry) QuickJoin(ctx context.Context, m Member) (*Lobby, Seat, Info,
 		if err == nil {
 			return l, seat, info, nil
 		}
-		var e *Error
-		if !errors.As(err, &e) || e.Code == CodeInvalidRequest || e.Code == CodeNotFound {
+		var e *wire.Error
+		if !errors.As(err, &e) || e.Code == wire.CodeInvalidRequest || e.Code == wire.CodeNotFound {
 			return nil, Seat{}, Info{}, err
 		}
 		// Full, closed, refused by the game, or kicked from: try the next.

@@ -37,7 +37,7 @@ func TestQuickJoinFillsOneLobbyThatRunsItsOwnRounds(t *testing.T) {
 	if l2 != l {
 		t.Fatalf("bob went to %s, not alice's %s", l2.ID(), l.ID())
 	}
-	wantCode(t, l.Start(ctx, alice), game.CodeForbidden)
+	wantCode(t, l.Start(ctx, alice), wire.CodeForbidden)
 
 	e.ticks(1)
 	started := e.clk.Now()
@@ -157,7 +157,7 @@ func TestCreateChecksItsOptions(t *testing.T) {
 				}
 				return
 			}
-			if l != nil || !game.IsCode(err, game.CodeInvalidRequest) || !strings.Contains(err.Error(), tc.want) {
+			if l != nil || !wire.IsCode(err, wire.CodeInvalidRequest) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want invalid_request with %q", err, tc.want)
 			}
 		})
@@ -195,7 +195,7 @@ func TestPrivateLobbiesHaveACodeAndAreNotListed(t *testing.T) {
 		}
 	}
 	_, err := e.reg.ByCode("ZZZZZZ")
-	wantCode(t, err, game.CodeNotFound)
+	wantCode(t, err, wire.CodeNotFound)
 	list := e.reg.List()
 	if len(list) != 1 || list[0].ID != pub.ID() || list[0].Players != 1 || list[0].State != game.StateWaiting {
 		t.Errorf("list = %+v", list)
@@ -211,14 +211,14 @@ func TestLobbyCountsAreBounded(t *testing.T) {
 	l1, _ := e.create(mine, alice)
 	e.create(mine, gametest.NewMember("a", "alice"))
 	_, _, _, err := e.reg.Create(ctx, mine, gametest.NewMember("a", "alice"))
-	wantCode(t, err, game.CodeRefused)
+	wantCode(t, err, wire.CodeRefused)
 
 	t.Run("a creation whose first join fails leaves nothing behind", func(t *testing.T) {
 		_, _, _, err := e.reg.Create(ctx, game.CreateOptions{}, gametest.NewMember("nobody", "n"))
-		wantCode(t, err, game.CodeRefused)
+		wantCode(t, err, wire.CodeRefused)
 		e.create(game.CreateOptions{}, gametest.NewMember("b", "bob")) // the third of three
 		_, _, _, err = e.reg.Create(ctx, game.CreateOptions{}, gametest.NewMember("c", "carol"))
-		wantCode(t, err, game.CodeRefused)
+		wantCode(t, err, wire.CodeRefused)
 	})
 	t.Run("a closed lobby frees its places", func(t *testing.T) {
 		if err := l1.Leave(ctx, alice); err != nil {
@@ -238,7 +238,7 @@ func TestALobbyIsGoneFromTheRegistryOnceDone(t *testing.T) {
 	ctx := context.Background()
 	for i := range 200 {
 		_, _, _, err := e.reg.Create(ctx, game.CreateOptions{}, gametest.NewMember("nobody", "n"))
-		wantCode(t, err, game.CodeRefused)
+		wantCode(t, err, wire.CodeRefused)
 		if n := len(e.reg.All()); n != 0 {
 			t.Fatalf("repetition %d: %d lobbies open after a failed Create", i, n)
 		}

@@ -57,7 +57,7 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 	if !spectate {
 		p := Player{ID: s.ID, AccountID: s.AccountID, Name: s.Name}
 		if err := l.game.Accept(p); err != nil {
-			return Seat{}, Info{}, &Error{CodeRefused, err.Error()}
+			return Seat{}, Info{}, &wire.Error{Code: wire.CodeRefused, Message: err.Error()}
 		}
 		l.game.Join(p)
 		// Quick-join lobbies run themselves and have no host; in any other, the first player
@@ -165,7 +165,7 @@ func (l *Lobby) start(m Member) error {
 		return ErrNotHost
 	}
 	if l.state == StateRunning {
-		return &Error{CodeInvalidRequest, "a round is already running"}
+		return &wire.Error{Code: wire.CodeInvalidRequest, Message: "a round is already running"}
 	}
 	l.startRound(l.clock.Now())
 	return nil
@@ -177,11 +177,11 @@ func (l *Lobby) kick(m Member, id PlayerID) error {
 		return ErrNotHost
 	}
 	if s.ID == id {
-		return &Error{CodeInvalidRequest, "the host cannot kick itself; leave instead"}
+		return &wire.Error{Code: wire.CodeInvalidRequest, Message: "the host cannot kick itself; leave instead"}
 	}
 	i := slices.IndexFunc(l.seats, func(o *seat) bool { return o.ID == id })
 	if i < 0 {
-		return &Error{CodeNotFound, "no such player in this lobby"}
+		return &wire.Error{Code: wire.CodeNotFound, Message: "no such player in this lobby"}
 	}
 	o := l.seats[i]
 	if len(l.kicked) == maxKicked {

@@ -81,10 +81,10 @@ func TestFullLobbyRefusesPlayersButNotSpectators(t *testing.T) {
 	l, _ := e.create(game.CreateOptions{MaxPlayers: 2}, gametest.NewMember("a", "alice"))
 	mustJoin(t, l, gametest.NewMember("b", "bob"), false)
 	_, _, err := l.Join(context.Background(), gametest.NewMember("c", "carol"), false)
-	wantCode(t, err, game.CodeLobbyFull)
+	wantCode(t, err, wire.CodeLobbyFull)
 	mustJoin(t, l, gametest.NewMember("d", "dan"), true)
 	_, _, err = l.Join(context.Background(), gametest.NewMember("e", "erin"), true)
-	wantCode(t, err, game.CodeLobbyFull)
+	wantCode(t, err, wire.CodeLobbyFull)
 	if i := info(t, l); i.Players != 2 || len(i.Seats) != 3 {
 		t.Errorf("players %d, seats %d", i.Players, len(i.Seats))
 	}
@@ -219,7 +219,7 @@ func TestHostStartsAndKicks(t *testing.T) {
 	var d game.Seat
 
 	t.Run("only the host starts a round, once", func(t *testing.T) {
-		wantCode(t, l.Start(ctx, bob), game.CodeForbidden)
+		wantCode(t, l.Start(ctx, bob), wire.CodeForbidden)
 		if err := l.Start(ctx, alice); err != nil {
 			t.Fatal(err)
 		}
@@ -229,13 +229,13 @@ func TestHostStartsAndKicks(t *testing.T) {
 		if !slices.Contains(bob.EventKinds(), wire.EventState) {
 			t.Errorf("bob's events: %v", bob.EventKinds())
 		}
-		wantCode(t, l.Start(ctx, alice), game.CodeInvalidRequest)
+		wantCode(t, l.Start(ctx, alice), wire.CodeInvalidRequest)
 	})
 	t.Run("only the host kicks, and not itself", func(t *testing.T) {
-		wantCode(t, l.Kick(ctx, bob, c.ID), game.CodeForbidden)
+		wantCode(t, l.Kick(ctx, bob, c.ID), wire.CodeForbidden)
 		a, _ := alice.Seat()
-		wantCode(t, l.Kick(ctx, alice, a.ID), game.CodeInvalidRequest)
-		wantCode(t, l.Kick(ctx, alice, 99), game.CodeNotFound)
+		wantCode(t, l.Kick(ctx, alice, a.ID), wire.CodeInvalidRequest)
+		wantCode(t, l.Kick(ctx, alice, 99), wire.CodeNotFound)
 	})
 	t.Run("a kicked player is out and told so", func(t *testing.T) {
 		if err := l.Kick(ctx, alice, b.ID); err != nil {
@@ -254,7 +254,7 @@ func TestHostStartsAndKicks(t *testing.T) {
 	t.Run("a kicked account may not walk back in", func(t *testing.T) {
 		for _, spectate := range []bool{false, true} {
 			_, _, err := l.Join(ctx, gametest.NewMember("b", "bob"), spectate)
-			if !game.IsCode(err, game.CodeForbidden) || err != game.ErrKicked {
+			if !wire.IsCode(err, wire.CodeForbidden) || err != game.ErrKicked {
 				t.Errorf("spectate=%v: err = %v, want ErrKicked", spectate, err)
 			}
 		}
@@ -321,9 +321,9 @@ func TestEmptyLobbyClosesAfterTheTimeout(t *testing.T) {
 			t.Fatal("still open after the timeout")
 		}
 		_, err := e.reg.Get(l.ID())
-		wantCode(t, err, game.CodeNotFound)
+		wantCode(t, err, wire.CodeNotFound)
 		_, _, err = l.Join(ctx, alice, false)
-		wantCode(t, err, game.CodeClosed)
+		wantCode(t, err, wire.CodeLobbyClosed)
 		if len(e.reg.List()) != 0 {
 			t.Errorf("listed: %+v", e.reg.List())
 		}
@@ -358,7 +358,7 @@ func TestEmptyLobbyClosesAfterTheTimeout(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.ticks(20)
-		if _, err := e.reg.Get(l.ID()); !game.IsCode(err, game.CodeNotFound) {
+		if _, err := e.reg.Get(l.ID()); !wire.IsCode(err, wire.CodeNotFound) {
 			t.Errorf("still open: %v", err)
 		}
 	})

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 	"github.com/tickwire/tickwire/store"
 )
 
@@ -87,7 +87,7 @@ func (s *Server) handleRevokeInvite(c echo.Context) error {
 		return err
 	}
 	if !ok {
-		return apiErr(auth.CodeNotFound, "no such invite")
+		return apiErr(wire.CodeNotFound, "no such invite")
 	}
 	return c.NoContent(http.StatusNoContent)
 }

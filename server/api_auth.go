@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 type credentials struct {
@@ -29,7 +30,7 @@ const refreshCookie = "tickwire_refresh"
 
 func bind(c echo.Context, v any) error {
 	if err := c.Bind(v); err != nil {
-		return apiErr(auth.CodeInvalidRequest, "the body must be a JSON object of the documented fields")
+		return apiErr(wire.CodeInvalidRequest, "the body must be a JSON object of the documented fields")
 	}
 	return nil
 }
@@ -56,7 +57,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 	addr := clientKey(c.RealIP())
 	charge, wait := s.throttle.begin(req.Username, addr, s.now())
 	if wait > 0 {
-		return &auth.Error{Code: auth.CodeRateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
+		return &wire.Error{Code: wire.CodeRateLimited, Message: "too many failed logins; try again later", RetryAfter: wire.RetrySeconds(wait)}
 	}
 	p, err := s.auth.Login(c.Request().Context(), req.Username, req.Password)
 	switch {
@@ -102,11 +103,11 @@ func (s *Server) handleRefresh(c echo.Context) error {
 		}
 	}
 	if req.RefreshToken == "" {
-		return apiErr(auth.CodeInvalidRequest, "refresh_token is required (in the body or the cookie)")
+		return apiErr(wire.CodeInvalidRequest, "refresh_token is required (in the body or the cookie)")
 	}
 	p, err := s.auth.RefreshFrom(c.Request().Context(), req.RefreshToken, clientKey(c.RealIP()))
 	if err != nil {
-		if fromCookie && auth.ErrorCode(err) != auth.CodeInternal && auth.ErrorCode(err) != auth.CodeRateLimited {
+		if fromCookie && wire.ErrorCode(err) != wire.CodeInternal && wire.ErrorCode(err) != wire.CodeRateLimited {
 			// The cookie holds a token that will never work again: drop it.
 			s.clearRefreshCookie(c)
 		}
@@ -190,7 +191,7 @@ func (s *Server) requireToken(scope string) echo.MiddlewareFunc {
 			raw := bearer(c.Request())
 			if raw == "" {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tickwire"`)
-				return apiErr(auth.CodeInvalidToken, "an Authorization: Bearer access token is required")
+				return apiErr(wire.CodeInvalidToken, "an Authorization: Bearer access token is required")
 			}
 			claims, err := s.auth.VerifyAccess(raw)
 			if err != nil {
@@ -198,7 +199,7 @@ func (s *Server) requireToken(scope string) echo.MiddlewareFunc {
 				return err
 			}
 			if scope != "" && !claims.HasScope(scope) {
-				return apiErr(auth.CodeForbidden, "this needs the "+scope+" scope")
+				return apiErr(wire.CodeForbidden, "this needs the "+scope+" scope")
 			}
 			c.Set("claims", claims)
 			return next(c)

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // sameSiteOnly guards the endpoints that read or set the refresh cookie (login, guest, refresh,
@@ -24,7 +24,7 @@ import (
 func (s *Server) sameSiteOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !s.fromOwnSite(c.Request()) {
-			return apiErr(auth.CodeForbidden, "this request came from another site's page")
+			return apiErr(wire.CodeForbidden, "this request came from another site's page")
 		}
 		return next(c)
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // handleHealth is GET /healthz: the process is alive, whatever else is true.
@@ -15,10 +16,10 @@ func (s *Server) handleHealth(c echo.Context) error {
 // shutting down or its database does not answer, so a load balancer sends them elsewhere.
 func (s *Server) handleReady(c echo.Context) error {
 	if s.shuttingDown.Load() {
-		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "shutting_down", Message: "the server is shutting down"})
+		return apiErr(wire.CodeShuttingDown, "the server is shutting down")
 	}
 	if err := s.db.Ping(c.Request().Context()); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "not_ready", Message: "the database does not answer"})
+		return apiErr(wire.CodeNotReady, "the database does not answer")
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

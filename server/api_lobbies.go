@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
-	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // lobbyJSON is one entry of GET /api/v1/lobbies, exactly the contract's fields.
@@ -38,7 +38,7 @@ func limitParam(c echo.Context, def, most int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > most {
-		return 0, apiErr(auth.CodeInvalidRequest, "limit must be 1 to "+strconv.Itoa(most))
+		return 0, apiErr(wire.CodeInvalidRequest, "limit must be 1 to "+strconv.Itoa(most))
 	}
 	return n, nil
 }

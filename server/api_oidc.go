@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/auth/oidc"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // bindingCookie ties an authorization request to the browser that started it: its value's
@@ -45,14 +45,14 @@ func (rp *oidcRP) warm(ctx context.Context, s *Server) {
 func (s *Server) oidcProvider(c echo.Context) (*oidc.Provider, error) {
 	p, ok := s.oidc.byName[c.Param("name")]
 	if !ok {
-		return nil, apiErr(auth.CodeNotFound, "no such sign-in provider")
+		return nil, apiErr(wire.CodeNotFound, "no such sign-in provider")
 	}
 	return p, nil
 }
 
 func (s *Server) oidcThrottle(c echo.Context) error {
 	if wait := s.oidc.budget.take(s.now(), clientKey(c.RealIP())); wait > 0 {
-		return &auth.Error{Code: auth.CodeRateLimited, Message: "too many sign-in attempts; try again later", RetryAfter: wait}
+		return &wire.Error{Code: wire.CodeRateLimited, Message: "too many sign-in attempts; try again later", RetryAfter: wire.RetrySeconds(wait)}
 	}
 	return nil
 }
@@ -126,7 +126,7 @@ func (s *Server) handleOIDCStart(c echo.Context) error {
 	returnTo := "/"
 	if q := c.QueryParam("return_to"); q != "" {
 		if !validReturnTo(q) {
-			return apiErr(auth.CodeInvalidRequest, "return_to must be a path on this server, like /play")
+			return apiErr(wire.CodeInvalidRequest, "return_to must be a path on this server, like /play")
 		}
 		returnTo = q
 	}
@@ -152,45 +152,45 @@ func (s *Server) handleOIDCCallback(c echo.Context) error {
 	}
 	p, ok := s.oidc.byName[name]
 	if !ok {
-		return fail(oidc.CodeState, errors.New("unknown provider"))
+		return fail(wire.CodeOIDCState, errors.New("unknown provider"))
 	}
 	q := c.Request().URL.Query()
 	state := q.Get("state")
 	if state == "" || len(state) > 512 {
-		return fail(oidc.CodeState, errors.New("no state"))
+		return fail(wire.CodeOIDCState, errors.New("no state"))
 	}
 	ctx := c.Request().Context()
 	st, err := s.db.TakeState(ctx, oidc.HashValue(state), s.now())
 	if err != nil {
 		if oidc.IsNotFound(err) {
-			return fail(oidc.CodeState, errors.New("unknown, expired or used state"))
+			return fail(wire.CodeOIDCState, errors.New("unknown, expired or used state"))
 		}
-		return fail(auth.CodeInternal, err)
+		return fail(wire.CodeInternal, err)
 	}
 	ck, cerr := c.Cookie(bindingCookie)
 	if st.Provider != name || cerr != nil || !oidc.SameBinding(ck.Value, st.Binding) {
-		return fail(oidc.CodeState, errors.New("state not bound to this browser"))
+		return fail(wire.CodeOIDCState, errors.New("state not bound to this browser"))
 	}
 	if e := q.Get("error"); e != "" {
-		return fail(oidc.CodeDenied, errors.New("provider answered an error"))
+		return fail(wire.CodeOIDCDenied, errors.New("provider answered an error"))
 	}
 	code := q.Get("code")
 	if code == "" || len(code) > 4096 {
-		return fail(oidc.CodeFailed, errors.New("no code"))
+		return fail(wire.CodeOIDCFailed, errors.New("no code"))
 	}
 	claims, err := p.Finish(ctx, s.redirectURI(c, name), code, st.Verifier, st.Nonce)
 	if err != nil {
-		return fail(auth.ErrorCode(err), err)
+		return fail(wire.ErrorCode(err), err)
 	}
 	if st.Intent == oidc.IntentLink {
 		if err := s.oidc.acct.Link(ctx, st.AccountID, name, claims); err != nil {
-			return fail(auth.ErrorCode(err), err)
+			return fail(wire.ErrorCode(err), err)
 		}
 		return c.Redirect(http.StatusFound, "/#linked="+name)
 	}
 	pair, err := s.oidc.acct.Login(ctx, name, claims, s.cfg.Registration == RegistrationOpen)
 	if err != nil {
-		return fail(auth.ErrorCode(err), err)
+		return fail(wire.ErrorCode(err), err)
 	}
 	now := pair.Access.Claims.IssuedAt.Time
 	exp := pair.Refresh.Claims.ExpiresAt.Time
@@ -223,13 +223,13 @@ func (s *Server) handleOIDCToken(c echo.Context) error {
 		return err
 	}
 	if req.IDToken == "" {
-		return apiErr(auth.CodeInvalidRequest, "id_token is required")
+		return apiErr(wire.CodeInvalidRequest, "id_token is required")
 	}
 	claims, err := p.VerifyIDToken(c.Request().Context(), req.IDToken)
 	if err != nil {
 		if errors.Is(err, oidc.ErrFailed) {
 			s.log.Info("OpenID token refused", "provider", p.Name(), "cause", causeText(err))
-			return apiErr(auth.CodeInvalidToken, "the ID token does not verify for this provider")
+			return apiErr(wire.CodeInvalidToken, "the ID token does not verify for this provider")
 		}
 		return err
 	}

@@ -4,12 +4,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 )
-
-// CodeUnavailable is 503: the server cannot take the request now; Retry-After says when to
-// try again.
-const CodeUnavailable = "unavailable"
 
 // publicReadRetry is the Retry-After of a public read refused for want of a slot: the slots
 // free in milliseconds, so a second is plenty.
@@ -28,7 +24,7 @@ func newPublicReads(n int, wait time.Duration) *publicReads {
 	return &publicReads{slots: make(chan struct{}, max(n, 1)), wait: wait}
 }
 
-var errPublicReadsBusy = &auth.Error{Code: CodeUnavailable, Message: "too many reads at once; try again shortly", RetryAfter: publicReadRetry}
+var errPublicReadsBusy = &wire.Error{Code: wire.CodeUnavailable, Message: "too many reads at once; try again shortly", RetryAfter: wire.RetrySeconds(publicReadRetry)}
 
 // gate is the middleware of the public read routes: it holds a slot for the request, or
 // answers 503 unavailable with Retry-After once the wait is over.

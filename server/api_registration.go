@@ -11,15 +11,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 	"github.com/tickwire/tickwire/store"
-)
-
-// Error codes of the registration modes.
-const (
-	CodeRegistrationClosed = "registration_closed" // 403: --registration closed, or a guest where only members play
-	CodeInviteRequired     = "invite_required"     // 403: --registration invite and no invite in the body
-	CodeInviteInvalid      = "invite_invalid"      // 403: an unknown, used-up or expired invite
 )
 
 // Invite limits.
@@ -40,7 +33,7 @@ func (s *Server) registrationGate(next echo.HandlerFunc) echo.HandlerFunc {
 		case RegistrationOpen:
 			return next(c)
 		case RegistrationClosed:
-			return apiErr(CodeRegistrationClosed, "this server takes no new accounts; ask its admin")
+			return apiErr(wire.CodeRegistrationClosed, "this server takes no new accounts; ask its admin")
 		}
 		r := c.Request()
 		body, err := io.ReadAll(r.Body) // bounded by the BodyLimit middleware
@@ -52,20 +45,20 @@ func (s *Server) registrationGate(next echo.HandlerFunc) echo.HandlerFunc {
 			Invite string `json:"invite"`
 		}
 		if err := json.Unmarshal(body, &req); err != nil {
-			return apiErr(auth.CodeInvalidRequest, "the body must be a JSON object of the documented fields")
+			return apiErr(wire.CodeInvalidRequest, "the body must be a JSON object of the documented fields")
 		}
 		if req.Invite == "" {
-			return apiErr(CodeInviteRequired, `this server registers by invitation: send {"username","password","invite"}`)
+			return apiErr(wire.CodeInviteRequired, `this server registers by invitation: send {"username","password","invite"}`)
 		}
 		if len(req.Invite) > 64 {
-			return apiErr(CodeInviteInvalid, "the invite code is unknown, used up or expired")
+			return apiErr(wire.CodeInviteInvalid, "the invite code is unknown, used up or expired")
 		}
 		ok, err := s.db.ClaimInvite(r.Context(), req.Invite, s.now())
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return apiErr(CodeInviteInvalid, "the invite code is unknown, used up or expired")
+			return apiErr(wire.CodeInviteInvalid, "the invite code is unknown, used up or expired")
 		}
 		err = next(c)
 		if err != nil || c.Response().Status != http.StatusCreated {
@@ -82,7 +75,7 @@ func (s *Server) registrationGate(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) guestGate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.cfg.Registration != RegistrationOpen {
-			return apiErr(CodeRegistrationClosed, "guests cannot play on this server; ask its admin for an account")
+			return apiErr(wire.CodeRegistrationClosed, "guests cannot play on this server; ask its admin for an account")
 		}
 		return next(c)
 	}
@@ -92,11 +85,11 @@ func (s *Server) guestGate(next echo.HandlerFunc) echo.HandlerFunc {
 func newInvite(ctx context.Context, db *store.DB, by, note string, uses int, ttl time.Duration, now time.Time) (store.Invite, error) {
 	switch {
 	case uses < 1 || uses > MaxInviteUses:
-		return store.Invite{}, apiErr(auth.CodeInvalidRequest, "uses must be 1 to 1000")
+		return store.Invite{}, apiErr(wire.CodeInvalidRequest, "uses must be 1 to 1000")
 	case ttl < time.Minute || ttl > MaxInviteTTL:
-		return store.Invite{}, apiErr(auth.CodeInvalidRequest, "an invite lasts from a minute to a year")
+		return store.Invite{}, apiErr(wire.CodeInvalidRequest, "an invite lasts from a minute to a year")
 	case len(note) > inviteNoteMaxSize:
-		return store.Invite{}, apiErr(auth.CodeInvalidRequest, "note is at most 200 bytes")
+		return store.Invite{}, apiErr(wire.CodeInvalidRequest, "note is at most 200 bytes")
 	}
 	inv := store.Invite{Code: rand.Text(), CreatedBy: by, Note: note, CreatedAt: now, ExpiresAt: now.Add(ttl), MaxUses: uses}
 	if err := db.CreateInvite(ctx, inv); err != nil {

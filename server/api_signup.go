@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // budgeted charges each request to b by its client address (an IPv4 address, or an IPv6 /64)
@@ -14,7 +15,7 @@ func (s *Server) budgeted(b *keyedBudget, message string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if wait := b.take(s.now(), clientKey(c.RealIP())); wait > 0 {
-				return &auth.Error{Code: auth.CodeRateLimited, Message: message, RetryAfter: wait}
+				return &wire.Error{Code: wire.CodeRateLimited, Message: message, RetryAfter: wire.RetrySeconds(wait)}
 			}
 			return next(c)
 		}

@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // TestRefreshCookieFlow is a browser's session: login sets the cookie, /refresh takes it alone
@@ -50,9 +50,9 @@ func TestRefreshCookieFlow(t *testing.T) {
 	r = h.Do("POST", "/api/v1/auth/refresh", "", nil, func(q *http.Request) {
 		q.Header.Set("Cookie", "tickwire_refresh="+first.RefreshToken)
 	})
-	servertest.WantError(t, "replayed cookie", r, 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "replayed cookie", r, 401, wire.CodeTokenRevoked)
 	wantClearedCookie(t, r)
-	servertest.WantError(t, "the newest access after a replay", h.Do("GET", "/api/v1/me", third.AccessToken, nil), 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "the newest access after a replay", h.Do("GET", "/api/v1/me", third.AccessToken, nil), 401, wire.CodeTokenRevoked)
 
 	// A new login, then logout clears the cookie: /refresh then has nothing to go on.
 	p := h.Login("alice", "correct horse")
@@ -61,7 +61,7 @@ func TestRefreshCookieFlow(t *testing.T) {
 		t.Fatalf("logout: %d", r.Status)
 	}
 	wantClearedCookie(t, r)
-	servertest.WantError(t, "refresh after logout", h.Do("POST", "/api/v1/auth/refresh", "", nil), 400, auth.CodeInvalidRequest)
+	servertest.WantError(t, "refresh after logout", h.Do("POST", "/api/v1/auth/refresh", "", nil), 400, wire.CodeInvalidRequest)
 }
 
 // TestRefreshCookieIsSecureUnderTLS serves HTTPS with a certificate made here.

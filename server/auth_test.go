@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/auth/authtest"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // startWithAdmin starts a server whose data folder already holds an admin account made with
@@ -44,12 +44,12 @@ func TestAuthEndpointsFollowTheContract(t *testing.T) {
 		if r.Status != 201 || a["username"] != "alice" || a["id"] == "" || len(a) != 2 {
 			t.Fatalf("register: %d %s", r.Status, r.Body)
 		}
-		servertest.WantError(t, "taken", h.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": "ALICE", "password": "correct horse"}), 409, auth.CodeUsernameTaken)
-		servertest.WantError(t, "short password", h.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": "bob", "password": "short"}), 400, auth.CodeInvalidRequest)
-		servertest.WantError(t, "bad name", h.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": "b o b", "password": "correct horse"}), 400, auth.CodeInvalidRequest)
-		servertest.WantError(t, "not JSON", h.Do("POST", "/api/v1/auth/register", "", "{nope"), 400, auth.CodeInvalidRequest)
-		servertest.WantError(t, "wrong types", h.Do("POST", "/api/v1/auth/register", "", `{"username": 5, "password": true}`), 400, auth.CodeInvalidRequest)
-		servertest.WantError(t, "no body", h.Do("POST", "/api/v1/auth/register", "", nil), 400, auth.CodeInvalidRequest)
+		servertest.WantError(t, "taken", h.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": "ALICE", "password": "correct horse"}), 409, wire.CodeUsernameTaken)
+		servertest.WantError(t, "short password", h.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": "bob", "password": "short"}), 400, wire.CodeInvalidRequest)
+		servertest.WantError(t, "bad name", h.Do("POST", "/api/v1/auth/register", "", map[string]string{"username": "b o b", "password": "correct horse"}), 400, wire.CodeInvalidRequest)
+		servertest.WantError(t, "not JSON", h.Do("POST", "/api/v1/auth/register", "", "{nope"), 400, wire.CodeInvalidRequest)
+		servertest.WantError(t, "wrong types", h.Do("POST", "/api/v1/auth/register", "", `{"username": 5, "password": true}`), 400, wire.CodeInvalidRequest)
+		servertest.WantError(t, "no body", h.Do("POST", "/api/v1/auth/register", "", nil), 400, wire.CodeInvalidRequest)
 		servertest.WantError(t, "GET", h.Do("GET", "/api/v1/auth/register", "", nil), 405, "method_not_allowed")
 	})
 
@@ -69,10 +69,10 @@ func TestAuthEndpointsFollowTheContract(t *testing.T) {
 			t.Errorf("Cache-Control %q on a token answer", cc)
 		}
 		wantRefreshCookie(t, r, p.RefreshToken, false)
-		servertest.WantError(t, "wrong password", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "wrong horse"}), 401, auth.CodeInvalidCredentials)
-		servertest.WantError(t, "unknown user", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "nobody", "password": "wrong horse"}), 401, auth.CodeInvalidCredentials)
-		servertest.WantError(t, "no fields", h.Do("POST", "/api/v1/auth/login", "", `{}`), 400, auth.CodeInvalidRequest)
-		servertest.WantError(t, "not JSON", h.Do("POST", "/api/v1/auth/login", "", `[]`), 400, auth.CodeInvalidRequest)
+		servertest.WantError(t, "wrong password", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "wrong horse"}), 401, wire.CodeInvalidCredentials)
+		servertest.WantError(t, "unknown user", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "nobody", "password": "wrong horse"}), 401, wire.CodeInvalidCredentials)
+		servertest.WantError(t, "no fields", h.Do("POST", "/api/v1/auth/login", "", `{}`), 400, wire.CodeInvalidRequest)
+		servertest.WantError(t, "not JSON", h.Do("POST", "/api/v1/auth/login", "", `[]`), 400, wire.CodeInvalidRequest)
 		big := `{"username":"alice","password":"` + strings.Repeat("x", 20<<10) + `"}`
 		servertest.WantError(t, "a body over the limit", h.Do("POST", "/api/v1/auth/login", "", big), 413, "payload_too_large")
 	})
@@ -89,11 +89,11 @@ func TestAuthEndpointsFollowTheContract(t *testing.T) {
 			t.Errorf("me: %d %s", r.Status, r.Body)
 		}
 		r = h.Do("GET", "/api/v1/me", "", nil)
-		servertest.WantError(t, "no token", r, 401, auth.CodeInvalidToken)
+		servertest.WantError(t, "no token", r, 401, wire.CodeInvalidToken)
 		if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
 			t.Errorf("401 without WWW-Authenticate: %v", r.Header)
 		}
-		servertest.WantError(t, "Basic auth", h.Do("GET", "/api/v1/me", "", nil, func(q *http.Request) { q.SetBasicAuth("alice", "correct horse") }), 401, auth.CodeInvalidToken)
+		servertest.WantError(t, "Basic auth", h.Do("GET", "/api/v1/me", "", nil, func(q *http.Request) { q.SetBasicAuth("alice", "correct horse") }), 401, wire.CodeInvalidToken)
 	})
 
 	t.Run("guest", func(t *testing.T) {
@@ -110,7 +110,7 @@ func TestAuthEndpointsFollowTheContract(t *testing.T) {
 				t.Errorf("guest me: %d", me.Status)
 			}
 		}
-		servertest.WantError(t, "bad guest name", h.Do("POST", "/api/v1/auth/guest", "", map[string]string{"name": "no spaces please"}), 400, auth.CodeInvalidRequest)
+		servertest.WantError(t, "bad guest name", h.Do("POST", "/api/v1/auth/guest", "", map[string]string{"name": "no spaces please"}), 400, wire.CodeInvalidRequest)
 	})
 
 	t.Run("refresh", func(t *testing.T) {
@@ -122,15 +122,15 @@ func TestAuthEndpointsFollowTheContract(t *testing.T) {
 			t.Fatalf("refresh: %d %s", r.Status, r.Body)
 		}
 		wantRefreshCookie(t, r, n.RefreshToken, false)
-		servertest.WantError(t, "no token", h.Do("POST", "/api/v1/auth/refresh", "", `{}`), 400, auth.CodeInvalidRequest)
-		servertest.WantError(t, "access token as refresh", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": n.AccessToken}), 401, auth.CodeInvalidToken)
-		servertest.WantError(t, "garbage", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": "a.b.c"}), 401, auth.CodeInvalidToken)
+		servertest.WantError(t, "no token", h.Do("POST", "/api/v1/auth/refresh", "", `{}`), 400, wire.CodeInvalidRequest)
+		servertest.WantError(t, "access token as refresh", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": n.AccessToken}), 401, wire.CodeInvalidToken)
+		servertest.WantError(t, "garbage", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": "a.b.c"}), 401, wire.CodeInvalidToken)
 		// Reuse of the first refresh token (from another address: from the same one, within
 		// --refresh-grace, it would be a retry) ends the session: the new pair dies too.
 		thief := servertest.NewClient(t, h.Base, "127.0.0.2")
-		servertest.WantError(t, "reuse", thief.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": q.RefreshToken}), 401, auth.CodeTokenRevoked)
-		servertest.WantError(t, "new access after reuse", h.Do("GET", "/api/v1/me", n.AccessToken, nil), 401, auth.CodeTokenRevoked)
-		servertest.WantError(t, "new refresh after reuse", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": n.RefreshToken}), 401, auth.CodeTokenRevoked)
+		servertest.WantError(t, "reuse", thief.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": q.RefreshToken}), 401, wire.CodeTokenRevoked)
+		servertest.WantError(t, "new access after reuse", h.Do("GET", "/api/v1/me", n.AccessToken, nil), 401, wire.CodeTokenRevoked)
+		servertest.WantError(t, "new refresh after reuse", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": n.RefreshToken}), 401, wire.CodeTokenRevoked)
 	})
 
 	t.Run("logout", func(t *testing.T) {
@@ -140,9 +140,9 @@ func TestAuthEndpointsFollowTheContract(t *testing.T) {
 			t.Fatalf("logout: %d %s", r.Status, r.Body)
 		}
 		wantClearedCookie(t, r)
-		servertest.WantError(t, "access after logout", h.Do("GET", "/api/v1/me", q.AccessToken, nil), 401, auth.CodeTokenRevoked)
-		servertest.WantError(t, "refresh after logout", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": q.RefreshToken}), 401, auth.CodeTokenRevoked)
-		servertest.WantError(t, "logout without a token", h.Do("POST", "/api/v1/auth/logout", "", `{}`), 401, auth.CodeInvalidToken)
+		servertest.WantError(t, "access after logout", h.Do("GET", "/api/v1/me", q.AccessToken, nil), 401, wire.CodeTokenRevoked)
+		servertest.WantError(t, "refresh after logout", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": q.RefreshToken}), 401, wire.CodeTokenRevoked)
+		servertest.WantError(t, "logout without a token", h.Do("POST", "/api/v1/auth/logout", "", `{}`), 401, wire.CodeInvalidToken)
 		if r := h.Do("GET", "/api/v1/me", p.AccessToken, nil); r.Status != 200 {
 			t.Errorf("another session after logout: %d", r.Status)
 		}
@@ -151,16 +151,16 @@ func TestAuthEndpointsFollowTheContract(t *testing.T) {
 	t.Run("ban and unban", func(t *testing.T) {
 		h.Register("mallory", "correct horse")
 		m := h.Login("mallory", "correct horse")
-		servertest.WantError(t, "ban without admin", h.Do("POST", "/api/v1/admin/accounts/alice/ban", p.AccessToken, nil), 403, auth.CodeForbidden)
-		servertest.WantError(t, "ban without a token", h.Do("POST", "/api/v1/admin/accounts/alice/ban", "", nil), 401, auth.CodeInvalidToken)
-		servertest.WantError(t, "ban of no one", h.Do("POST", "/api/v1/admin/accounts/nobody/ban", admin.AccessToken, nil), 404, auth.CodeNotFound)
+		servertest.WantError(t, "ban without admin", h.Do("POST", "/api/v1/admin/accounts/alice/ban", p.AccessToken, nil), 403, wire.CodeForbidden)
+		servertest.WantError(t, "ban without a token", h.Do("POST", "/api/v1/admin/accounts/alice/ban", "", nil), 401, wire.CodeInvalidToken)
+		servertest.WantError(t, "ban of no one", h.Do("POST", "/api/v1/admin/accounts/nobody/ban", admin.AccessToken, nil), 404, wire.CodeNotFound)
 		if r := h.Do("POST", "/api/v1/admin/accounts/mallory/ban", admin.AccessToken, nil); r.Status != 204 {
 			t.Fatalf("ban: %d %s", r.Status, r.Body)
 		}
-		servertest.WantError(t, "banned token", h.Do("GET", "/api/v1/me", m.AccessToken, nil), 403, auth.CodeAccountDisabled)
-		servertest.WantError(t, "banned refresh", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": m.RefreshToken}), 403, auth.CodeAccountDisabled)
-		servertest.WantError(t, "banned login", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "mallory", "password": "correct horse"}), 403, auth.CodeAccountDisabled)
-		servertest.WantError(t, "banned login, wrong password", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "mallory", "password": "wrong horse"}), 401, auth.CodeInvalidCredentials)
+		servertest.WantError(t, "banned token", h.Do("GET", "/api/v1/me", m.AccessToken, nil), 403, wire.CodeAccountDisabled)
+		servertest.WantError(t, "banned refresh", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": m.RefreshToken}), 403, wire.CodeAccountDisabled)
+		servertest.WantError(t, "banned login", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "mallory", "password": "correct horse"}), 403, wire.CodeAccountDisabled)
+		servertest.WantError(t, "banned login, wrong password", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "mallory", "password": "wrong horse"}), 401, wire.CodeInvalidCredentials)
 		if r := h.Do("POST", "/api/v1/admin/accounts/mallory/unban", admin.AccessToken, nil); r.Status != 204 {
 			t.Fatalf("unban: %d %s", r.Status, r.Body)
 		}
@@ -168,7 +168,7 @@ func TestAuthEndpointsFollowTheContract(t *testing.T) {
 		if r := h.Do("GET", "/api/v1/me", again.AccessToken, nil); r.Status != 200 {
 			t.Errorf("after unban: %d", r.Status)
 		}
-		servertest.WantError(t, "a token the ban ended, after unban", h.Do("GET", "/api/v1/me", m.AccessToken, nil), 401, auth.CodeTokenRevoked)
+		servertest.WantError(t, "a token the ban ended, after unban", h.Do("GET", "/api/v1/me", m.AccessToken, nil), 401, wire.CodeTokenRevoked)
 	})
 
 	t.Run("jwks", func(t *testing.T) {
@@ -238,7 +238,7 @@ func TestHostileTokensOverHTTP(t *testing.T) {
 		})
 	}
 	t.Run("15 KiB of dots", func(t *testing.T) {
-		servertest.WantError(t, "dots", h.Do("GET", "/api/v1/me", strings.Repeat(".", 15<<10), nil), 401, auth.CodeInvalidToken)
+		servertest.WantError(t, "dots", h.Do("GET", "/api/v1/me", strings.Repeat(".", 15<<10), nil), 401, wire.CodeInvalidToken)
 	})
 	t.Run("a megabyte of dots is stopped by the header limit", func(t *testing.T) {
 		r := h.Do("GET", "/api/v1/me", strings.Repeat(".", 1<<20), nil)
@@ -251,7 +251,7 @@ func TestHostileTokensOverHTTP(t *testing.T) {
 		if r := h.Do("POST", "/api/v1/auth/logout", q.AccessToken, nil); r.Status != 204 {
 			t.Fatal(r.Status)
 		}
-		servertest.WantError(t, "logged out", h.Do("GET", "/api/v1/me", q.AccessToken, nil), 401, auth.CodeTokenRevoked)
+		servertest.WantError(t, "logged out", h.Do("GET", "/api/v1/me", q.AccessToken, nil), 401, wire.CodeTokenRevoked)
 	})
 	t.Run("banned account", func(t *testing.T) {
 		h.Register("mallory", "correct horse")
@@ -259,7 +259,7 @@ func TestHostileTokensOverHTTP(t *testing.T) {
 		if r := h.Do("POST", "/api/v1/admin/accounts/mallory/ban", admin.AccessToken, nil); r.Status != 204 {
 			t.Fatal(r.Status)
 		}
-		servertest.WantError(t, "banned", h.Do("GET", "/api/v1/me", m.AccessToken, nil), 403, auth.CodeAccountDisabled)
+		servertest.WantError(t, "banned", h.Do("GET", "/api/v1/me", m.AccessToken, nil), 403, wire.CodeAccountDisabled)
 	})
 	t.Run("the real token still works (control)", func(t *testing.T) {
 		if r := h.Do("GET", "/api/v1/me", p.AccessToken, nil); r.Status != 200 {

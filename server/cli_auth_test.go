@@ -12,6 +12,7 @@ import (
 	"github.com/tickwire/tickwire/auth/authtest"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 func TestUserCommands(t *testing.T) {
@@ -63,7 +64,7 @@ func TestUserCommands(t *testing.T) {
 	if strings.Join(me.Scopes, " ") != "play host admin" {
 		t.Errorf("admin scopes = %v", me.Scopes)
 	}
-	servertest.WantError(t, "banned offline", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 403, auth.CodeAccountDisabled)
+	servertest.WantError(t, "banned offline", h.Do("POST", "/api/v1/auth/login", "", map[string]string{"username": "alice", "password": "correct horse"}), 403, wire.CodeAccountDisabled)
 	// An offline unban on the same folder while the server runs: the login reads the store.
 	if code, out, errs := run("", "user", "unban", "alice"); code != 0 || !strings.Contains(out, "unbanned alice") {
 		t.Fatalf("user unban: %d %q %q", code, out, errs)
@@ -82,7 +83,7 @@ func TestUserCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "ended 1 sessions of alice") {
 		t.Fatalf("sessions revoke: %d %q %q", code, out, errs)
 	}
-	servertest.WantError(t, "refresh after sessions revoke", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "refresh after sessions revoke", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, wire.CodeTokenRevoked)
 	// ...and the running server learns of it within seconds: her access token dies too.
 	waitForStatus(t, h, p.AccessToken, 401)
 

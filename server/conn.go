@@ -2,14 +2,12 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server/wire"
 )
@@ -130,7 +128,7 @@ func (c *conn) handle(env wire.Envelope) {
 	case wire.TypeLeave:
 		if c.lobby == nil {
 			err = game.ErrNotInLobby
-		} else if err = c.lobby.Leave(ctx, c); err == nil || game.IsCode(err, game.CodeClosed) {
+		} else if err = c.lobby.Leave(ctx, c); err == nil || wire.IsCode(err, wire.CodeLobbyClosed) {
 			// Left, or out already (kicked, replaced, closed): either way, out now.
 			id := c.lobby.ID()
 			c.lobby = nil
@@ -154,7 +152,7 @@ func (c *conn) handle(env wire.Envelope) {
 			err = c.reauth(env.ID, req.Token)
 		}
 	default:
-		err = &game.Error{Code: wire.CodeUnknownType, Message: "unknown message type " + strconv.Quote(truncate(env.T, 32))}
+		err = &wire.Error{Code: wire.CodeUnknownType, Message: "unknown message type " + strconv.Quote(truncate(env.T, 32))}
 	}
 	if err != nil {
 		c.replyError(env.ID, err)
@@ -173,26 +171,9 @@ func (c *conn) input(in wire.Input) bool {
 	return true
 }
 
-// replyError answers request id with an error frame; errors without a code of ours are shown
-// as invalid requests, or as internal errors when a lobby did not answer.
+// replyError answers request id with an error frame (errorFrame, in errors.go, says which).
 func (c *conn) replyError(id uint64, err error) {
-	if errors.Is(err, context.DeadlineExceeded) {
-		err = &game.Error{Code: wire.CodeInternal, Message: "the lobby did not answer in time"}
-	}
-	var ge *game.Error
-	var ae *auth.Error
-	if !errors.As(err, &ge) && !errors.As(err, &ae) {
-		err = &game.Error{Code: wire.CodeInvalidRequest, Message: err.Error()}
-	}
-	code, msg := codeOf(err)
-	if code == auth.CodeInternal {
-		c.srv.log.Error("socket request failed", "account", c.accountID, "err", err)
-	}
-	out := wire.Error{Code: code, Message: msg}
-	if errors.As(err, &ae) && ae.RetryAfter > 0 {
-		out.RetryAfter = retryAfterSeconds(ae.RetryAfter)
-	}
-	c.send(wire.TypeError, id, out)
+	c.send(wire.TypeError, id, errorFrame(c.srv.log, c.accountID, err))
 }
 
 func truncate(s string, n int) string {
@@ -238,13 +219,13 @@ func (c *conn) needHost(what string) error {
 	if c.host {
 		return nil
 	}
-	return &game.Error{Code: wire.CodeForbidden, Message: "this token lacks the host scope, which it takes to " + what}
+	return &wire.Error{Code: wire.CodeForbidden, Message: "this token lacks the host scope, which it takes to " + what}
 }
 
 // rateLimited is the answer to a request over one of the socket's budgets; the socket stays
 // open and the request may be sent again after wait.
 func rateLimited(msg string, wait time.Duration) error {
-	return &auth.Error{Code: wire.CodeRateLimited, Message: msg, RetryAfter: wait}
+	return &wire.Error{Code: wire.CodeRateLimited, Message: msg, RetryAfter: wire.RetrySeconds(wait)}
 }
 
 func (c *conn) create(ctx context.Context, id uint64, req wire.Create) error {
@@ -252,7 +233,7 @@ func (c *conn) create(ctx context.Context, id uint64, req wire.Create) error {
 		return err
 	}
 	if c.inLobby() {
-		return &game.Error{Code: game.CodeAlreadyInLobby, Message: "leave your lobby first"}
+		return &wire.Error{Code: wire.CodeAlreadyInLobby, Message: "leave your lobby first"}
 	}
 	// Charged before the lobby is made, so that creates arriving together from one address
 	// cannot all pass on its last token; given back when no lobby came of it.
@@ -273,7 +254,7 @@ func (c *conn) create(ctx context.Context, id uint64, req wire.Create) error {
 
 func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 	if c.inLobby() {
-		return &game.Error{Code: game.CodeAlreadyInLobby, Message: "leave your lobby first"}
+		return &wire.Error{Code: wire.CodeAlreadyInLobby, Message: "leave your lobby first"}
 	}
 	ways := 0
 	for _, set := range []bool{req.Lobby != "", req.Code != "", req.Quick} {
@@ -282,7 +263,7 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 		}
 	}
 	if ways != 1 {
-		return &game.Error{Code: wire.CodeInvalidRequest, Message: "join needs exactly one of lobby, code or quick"}
+		return &wire.Error{Code: wire.CodeInvalidRequest, Message: "join needs exactly one of lobby, code or quick"}
 	}
 	switch {
 	case req.Lobby != "":
@@ -299,7 +280,7 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 		return c.enter(id, l, func() (game.Seat, game.Info, error) { return l.Join(ctx, c, req.Spectate) })
 	}
 	if req.Spectate {
-		return &game.Error{Code: wire.CodeInvalidRequest, Message: "quick join seats a player; spectate a lobby by id or code"}
+		return &wire.Error{Code: wire.CodeInvalidRequest, Message: "quick join seats a player; spectate a lobby by id or code"}
 	}
 	c.joinReq = id
 	l, seat, _, err := c.srv.lobbies.QuickJoin(ctx, c)

@@ -5,9 +5,9 @@ import (
 	"net/http/cookiejar"
 	"testing"
 
-	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // TestCrossSitePostsCannotSwapTheSession: a page on another site posts forms to the endpoints
@@ -52,7 +52,7 @@ func TestCrossSitePostsCannotSwapTheSession(t *testing.T) {
 			body = "username=mallory&password=mallorys+password"
 		}
 		r := victim.Do("POST", attack.path, attack.token, body, form(attack.hdr))
-		servertest.WantError(t, attack.name, r, 403, auth.CodeForbidden)
+		servertest.WantError(t, attack.name, r, 403, wire.CodeForbidden)
 		if len(r.Resp.Cookies()) != 0 {
 			t.Errorf("%s: set %v", attack.name, r.Header["Set-Cookie"])
 		}

@@ -135,6 +135,7 @@ var goldenErrors = map[string]string{
 	wire.CodeMoved:               "the lobby is on another node",
 	wire.CodeInternal:            "internal error",
 	wire.CodeUnavailable:         "too many reads at once; try again shortly",
+	wire.CodeNotReady:            "the database does not answer",
 	wire.CodeShuttingDown:        "the server is shutting down",
 	wire.CodeTooManyConnections:  "too many open sockets",
 	wire.CodeOriginNotAllowed:    "this page's origin may not open sockets here",

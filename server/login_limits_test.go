@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 func wrongLogin(h *servertest.Client, name string) servertest.Reply {
@@ -20,7 +20,7 @@ func wrongLogin(h *servertest.Client, name string) servertest.Reply {
 
 func wantRateLimited(t *testing.T, what string, r servertest.Reply, most time.Duration) {
 	t.Helper()
-	servertest.WantError(t, what, r, 429, auth.CodeRateLimited)
+	servertest.WantError(t, what, r, 429, wire.CodeRateLimited)
 	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || secs < 1 || time.Duration(secs)*time.Second > most {
 		t.Errorf("%s: Retry-After %q, want 1 to %v seconds", what, r.Header.Get("Retry-After"), most)
@@ -65,7 +65,7 @@ func TestWrongPasswordsAtOneAccountMeet429(t *testing.T) {
 			wantRateLimited(t, "guess", r, 30*time.Second)
 			break
 		}
-		servertest.WantError(t, "guess", r, 401, auth.CodeInvalidCredentials)
+		servertest.WantError(t, "guess", r, 401, wire.CodeInvalidCredentials)
 	}
 	if first != 30 {
 		t.Fatalf("first 429 at guess %d, want 31 (the default account burst is 30)", first+1)
@@ -79,7 +79,7 @@ func TestWrongPasswordsAtOneAccountMeet429(t *testing.T) {
 	guesser.Login("bob", "correct horse")
 	// One refill later, one more try.
 	clk.Step(30 * time.Second)
-	servertest.WantError(t, "a guess after the refill", wrongLogin(guesser, "alice"), 401, auth.CodeInvalidCredentials)
+	servertest.WantError(t, "a guess after the refill", wrongLogin(guesser, "alice"), 401, wire.CodeInvalidCredentials)
 	wantRateLimited(t, "the next guess", wrongLogin(guesser, "alice"), 30*time.Second)
 }
 
@@ -95,13 +95,13 @@ func TestWrongPasswordsSprayedFromOneAddressMeet429(t *testing.T) {
 			wantRateLimited(t, "spray", r, 2*time.Second)
 			break
 		}
-		servertest.WantError(t, "spray", r, 401, auth.CodeInvalidCredentials)
+		servertest.WantError(t, "spray", r, 401, wire.CodeInvalidCredentials)
 	}
 	if first != 45 {
 		t.Fatalf("first 429 at guess %d, want 46 (the default address burst is 45)", first+1)
 	}
 	other := servertest.NewClient(t, srv.URL(), "127.0.0.5")
-	servertest.WantError(t, "another address", wrongLogin(other, "someone0"), 401, auth.CodeInvalidCredentials)
+	servertest.WantError(t, "another address", wrongLogin(other, "someone0"), 401, wire.CodeInvalidCredentials)
 }
 
 // TestPlayersBehindOneAddressSignInFreely: twenty players behind one address, each mistyping
@@ -113,7 +113,7 @@ func TestPlayersBehindOneAddressSignInFreely(t *testing.T) {
 		name := fmt.Sprintf("player%d", i)
 		h.Register(name, "correct horse")
 		if i%2 == 0 {
-			servertest.WantError(t, "typo", wrongLogin(h, name), 401, auth.CodeInvalidCredentials)
+			servertest.WantError(t, "typo", wrongLogin(h, name), 401, wire.CodeInvalidCredentials)
 		}
 		h.Login(name, "correct horse")
 	}
@@ -189,7 +189,7 @@ func timeFailures(t *testing.T, h *servertest.Client, known, unknown string, n i
 		start := time.Now()
 		r := wrongLogin(h, name)
 		*into = append(*into, time.Since(start))
-		servertest.WantError(t, name, r, 401, auth.CodeInvalidCredentials)
+		servertest.WantError(t, name, r, 401, wire.CodeInvalidCredentials)
 		if *body != nil && !bytes.Equal(*body, r.Body) {
 			t.Fatalf("%s: body %s changed from %s", name, r.Body, *body)
 		}

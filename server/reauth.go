@@ -77,10 +77,10 @@ func (c *conn) onTimer() {
 func (c *conn) reauth(id uint64, raw string) error {
 	claims, err := c.srv.auth.VerifyAccess(raw)
 	if err == nil && claims.Subject != c.accountID {
-		err = &auth.Error{Code: wire.CodeWrongAccount, Message: "the token is for another account"}
+		err = &wire.Error{Code: wire.CodeWrongAccount, Message: "the token is for another account"}
 	}
 	if err == nil && !claims.HasScope(auth.ScopePlay) {
-		err = &auth.Error{Code: auth.CodeForbidden, Message: "this token lacks the play scope"}
+		err = &wire.Error{Code: wire.CodeForbidden, Message: "this token lacks the play scope"}
 	}
 	if err != nil {
 		c.srv.metrics.reauthRefused.Inc()
@@ -92,7 +92,7 @@ func (c *conn) reauth(id uint64, raw string) error {
 	// finds the socket under its new session.
 	c.srv.conns.moveSession(c, claims.SID)
 	if err := c.srv.auth.CheckLive(claims); err != nil {
-		c.closeWith(CloseRevoked, "session revoked")
+		c.closeWith(closeCodeOf(err), "session revoked")
 		return nil
 	}
 	c.mu.Lock()

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 func presentRefresh(h *servertest.Client, token string) servertest.Reply {
@@ -31,16 +31,16 @@ func TestRefreshRetryWithinGrace(t *testing.T) {
 	if r := h.Do("GET", "/api/v1/me", first.AccessToken, nil); r.Status != http.StatusOK {
 		t.Fatalf("the pair after a retry: %d %s", r.Status, r.Body)
 	}
-	servertest.WantError(t, "a third presentation", presentRefresh(h, p.RefreshToken), 401, auth.CodeTokenRevoked)
-	servertest.WantError(t, "the pair after reuse", h.Do("GET", "/api/v1/me", first.AccessToken, nil), 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "a third presentation", presentRefresh(h, p.RefreshToken), 401, wire.CodeTokenRevoked)
+	servertest.WantError(t, "the pair after reuse", h.Do("GET", "/api/v1/me", first.AccessToken, nil), 401, wire.CodeTokenRevoked)
 
 	// Another address presenting a token just rotated is a thief, or a copy: reuse.
 	var q servertest.Tokens
 	h.Do("POST", "/api/v1/auth/guest", "", `{}`).Decode(t, &q)
 	q2 := refreshAt(t, h, q)
 	other := servertest.NewClient(t, srv.URL(), "127.0.0.7")
-	servertest.WantError(t, "a retry from another address", presentRefresh(other, q.RefreshToken), 401, auth.CodeTokenRevoked)
-	servertest.WantError(t, "the pair after reuse from another address", h.Do("GET", "/api/v1/me", q2.AccessToken, nil), 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "a retry from another address", presentRefresh(other, q.RefreshToken), 401, wire.CodeTokenRevoked)
+	servertest.WantError(t, "the pair after reuse from another address", h.Do("GET", "/api/v1/me", q2.AccessToken, nil), 401, wire.CodeTokenRevoked)
 }
 
 // TestRefreshReuseAfterGraceEndsSession: the same retry, --refresh-grace and a second after
@@ -53,9 +53,9 @@ func TestRefreshReuseAfterGraceEndsSession(t *testing.T) {
 	h.Do("POST", "/api/v1/auth/guest", "", `{}`).Decode(t, &p)
 	next := refreshAt(t, h, p)
 	clk.Step(11 * time.Second)
-	servertest.WantError(t, "a retry after the grace", presentRefresh(h, p.RefreshToken), 401, auth.CodeTokenRevoked)
-	servertest.WantError(t, "the pair after reuse", h.Do("GET", "/api/v1/me", next.AccessToken, nil), 401, auth.CodeTokenRevoked)
-	servertest.WantError(t, "the refresh token after reuse", presentRefresh(h, next.RefreshToken), 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "a retry after the grace", presentRefresh(h, p.RefreshToken), 401, wire.CodeTokenRevoked)
+	servertest.WantError(t, "the pair after reuse", h.Do("GET", "/api/v1/me", next.AccessToken, nil), 401, wire.CodeTokenRevoked)
+	servertest.WantError(t, "the refresh token after reuse", presentRefresh(h, next.RefreshToken), 401, wire.CodeTokenRevoked)
 }
 
 // TestRefreshRetryOvertakingTheFirst: the retry is sent while the first refresh is still
@@ -108,7 +108,7 @@ func TestRefreshGraceIsBounded(t *testing.T) {
 	for i := range ps {
 		next[i] = refreshAt(t, h, ps[i])
 	}
-	servertest.WantError(t, "the retry of a forgotten rotation", presentRefresh(h, ps[0].RefreshToken), 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "the retry of a forgotten rotation", presentRefresh(h, ps[0].RefreshToken), 401, wire.CodeTokenRevoked)
 	if retry := refreshAt(t, h, ps[2]); retry != next[2] {
 		t.Fatal("the retry of the latest rotation was answered another pair")
 	}

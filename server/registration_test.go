@@ -11,6 +11,7 @@ import (
 
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // steppedClock is a clock a test moves by hand.
@@ -32,11 +33,11 @@ func TestRegistrationClosed(t *testing.T) {
 	srv := servertest.Start(t, func(c *server.Config) { c.Data, c.Registration = data, server.RegistrationClosed })
 	base := srv.URL()
 	st, body, _ := servertest.Call(t, nil, "POST", base+"/api/v1/auth/register", "", map[string]string{"username": "newcomer", "password": "correct horse"})
-	if st != http.StatusForbidden || body["error"] != server.CodeRegistrationClosed {
+	if st != http.StatusForbidden || body["error"] != wire.CodeRegistrationClosed {
 		t.Fatalf("register on a closed server: %d %v", st, body)
 	}
 	st, body, _ = servertest.Call(t, nil, "POST", base+"/api/v1/auth/guest", "", map[string]string{})
-	if st != http.StatusForbidden || body["error"] != server.CodeRegistrationClosed {
+	if st != http.StatusForbidden || body["error"] != wire.CodeRegistrationClosed {
 		t.Fatalf("guest on a closed server: %d %v", st, body)
 	}
 	// The admin's command still makes accounts, and they log in.
@@ -73,11 +74,11 @@ func TestRegistrationByInvite(t *testing.T) {
 
 	t.Run("no invite, no account", func(t *testing.T) {
 		st, b := register("noinvite", "correct horse", "")
-		if st != http.StatusForbidden || b["error"] != server.CodeInviteRequired {
+		if st != http.StatusForbidden || b["error"] != wire.CodeInviteRequired {
 			t.Fatalf("%d %v", st, b)
 		}
 		st, b = register("badinvite", "correct horse", "NOTACODE")
-		if st != http.StatusForbidden || b["error"] != server.CodeInviteInvalid {
+		if st != http.StatusForbidden || b["error"] != wire.CodeInviteInvalid {
 			t.Fatalf("%d %v", st, b)
 		}
 		st, b, _ = servertest.Call(t, nil, "POST", base+"/api/v1/auth/guest", "", map[string]string{})
@@ -102,7 +103,7 @@ func TestRegistrationByInvite(t *testing.T) {
 		st, b := register("sam", "correct horse", code)
 		servertest.MustStatus(t, "first use", st, http.StatusCreated, b)
 		st, b = register("sam2", "correct horse", code)
-		if st != http.StatusForbidden || b["error"] != server.CodeInviteInvalid {
+		if st != http.StatusForbidden || b["error"] != wire.CodeInviteInvalid {
 			t.Fatalf("second use: %d %v", st, b)
 		}
 	})
@@ -203,7 +204,7 @@ func TestRegistrationByInvite(t *testing.T) {
 		code := mkInvite(t, map[string]any{"expires_in": 3600})
 		clock.Step(61 * time.Minute) // last: this expires the admin's token too
 		st, b := register("toolate", "correct horse", code)
-		if st != http.StatusForbidden || b["error"] != server.CodeInviteInvalid {
+		if st != http.StatusForbidden || b["error"] != wire.CodeInviteInvalid {
 			t.Fatalf("expired invite: %d %v", st, b)
 		}
 	})

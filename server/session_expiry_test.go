@@ -52,7 +52,7 @@ func TestLowerAccessTTLKeepsSessionsRevoked(t *testing.T) {
 	later := func() time.Time { return time.Now().Add(10 * time.Minute) }
 	s3, _ := serveOn(t, data, func(c *server.Config) { c.AccessTTL = 2 * time.Second; c.Now = later })
 	h = servertest.NewClient(t, s3.URL(), "")
-	servertest.WantError(t, "the logged-out session's older token at /me", h.Do("GET", "/api/v1/me", old.AccessToken, nil), 401, auth.CodeTokenRevoked)
+	servertest.WantError(t, "the logged-out session's older token at /me", h.Do("GET", "/api/v1/me", old.AccessToken, nil), 401, wire.CodeTokenRevoked)
 	ws, resp, err := servertest.DialRaw(goclient.WebSocketURL(s3.URL()), servertest.Bearer(old.AccessToken), wire.Subprotocol)
 	if err == nil {
 		ws.Close()
@@ -130,8 +130,8 @@ func TestSessionEndsAtMaxAge(t *testing.T) {
 		t.Fatalf("me before the end: %d %s", r.Status, r.Body)
 	}
 	clk.Step(5 * time.Minute) // login + 1h
-	servertest.WantError(t, "refresh at the session's end", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenExpired)
+	servertest.WantError(t, "refresh at the session's end", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, wire.CodeTokenExpired)
 	clk.Step(auth.Leeway + time.Second)
-	servertest.WantError(t, "the last access token after the session's end", h.Do("GET", "/api/v1/me", p.AccessToken, nil), 401, auth.CodeTokenExpired)
-	servertest.WantError(t, "refresh after the session's end", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, auth.CodeTokenExpired)
+	servertest.WantError(t, "the last access token after the session's end", h.Do("GET", "/api/v1/me", p.AccessToken, nil), 401, wire.CodeTokenExpired)
+	servertest.WantError(t, "refresh after the session's end", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": p.RefreshToken}), 401, wire.CodeTokenExpired)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // TestRegistrationFloodMeetsItsBudget: one address registering as fast as it can makes the
@@ -131,7 +132,7 @@ func TestGuestFloodMeetsItsBudget(t *testing.T) {
 	if r := flood.Do("POST", "/api/v1/auth/guest", "", `{}`); r.Status != 200 {
 		t.Fatalf("a guest one refill later: %d %s", r.Status, r.Body)
 	}
-	servertest.WantError(t, "the next", flood.Do("POST", "/api/v1/auth/guest", "", `{}`), 429, auth.CodeRateLimited)
+	servertest.WantError(t, "the next", flood.Do("POST", "/api/v1/auth/guest", "", `{}`), 429, wire.CodeRateLimited)
 }
 
 // TestIdleGuestsAreDeletedButTheirResultsStay: a guest that has not signed in for
@@ -181,7 +182,7 @@ func TestIdleGuestsAreDeletedButTheirResultsStay(t *testing.T) {
 			t.Errorf("account %s: %v, want kept", id, err)
 		}
 	}
-	servertest.WantError(t, "the deleted guest's refresh", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": idle.RefreshToken}), 401, auth.CodeInvalidToken)
+	servertest.WantError(t, "the deleted guest's refresh", h.Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": idle.RefreshToken}), 401, wire.CodeInvalidToken)
 	rows, err := srv.DB().MatchesOf(ctx, idleID, 10)
 	if err != nil || len(rows) != 1 || rows[0].Score != 7 {
 		t.Errorf("the deleted guest's results: %+v %v, want its round", rows, err)

@@ -232,8 +232,3 @@ func (t *loginThrottle) sweep(now time.Time) {
 
 // size reports how many entries are held.
 func (t *loginThrottle) size() int { return t.entries.Len() }
-
-// retryAfterSeconds is a wait as the whole seconds of a Retry-After header, at least 1.
-func retryAfterSeconds(d time.Duration) int64 {
-	return max(int64(math.Ceil(d.Seconds())), 1)
-}

@@ -132,14 +132,6 @@ func TestThrottleMemoryIsBounded(t *testing.T) {
 	}
 }
 
-func TestRetryAfterSeconds(t *testing.T) {
-	for d, want := range map[time.Duration]int64{time.Millisecond: 1, time.Second: 1, 1001 * time.Millisecond: 2, 30 * time.Second: 30} {
-		if got := retryAfterSeconds(d); got != want {
-			t.Errorf("retryAfterSeconds(%v) = %d, want %d", d, got, want)
-		}
-	}
-}
-
 // TestThrottleRefusalsCostNothing: attempts refused while a bucket is empty take nothing, so
 // however long the guessing went on, a new address waits at most one refill after it stops;
 // a success gives its tokens back.

@@ -17,7 +17,7 @@ import (
 )
 
 // retryAfterLimit is the Retry-After, in seconds, of a socket refused for a connection limit.
-const retryAfterLimit = "5"
+const retryAfterLimit = 5
 
 // newUpgrader returns the upgrader of /ws: small read buffers (frames are small, and an idle
 // socket keeps its read buffer), no compression (it costs memory per socket and opens
@@ -35,9 +35,7 @@ func newUpgrader() websocket.Upgrader {
 		HandshakeTimeout:  10 * time.Second,
 		CheckOrigin:       func(*http.Request) bool { return true },
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(status)
-			_, _ = w.Write([]byte(`{"error":"invalid_request","message":"not a valid WebSocket upgrade"}`))
+			writeError(w, status, wire.Error{Code: wire.CodeInvalidRequest, Message: "not a valid WebSocket upgrade"})
 		},
 	}
 }
@@ -95,24 +93,24 @@ func (s *Server) refuse(c echo.Context, reason string, err error) error {
 func (s *Server) handleWS(c echo.Context) error {
 	r := c.Request()
 	if s.shuttingDown.Load() {
-		return s.refuse(c, "shutting_down", apiErr("shutting_down", "the server is shutting down"))
+		return s.refuse(c, "shutting_down", apiErr(wire.CodeShuttingDown, "the server is shutting down"))
 	}
 	raw := socketToken(r)
 	if !s.originAllowed(r) {
-		return s.refuse(c, "origin", apiErr(auth.CodeForbidden, "this page's origin may not open sockets here"))
+		return s.refuse(c, "origin", apiErr(wire.CodeForbidden, "this page's origin may not open sockets here"))
 	}
 	if raw == "" {
-		return s.refuse(c, "no_token", apiErr(auth.CodeInvalidToken, "an access token is required"))
+		return s.refuse(c, "no_token", apiErr(wire.CodeInvalidToken, "an access token is required"))
 	}
 	claims, err := s.auth.VerifyAccess(raw)
 	if err != nil {
-		return s.refuse(c, auth.ErrorCode(err), err)
+		return s.refuse(c, wire.ErrorCode(err), err)
 	}
 	if !claims.HasScope(auth.ScopePlay) {
-		return s.refuse(c, "scope", apiErr(auth.CodeForbidden, "this token lacks the play scope"))
+		return s.refuse(c, "scope", apiErr(wire.CodeForbidden, "this token lacks the play scope"))
 	}
 	if !websocket.IsWebSocketUpgrade(r) {
-		return s.refuse(c, "not_websocket", apiErr(auth.CodeInvalidRequest, "this endpoint takes WebSocket upgrades"))
+		return s.refuse(c, "not_websocket", apiErr(wire.CodeInvalidRequest, "this endpoint takes WebSocket upgrades"))
 	}
 	// The welcome frame is encoded here, on the request's goroutine, so that the socket's own
 	// goroutine never grows its stack for an encoder.
@@ -134,10 +132,9 @@ func (s *Server) handleWS(c echo.Context) error {
 	switch limit := s.conns.admit(cn, &s.cfg); limit {
 	case "":
 	case "shutting_down":
-		return s.refuse(c, limit, apiErr("shutting_down", "the server is shutting down"))
+		return s.refuse(c, limit, apiErr(wire.CodeShuttingDown, "the server is shutting down"))
 	default:
-		c.Response().Header().Set("Retry-After", retryAfterLimit)
-		return s.refuse(c, "limit_"+limit, apiErr(auth.CodeRateLimited, "too many open sockets for this "+limit))
+		return s.refuse(c, "limit_"+limit, &wire.Error{Code: wire.CodeRateLimited, Message: "too many open sockets for this " + limit, RetryAfter: retryAfterLimit})
 	}
 	// A logout, ban or refresh reuse records its end in the index, then closes the sockets it
 	// finds filed under the session or account. Checking again now that the socket is filed
@@ -145,7 +142,7 @@ func (s *Server) handleWS(c echo.Context) error {
 	// filing is seen here, and one that comes after finds the socket and closes it.
 	if err := s.auth.CheckLive(claims); err != nil {
 		s.conns.remove(cn)
-		return s.refuse(c, auth.ErrorCode(err), err)
+		return s.refuse(c, wire.ErrorCode(err), err)
 	}
 	ws, err := s.upgrader.Upgrade(c.Response(), r, nil)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/auth/oidc"
+	"github.com/tickwire/tickwire/server/wire"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -182,7 +183,7 @@ func (db *DB) UnlinkIdentity(ctx context.Context, accountID, provider string) er
 		return fmt.Errorf("unlink identity: %w", err)
 	}
 	if n == 0 {
-		return &auth.Error{Code: auth.CodeNotFound, Message: "no identity at that provider is linked to this account"}
+		return &wire.Error{Code: wire.CodeNotFound, Message: "no identity at that provider is linked to this account"}
 	}
 	if !hasPassword && others == 0 {
 		return oidc.ErrLastLoginMethod

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // Accounts turns verified identities into Tickwire accounts and sessions.
@@ -16,7 +17,7 @@ type Accounts struct {
 }
 
 // ErrNoNewAccounts: a first login where the server takes no new accounts.
-var ErrNoNewAccounts = &auth.Error{Code: "registration_closed", Message: "this server takes no new accounts; ask its admin"}
+var ErrNoNewAccounts = &wire.Error{Code: "registration_closed", Message: "this server takes no new accounts; ask its admin"}
 
 // Login signs in the account holding c's identity, creating it first when there is none and
 // allowNew is set. Accounts are found by (iss, sub) alone, never by email.
@@ -49,7 +50,7 @@ func (a *Accounts) create(ctx context.Context, provider string, c Claims) (strin
 			return "", err
 		}
 	}
-	return "", &auth.Error{Code: auth.CodeInternal, Message: "could not find a free username"}
+	return "", &wire.Error{Code: wire.CodeInternal, Message: "could not find a free username"}
 }
 
 // Link adds c's identity to the account accountID, which must still stand.

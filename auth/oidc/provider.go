@@ -17,7 +17,7 @@ import (
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
-	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 	"golang.org/x/oauth2"
 )
 
@@ -47,7 +47,7 @@ type Limits struct {
 }
 
 // ErrUnavailable: the provider's discovery document cannot be had now.
-var ErrUnavailable = &auth.Error{Code: CodeProviderUnavailable, Message: "the identity provider cannot be reached; try again shortly"}
+var ErrUnavailable = &wire.Error{Code: wire.CodeProviderUnavailable, Message: "the identity provider cannot be reached; try again shortly"}
 
 // Provider is the relying party for one configured provider.
 type Provider struct {
@@ -201,7 +201,7 @@ type Claims struct {
 }
 
 // ErrFailed: the code exchange or the ID token was refused.
-var ErrFailed = &auth.Error{Code: CodeFailed, Message: "the identity provider's answer could not be verified"}
+var ErrFailed = &wire.Error{Code: wire.CodeOIDCFailed, Message: "the identity provider's answer could not be verified"}
 
 // Finish trades code for the provider's tokens with the PKCE verifier, verifies the ID token
 // (signature by the provider's keys, iss, aud, exp) and its nonce, and returns its claims.

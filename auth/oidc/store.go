@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // Intents of an authorization request.
@@ -39,14 +40,14 @@ type Identity struct {
 // Errors of the store.
 var (
 	// ErrTooManyPending: the number of pending states is at its bound.
-	ErrTooManyPending = &auth.Error{Code: auth.CodeRateLimited, Message: "too many sign-ins in progress; try again in a minute", RetryAfter: time.Minute}
+	ErrTooManyPending = &wire.Error{Code: wire.CodeRateLimited, Message: "too many sign-ins in progress; try again in a minute", RetryAfter: 60}
 	// ErrIdentityTaken: the identity belongs to another account, or the account already has
 	// another identity at that provider.
-	ErrIdentityTaken = &auth.Error{Code: CodeIdentityTaken, Message: "that identity is linked to another account"}
+	ErrIdentityTaken = &wire.Error{Code: wire.CodeIdentityTaken, Message: "that identity is linked to another account"}
 	// ErrLastLoginMethod: unlinking would leave the account with no way to sign in.
-	ErrLastLoginMethod = &auth.Error{Code: CodeLastLoginMethod, Message: "this is the account's only way to sign in: set a password or link another identity first"}
+	ErrLastLoginMethod = &wire.Error{Code: wire.CodeLastLoginMethod, Message: "this is the account's only way to sign in: set a password or link another identity first"}
 	// ErrStateInvalid: the state is missing, unknown, expired, used or not this browser's.
-	ErrStateInvalid = &auth.Error{Code: CodeState, Message: "the sign-in request is unknown, expired, already used or from another browser"}
+	ErrStateInvalid = &wire.Error{Code: wire.CodeOIDCState, Message: "the sign-in request is unknown, expired, already used or from another browser"}
 )
 
 // Store is what the relying party keeps in the database. Every method that changes state

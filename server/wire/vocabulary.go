@@ -84,6 +84,7 @@ const (
 	CodeMoved               = "moved"                // the lobby is on another node of a cluster
 	CodeInternal            = "internal"             // the server failed; the message says no more
 	CodeUnavailable         = "unavailable"          // a part the request needs is busy or down; try again shortly
+	CodeNotReady            = "not_ready"            // the server cannot serve yet: its database does not answer
 	CodeShuttingDown        = "shutting_down"        // the server is stopping
 	CodeTooManyConnections  = "too_many_connections" // over the open-socket limits
 	CodeOriginNotAllowed    = "origin_not_allowed"   // a browser origin outside --origins

@@ -143,14 +143,6 @@ type ReauthOK struct {
 	Exp int64 `msgpack:"exp"`
 }
 
-// Error answers a request that failed, or reports a problem with the connection.
-type Error struct {
-	Code    string `msgpack:"code"`
-	Message string `msgpack:"message"`
-	// RetryAfter, with code rate_limited, is how many seconds to wait before asking again.
-	RetryAfter int64 `msgpack:"retry_after,omitempty"`
-}
-
 // NewPayload returns a pointer to a new payload struct for message type t, or nil for a type
 // that carries no payload (leave, start, ok), for snapshot (whose fields are the game's), and
 // for unknown types.

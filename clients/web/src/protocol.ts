@@ -70,6 +70,7 @@ export const ErrorCode = {
   Moved: "moved",
   Internal: "internal",
   Unavailable: "unavailable",
+  NotReady: "not_ready",
   ShuttingDown: "shutting_down",
   TooManyConnections: "too_many_connections",
   OriginNotAllowed: "origin_not_allowed",
