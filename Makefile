@@ -33,11 +33,11 @@ lint:
 gotest:
 	$(GO) test -race -count=1 -timeout 10m ./...
 
-# porttest runs the socket tests on the portable path (rawsys_portable.go) that systems other
+# porttest runs the socket tests on the portable path (server/ws/conn_portable.go) that systems other
 # than Linux take: the tickwire_portable tag forces it here.
 PORTTESTS := TestEveryFrameOfTheContract|TestBadInputClosesWithItsCode|TestFramesAreReadHoweverTheyAreCut|TestProtocolViolationsClose|TestClientClosesGetTheirCodeBack|TestCloseFramesPassAnEmptyBudget|TestStalledClientHarmsNoOne|TestWriteDeadlineDropsABlockedSocket|TestFullSendQueueClosesPolicy|TestReauthCyclesKeepEverythingFlowing|TestExpiryCloses4001|TestGoldenFrames
 porttest:
-	$(GO) vet -tags tickwire_portable ./server
+	$(GO) vet -tags tickwire_portable ./server ./server/ws
 	$(GO) test -race -count=1 -timeout 5m -tags tickwire_portable -run '^($(PORTTESTS))$$' ./server
 
 # cross checks that every package builds for Windows, macOS and 64-bit ARM Linux.

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/game/arena"
+	"github.com/tickwire/tickwire/server/ws"
 )
 
 // benchSockets is n upgraded sockets on loopback: the server's ends, and client ends that
@@ -98,19 +99,21 @@ func benchState() ([]byte, int) {
 // so their cost is in every figure alike.
 func BenchmarkBroadcast(b *testing.B) {
 	state, fields := benchState()
-	frame := appendSnapshot(make([]byte, frameHeaderRoom, 1024), game.Snapshot{Tick: 1, Ack: 1, State: state, Fields: fields})
-	framed := frame[putHeader(frame[:frameHeaderRoom], len(frame)-frameHeaderRoom, opBinary):]
-	payload := frame[frameHeaderRoom:]
+	frame := appendSnapshot(make([]byte, ws.HeaderRoom, 1024), game.Snapshot{Tick: 1, Ack: 1, State: state, Fields: fields})
+	payload := append([]byte(nil), frame[ws.HeaderRoom:]...)
+	framed := ws.Framed(frame)
 	for _, n := range []int{8, 100, 1000} {
 		b.Run(fmt.Sprintf("sockets=%d/conn", n), func(b *testing.B) {
 			bs := newBenchSockets(b, n)
 			s := &Server{cfg: DefaultConfig(), log: slog.New(slog.DiscardHandler), conns: newConnSet()}
 			s.metrics = newMetrics(s)
+			s.wsCfg = s.wsConfig()
 			conns := make([]*conn, n)
-			for i, ws := range bs.server {
-				c := &conn{srv: s, netConn: ws.NetConn()}
-				c.raw.init(c.netConn)
-				c.writeLoop = c.write
+			for i, up := range bs.server {
+				c := &conn{srv: s}
+				t := ws.New(s.wsCfg, c)
+				t.Attach(up.NetConn())
+				c.t = t
 				conns[i] = c
 			}
 			bs.run(b, n, int64(len(payload)), func(i int) {

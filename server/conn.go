@@ -2,14 +2,13 @@ package server
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server/wire"
+	"github.com/tickwire/tickwire/server/ws"
 )
 
 // Close codes, from the contract.
@@ -25,49 +24,49 @@ const (
 // requestTimeout bounds how long a lobby request from a socket may wait on its lobby.
 const requestTimeout = 5 * time.Second
 
-// conn is one player's socket. The reader goroutine (run) owns the lobby fields; mu guards the
-// send side, the closing state and the token's expiry, which lobbies, timers and revocations
-// touch. mu is never held across I/O, so a lobby calling Snapshot or Event never waits on a
-// client.
+// transport is what a session needs of its socket: ws.Conn, the WebSocket connection after the
+// handshake. The session hands it frames and close codes; it tells the session of messages,
+// alarms and the end through ws.Handler, which conn implements.
+type transport interface {
+	// Send queues a frame, its payload behind ws.HeaderRoom bytes; a full queue closes 4008.
+	Send(b []byte)
+	// SendLatest sends a snapshot's frame, in a buffer from ws.Buffer, written at once when
+	// nothing waits, and replaced by a newer one when the client cannot keep up.
+	SendLatest(bp *[]byte)
+	// Close starts the closing handshake, and reports whether this call started it.
+	Close(code int, reason string) bool
+	// Closing reports whether the socket has begun to close.
+	Closing() bool
+	// SetAlarm asks for the session's Alarm at a time: the token's warning or expiry.
+	SetAlarm(at time.Time)
+}
+
+var (
+	_ transport  = (*ws.Conn)(nil)
+	_ ws.Handler = (*conn)(nil)
+)
+
+// conn is one player's session on its socket: the token's expiry and reauth, request dispatch
+// and lobby membership. The transport's reader goroutine calls Message and Closed, and owns the
+// lobby fields; mu guards the session id and the token's expiry, which reauth, the alarm and
+// revocations touch. Lock order: connSet.mu, then conn.mu, then the transport's.
 type conn struct {
 	srv       *Server
-	netConn   net.Conn  // set under mu once upgraded; nil before
-	raw       rawSocket // netConn's handle in the poller; set with netConn
+	t         transport
 	addr      string
 	accountID string
 	username  string
-	writeLoop func() // c.write, bound once so that starting the writer allocates nothing
 
 	// Owned by the reader goroutine.
-	in        inbound
-	budget    frameBudget
-	lobby     *game.Lobby
-	seat      game.Seat
-	joinReq   uint64
-	host      bool      // the token grants scope host: create, start and kick
-	readUntil time.Time // the read deadline last set by touch
+	lobby   *game.Lobby
+	seat    game.Seat
+	joinReq uint64
+	host    bool // the token grants scope host: create, start and kick
 
-	// Owned by the writer goroutine that runs.
-	writeUntil time.Time // the write deadline last set for a data frame
-
-	mu          sync.Mutex
-	sid         string
-	exp         time.Time   // the token's expiry: the socket closes 4001 then
-	warnAt      time.Time   // when reauth_required is due; zero once sent
-	pingAt      time.Time   // when the next ping is due
-	timer       *time.Timer // one timer per socket, for pings, the warning and the expiry
-	queue       [][]byte    // whole frames waiting for the writer
-	tail        []byte      // the unwritten end of a frame the lobby began (writeNow)
-	snaps       *snapRing   // snapshots not yet written, made with the first one
-	writing     bool
-	direct      bool          // writeNow is using the descriptor: cleanup waits to close it
-	directDone  chan struct{} // made by cleanup when it waits for writeNow
-	closing     bool
-	closingFlag atomic.Bool // closing, for the reader to check without mu; set with it
-	closeCode   int         // the close frame the writer sends last; 0 sends none
-	closeText   string      // its reason
-	closeSent   bool
-	writerDone  chan struct{} // made by cleanup when it waits for a running writer
+	mu     sync.Mutex
+	sid    string
+	exp    time.Time // the token's expiry: the socket closes 4001 then
+	warnAt time.Time // when reauth_required is due; zero once sent
 }
 
 func (c *conn) sessionID() string {

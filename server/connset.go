@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sync"
+
+	"github.com/tickwire/tickwire/auth"
 )
 
 // connSet indexes the open sockets by session, account and client address, for kicks and for
@@ -133,5 +135,21 @@ func (cs *connSet) wait(ctx context.Context) {
 	select {
 	case <-ch:
 	case <-ctx.Done():
+	}
+}
+
+// onSessionEnded closes the live sockets of an ended session, or of a banned account, 4003.
+// auth calls it after the end is committed; it does not block.
+func (s *Server) onSessionEnded(e auth.Ended) {
+	var conns []*conn
+	if e.SessionID != "" {
+		conns = s.conns.list(s.conns.bySession, e.SessionID)
+	} else {
+		conns = s.conns.list(s.conns.byAccount, e.AccountID)
+	}
+	for _, c := range conns {
+		if c.t.Close(CloseRevoked, "session revoked: "+e.Reason) {
+			s.metrics.kicks.WithLabelValues(e.Reason).Inc()
+		}
 	}
 }

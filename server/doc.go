@@ -18,19 +18,22 @@
 //     api_oidc, api_admin, api_lobbies, api_health, api_assets for the browser client) and its
 //     middleware (api_accesslog, api_clientip, api_crosssite, api_publicreads, api_signup,
 //     api_registration); errors.go maps every error to its HTTP status and JSON body;
-//   - the socket sessions: ws.go (the upgrade at /ws), conn.go with reader.go, writer.go,
-//     frames.go, reauth.go and closing.go (a session: its reads, writes, reauth and close),
-//     connset.go (the open sockets), wsframe.go and rawsys_*.go (RFC 6455 framing and the
-//     Linux fast path beside the portable one);
+//   - the socket sessions: ws.go (the upgrade at /ws), conn.go, conn_io.go, frames.go and
+//     reauth.go (a session: its requests, what it hears from and hands to its socket, the
+//     engine's types as frames, reauth and expiry), connset.go (the open sockets); the socket
+//     itself, RFC 6455 framing, the read path, the write queue, the closing handshake and the
+//     Linux fast path beside the portable one, is server/ws;
 //   - config.go, config_file.go and config_oidc.go are the settings: flags, environment and
 //     the TOML file; throttle.go and budgets.go the per-address and per-account limits;
 //     metrics.go and pprof.go what operators observe.
 //
-// Beside it, server/wire holds the protocol's vocabulary and frames, and server/servertest
-// runs a real server on loopback for tests.
+// Beside it, server/ws is the WebSocket connection after the handshake, server/wire holds the
+// protocol's vocabulary and frames, and server/servertest runs a real server on loopback for
+// tests.
 //
-// Concurrency: each socket has one reader goroutine, a writer goroutine that runs only while it
-// has frames to send, and one timer (pings, the reauth warning, the expiry). Lobbies call into a
-// connection only through its non-blocking Snapshot and Event methods; a socket's mutex is never
-// held across I/O.
+// Concurrency: each socket is a ws.Conn (server/ws) under a session (conn): the transport's
+// reader goroutine delivers the client's messages to the session, a writer goroutine runs only
+// while it has frames to send, and one timer serves both (pings; the reauth warning and the
+// expiry). Lobbies call into a session only through its non-blocking Snapshot and Event
+// methods; no socket's mutex is held across I/O.
 package server

@@ -16,39 +16,32 @@ func (c *conn) reauthLead(iat, exp time.Time) time.Duration {
 	return min(60*time.Second, exp.Sub(iat)/4)
 }
 
-// setExpiry sets the token's expiry and when to warn of it. Called with mu held; the caller
-// then (re)arms the timer.
+// setExpiry sets the token's expiry and when to warn of it, and sets the transport's alarm for
+// the first of them. Called with mu held.
 func (c *conn) setExpiry(iat, exp time.Time) {
 	c.exp = exp
 	c.warnAt = exp.Add(-c.reauthLead(iat, exp))
+	c.t.SetAlarm(c.nextAlarm())
 }
 
-// untilNext is how long until the socket's next timed event: a ping, the warning, or the
-// expiry. Called with mu held.
-func (c *conn) untilNext(now time.Time) time.Duration {
-	next := c.exp
-	if c.pingAt.Before(next) {
-		next = c.pingAt
+// nextAlarm is when the session's next timed event is due: the warning, or the expiry. Called
+// with mu held.
+func (c *conn) nextAlarm() time.Time {
+	if !c.warnAt.IsZero() && c.warnAt.Before(c.exp) {
+		return c.warnAt
 	}
-	if !c.warnAt.IsZero() && c.warnAt.Before(next) {
-		next = c.warnAt
-	}
-	return max(next.Sub(now), 0)
+	return c.exp
 }
 
-// onTimer is the socket's one timer, which idle sockets by the ten thousand each carry: it
-// closes the socket 4001 at its token's exp, sends reauth_required when that is due, and pings.
-// It decides from the state under mu when it fires, so a reauth that moved exp meanwhile simply
-// makes the old expiry not due.
-func (c *conn) onTimer() {
+// Alarm implements ws.Handler: the transport's one timer, which also pings, is due for the
+// session. It closes the socket 4001 at its token's exp and sends reauth_required when that is
+// due. It decides from the state under mu, so a reauth that moved exp meanwhile simply makes
+// the old expiry not due.
+func (c *conn) Alarm() {
 	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return
-	}
 	now := c.srv.now()
 	if !now.Before(c.exp) {
-		c.closeLocked(CloseTokenExpired, "token expired")
+		c.t.Close(CloseTokenExpired, "token expired")
 		c.mu.Unlock()
 		return
 	}
@@ -56,18 +49,11 @@ func (c *conn) onTimer() {
 	if warn {
 		c.warnAt = time.Time{}
 	}
-	ping := !now.Before(c.pingAt)
-	if ping {
-		c.pingAt = now.Add(c.srv.cfg.PongWait * 9 / 10)
-	}
 	exp := c.exp
-	c.timer.Reset(c.untilNext(now))
+	c.t.SetAlarm(c.nextAlarm())
 	c.mu.Unlock()
 	if warn {
 		c.send(wire.TypeReauthRequired, 0, wire.ReauthRequired{Exp: exp.Unix()})
-	}
-	if ping {
-		c.sendFrame(pingFrame)
 	}
 }
 
@@ -96,12 +82,11 @@ func (c *conn) reauth(id uint64, raw string) error {
 		return nil
 	}
 	c.mu.Lock()
-	if c.closing {
+	if c.t.Closing() {
 		c.mu.Unlock()
 		return nil
 	}
 	c.setExpiry(claims.IssuedAt.Time, claims.ExpiresAt.Time)
-	c.timer.Reset(c.untilNext(c.srv.now()))
 	c.mu.Unlock()
 	c.host = claims.HasScope(auth.ScopeHost)
 	c.srv.metrics.reauthOK.Inc()

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/game"
+	"github.com/tickwire/tickwire/server/ws"
 	"github.com/tickwire/tickwire/store"
 )
 
@@ -36,6 +37,7 @@ type Server struct {
 	sync       *dataSync
 	upgrader   websocket.Upgrader
 	conns      *connSet
+	wsCfg      *ws.Config // the sockets' limits, shared by every socket
 	metrics    *metrics
 	throttle   *loginThrottle
 	registers  *keyedBudget // registrations per client address
@@ -83,6 +85,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.sync = newDataSync(start, disabled)
 	s.conns = newConnSet()
 	s.metrics = newMetrics(s)
+	s.wsCfg = s.wsConfig()
 	s.throttle = newLoginThrottle(cfg)
 	s.registers = newKeyedBudget(limit{cfg.RegisterAddrBurst, cfg.RegisterAddrEvery}, cfg.LoginTrackedKeys)
 	s.guests = newKeyedBudget(limit{cfg.GuestAddrBurst, cfg.GuestAddrEvery}, cfg.LoginTrackedKeys)

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/server/wire"
+	"github.com/tickwire/tickwire/server/ws"
 )
 
 // retryAfterLimit is the Retry-After, in seconds, of a socket refused for a connection limit.
@@ -26,7 +27,7 @@ const retryAfterLimit = 5
 func newUpgrader() websocket.Upgrader {
 	return websocket.Upgrader{
 		ReadBufferSize: 512,
-		// Data frames bypass gorilla's writer (see writer.go) and control frames use a buffer
+		// Data frames bypass gorilla's writer (see server/ws) and control frames use a buffer
 		// of their own, so the pool is never drawn from; having one keeps gorilla from giving
 		// every socket a write buffer.
 		WriteBufferPool:   &sync.Pool{},
@@ -114,7 +115,7 @@ func (s *Server) handleWS(c echo.Context) error {
 	}
 	// The welcome frame is encoded here, on the request's goroutine, so that the socket's own
 	// goroutine never grows its stack for an encoder.
-	welcome, err := welcomeFrame(make([]byte, frameHeaderRoom, 160), claims, time.Now())
+	welcome, err := welcomeFrame(make([]byte, ws.HeaderRoom, 160), claims, time.Now())
 	if err != nil {
 		return err
 	}
@@ -125,9 +126,10 @@ func (s *Server) handleWS(c echo.Context) error {
 		username:  claims.Name,
 		sid:       claims.SID,
 		host:      claims.HasScope(auth.ScopeHost),
-		queue:     [][]byte{framed(welcome)},
 	}
-	cn.writeLoop = cn.write
+	t := ws.New(s.wsCfg, cn)
+	cn.t = t
+	t.Send(welcome) // it waits for the upgrade
 	cn.setExpiry(claims.IssuedAt.Time, claims.ExpiresAt.Time)
 	switch limit := s.conns.admit(cn, &s.cfg); limit {
 	case "":
@@ -144,24 +146,21 @@ func (s *Server) handleWS(c echo.Context) error {
 		s.conns.remove(cn)
 		return s.refuse(c, wire.ErrorCode(err), err)
 	}
-	ws, err := s.upgrader.Upgrade(c.Response(), r, nil)
+	up, err := s.upgrader.Upgrade(c.Response(), r, nil)
 	if err != nil {
 		// The upgrader has already answered, through its Error function.
 		s.conns.remove(cn)
 		s.metrics.refusals.WithLabelValues("handshake").Inc()
 		return nil
 	}
-	s.tuneSocket(ws.NetConn())
-	cn.mu.Lock()
-	// From here on the socket is read and written by hand (reader.go, writer.go); gorilla's
-	// connection, with its buffers, is let go.
-	cn.netConn = ws.NetConn()
-	cn.raw.init(cn.netConn)
-	cn.mu.Unlock()
+	s.tuneSocket(up.NetConn())
+	// From here on the socket is read and written by hand (server/ws); gorilla's connection,
+	// with its buffers, is let go.
+	t.Attach(up.NetConn())
 	s.log.Debug("socket open", "account", cn.accountID, "addr", cn.addr)
 	// The handler returns at once, so net/http's goroutine and its request are freed; a fresh
 	// goroutine with a small stack reads for the socket's whole life.
-	go cn.run()
+	go cn.run(t)
 	return nil
 }
 

@@ -1,6 +1,6 @@
 //go:build !tickwire_portable
 
-package server
+package ws
 
 import (
 	"io"
@@ -9,10 +9,10 @@ import (
 	"unsafe"
 )
 
-// The Linux fast path of a plain TCP socket: reads inside the poller (conn.readable) and
+// The Linux fast path of a plain TCP socket: reads inside the poller (Conn.readable) and
 // snapshots written straight from the lobby's goroutine (rawSocket.writeOnce), both with bare
 // system calls. Other systems, and Linux built with the tickwire_portable tag, take the path of
-// TLS sockets instead (rawsys_portable.go).
+// TLS sockets instead (conn_portable.go).
 
 // rawRead and rawWrite are read(2) and write(2) on a non-blocking socket, made without telling
 // the scheduler. syscall.Read and syscall.Write announce every call as one that may block
@@ -42,8 +42,8 @@ func rawWrite(fd int, b []byte) (int, error) {
 // rawSocket is a plain TCP socket's descriptor, for writes that must not wait. writeNow writes
 // on it with a bare system call rather than through the runtime's poller (RawConn.Control): the
 // poller's reference count and write lock were, at a thousand sockets, a cache miss per
-// snapshot for protection that conn already gives. writing (under conn.mu) keeps writeNow and
-// the writer goroutine from ever writing at once, and direct (under conn.mu) keeps cleanup from
+// snapshot for protection that Conn already gives. writing (under Conn.mu) keeps writeNow and
+// the writer goroutine from ever writing at once, and direct (under Conn.mu) keeps cleanup from
 // closing the descriptor while writeNow may still use it.
 type rawSocket struct {
 	conn syscall.RawConn // nil behind TLS
@@ -84,7 +84,7 @@ func (r *rawSocket) writeOnce(out []byte) (int, error) {
 
 // readable reads the socket, inside the poller, until a read comes back short, and acts on
 // every whole frame. It returns nil to wait for the socket's next bytes, or why reading ends.
-func (c *conn) readable(fd int) error {
+func (c *Conn) readable(fd int) error {
 	for {
 		room := c.in.room()
 		n, err := rawRead(fd, room)

@@ -1,4 +1,4 @@
-package server
+package ws
 
 import (
 	"encoding/binary"
@@ -8,14 +8,14 @@ import (
 )
 
 // The client's half of RFC 6455 framing, read by hand. Gorilla performs the upgrade; after it,
-// the server reads frames straight off the network connection rather than through gorilla's
+// a Conn reads frames straight off the network connection rather than through gorilla's
 // NextReader. A socket here carries one tiny message per tick, so what matters is the cost per
 // message, and gorilla's reader (a buffered reader over the connection, a reader object per
 // message, a read that comes back empty after every message) costs as much again as the game
 // itself at a thousand players. Reading by hand lets a socket parse every frame a single read
 // returns, in place, from a buffer it borrows only while there are bytes, and lets the reader
 // wait for the next bytes right after a short read instead of first reading nothing
-// (readsocket.go). Writing is already by hand (writer.go).
+// (conn_linux.go). Writing is by hand too (write.go).
 
 // WebSocket opcodes (RFC 6455 §5.2).
 const (
@@ -27,12 +27,7 @@ const (
 	opPong         = 0xa
 )
 
-// Close codes of the WebSocket protocol itself, which a client's own misbehaviour earns.
 const (
-	CloseNormal          = wire.CloseNormal
-	CloseProtocolError   = wire.CloseProtocolError
-	CloseNoStatus        = wire.CloseNoStatus
-	CloseInvalidPayload  = wire.CloseInvalidPayload
 	maxControlPayload    = 125
 	maxFrameHeader       = 14 // 2 + 8 bytes of length + 4 of mask
 	maxCloseReasonLength = maxControlPayload - 2
@@ -56,15 +51,16 @@ type violation struct {
 func (v *violation) Error() string { return v.reason }
 
 var (
-	errReserved     = &violation{CloseProtocolError, "reserved bits set"}
-	errOpcode       = &violation{CloseProtocolError, "unknown opcode"}
-	errUnmasked     = &violation{CloseProtocolError, "client frames must be masked"}
-	errControl      = &violation{CloseProtocolError, "control frame fragmented or over 125 bytes"}
-	errLength       = &violation{CloseProtocolError, "frame length out of range"}
-	errContinuation = &violation{CloseProtocolError, "continuation without a message"}
-	errInterleaved  = &violation{CloseProtocolError, "new message inside a fragmented one"}
-	errCloseCode    = &violation{CloseProtocolError, "invalid close code"}
-	errCloseReason  = &violation{CloseInvalidPayload, "close reason is not UTF-8"}
+	errReserved     = &violation{wire.CloseProtocolError, "reserved bits set"}
+	errOpcode       = &violation{wire.CloseProtocolError, "unknown opcode"}
+	errUnmasked     = &violation{wire.CloseProtocolError, "client frames must be masked"}
+	errControl      = &violation{wire.CloseProtocolError, "control frame fragmented or over 125 bytes"}
+	errLength       = &violation{wire.CloseProtocolError, "frame length out of range"}
+	errContinuation = &violation{wire.CloseProtocolError, "continuation without a message"}
+	errInterleaved  = &violation{wire.CloseProtocolError, "new message inside a fragmented one"}
+	errCloseCode    = &violation{wire.CloseProtocolError, "invalid close code"}
+	errCloseReason  = &violation{wire.CloseInvalidPayload, "close reason is not UTF-8"}
+	errText         = &violation{wire.CloseInvalidPayload, "text message is not UTF-8"}
 )
 
 // parseHead parses the frame header at the start of b. It returns ok false when b holds only
@@ -132,12 +128,12 @@ func unmask(key [4]byte, b []byte) {
 	}
 }
 
-// parseClose reads a client's close payload: its code (CloseNoStatus when it has none) or the
-// violation it commits.
+// parseClose reads a client's close payload: its code (wire.CloseNoStatus when it has none) or
+// the violation it commits.
 func parseClose(p []byte) (int, error) {
 	switch {
 	case len(p) == 0:
-		return CloseNoStatus, nil
+		return wire.CloseNoStatus, nil
 	case len(p) == 1:
 		return 0, errCloseCode
 	}
@@ -179,4 +175,36 @@ func closePayload(code int, reason string) []byte {
 	p := make([]byte, 2, 2+len(reason))
 	binary.BigEndian.PutUint16(p, uint16(code))
 	return append(p, reason...)
+}
+
+// HeaderRoom is the room kept in front of a data frame's payload for its WebSocket header:
+// Send, SendLatest and Framed take a payload behind HeaderRoom bytes and write the header into
+// them, so that a frame is encoded once and written without a copy.
+const HeaderRoom = 10
+
+// putHeader writes the header of a final server frame of opcode op and n payload bytes at
+// the end of room, which is HeaderRoom bytes, and returns where the frame starts.
+func putHeader(room []byte, n int, op byte) int {
+	switch {
+	case n <= 125:
+		room[8], room[9] = 0x80|op, byte(n)
+		return 8
+	case n <= 0xffff:
+		room[6], room[7], room[8], room[9] = 0x80|op, 126, byte(n>>8), byte(n)
+		return 6
+	default:
+		room[0], room[1] = 0x80|op, 127
+		for i := range 8 {
+			room[2+i] = byte(uint64(n) >> (56 - 8*i))
+		}
+		return 0
+	}
+}
+
+// Framed writes the header of a binary frame into the HeaderRoom bytes in front of b's payload
+// and returns the whole frame, a subslice of b.
+func Framed(b []byte) []byte { return framedAs(b, opBinary) }
+
+func framedAs(b []byte, op byte) []byte {
+	return b[putHeader(b[:HeaderRoom], len(b)-HeaderRoom, op):]
 }

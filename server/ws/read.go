@@ -1,25 +1,25 @@
-package server
+package ws
 
 import (
 	"errors"
 	"sync"
 	"time"
+	"unicode/utf8"
 
-	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
 // The read side of a connection: one goroutine per socket for its whole life, reading frames
-// by hand (wsframe.go). On a plain TCP socket it reads inside the runtime's poller through
-// syscall.RawConn: the poller is edge-triggered, so after a read that came back short (the
-// kernel had no more bytes) the reader waits for the next edge at once, where a net.Conn.Read
-// would first ask the kernel again and be told there is nothing: one system call saved per
-// message. Behind TLS, and on systems other than Linux (rawsys_portable.go), it reads through the
-// connection.
+// by hand (frame.go). On a plain TCP socket on Linux it reads inside the runtime's poller
+// through syscall.RawConn: the poller is edge-triggered, so after a read that came back short
+// (the kernel had no more bytes) the reader waits for the next edge at once, where a
+// net.Conn.Read would first ask the kernel again and be told there is nothing: one system call
+// saved per message. Behind TLS, and on systems other than Linux (conn_portable.go), it reads
+// through the connection.
 
-// errStopped ends the reading after a close frame was queued for the client: the client
-// closed, or broke the protocol so that no later byte can be trusted. cleanup lets the writer
-// finish sending the close frame before it drops the connection.
+// errStopped ends the reading after a close frame was queued for the peer: the peer closed,
+// or broke the protocol so that no later byte can be trusted. cleanup lets the writer finish
+// sending the close frame before it drops the connection.
 var errStopped = errors.New("stopped reading: closing")
 
 // inBufSize is the buffer a socket borrows while it holds bytes: one read takes every frame
@@ -70,27 +70,8 @@ func (in *inbound) release() {
 	in.b = nil
 }
 
-// run is the socket's reader, for its whole life. It starts the writer for the welcome frame
-// queued by the upgrade, then reads until the connection ends.
-func (c *conn) run() {
-	c.mu.Lock()
-	if c.closing {
-		// Closed (a shutdown, a revocation) while it was being upgraded.
-		_ = c.netConn.SetReadDeadline(time.Now().Add(closeWait))
-	} else {
-		c.readUntil = time.Now().Add(c.srv.cfg.PongWait)
-		_ = c.netConn.SetReadDeadline(c.readUntil)
-		now := c.srv.now()
-		c.pingAt = now.Add(c.srv.cfg.PongWait * 9 / 10)
-		c.timer = time.AfterFunc(c.untilNext(now), c.onTimer)
-	}
-	c.startWriter()
-	c.mu.Unlock()
-	c.cleanup(c.readLoop())
-}
-
 // readLoop reads until the connection ends and returns why it ended.
-func (c *conn) readLoop() error {
+func (c *Conn) readLoop() error {
 	defer c.in.release()
 	if c.raw.conn != nil {
 		var readErr error
@@ -122,7 +103,7 @@ func (c *conn) readLoop() error {
 
 // took acts on the n bytes just read into the room after those held, keeping the start of a
 // frame that is not whole yet.
-func (c *conn) took(n int) error {
+func (c *Conn) took(n int) error {
 	in := &c.in
 	in.b = in.b[:len(in.b)+n]
 	used, err := c.frames(in.b)
@@ -139,11 +120,11 @@ func (c *conn) took(n int) error {
 }
 
 // frames parses and acts on the whole frames at the start of b and returns how many bytes it
-// used. A message over --max-message-bytes is never kept: the socket closes 1009 and the
-// frame's bytes are discarded as they come.
-func (c *conn) frames(b []byte) (int, error) {
+// used. A message over MaxMessageBytes is never kept: the socket closes 1009 and the frame's
+// bytes are discarded as they come.
+func (c *Conn) frames(b []byte) (int, error) {
 	in := &c.in
-	in.closing = in.closing || c.isClosing()
+	in.closing = in.closing || c.Closing()
 	in.now = time.Now()
 	c.touch(in.now)
 	used := 0
@@ -162,9 +143,9 @@ func (c *conn) frames(b []byte) (int, error) {
 			in.need = maxFrameHeader
 			return used, nil
 		}
-		if h.op < opClose && (h.n > c.srv.cfg.MaxMessageBytes-len(in.frag) || in.closing) {
+		if h.op < opClose && (h.n > c.cfg.MaxMessageBytes-len(in.frag) || in.closing) {
 			if !in.closing {
-				c.closeOnRead(CloseTooLarge, "frame too large")
+				c.closeOnRead(wire.CloseTooLarge, "frame too large")
 			}
 			used += h.size
 			in.skip = h.n
@@ -186,7 +167,7 @@ func (c *conn) frames(b []byte) (int, error) {
 }
 
 // frame acts on one whole frame, its payload unmasked.
-func (c *conn) frame(h frameHead, p []byte) error {
+func (c *Conn) frame(h frameHead, p []byte) error {
 	in := &c.in
 	if in.closing {
 		if h.op == opClose {
@@ -195,8 +176,8 @@ func (c *conn) frame(h frameHead, p []byte) error {
 		}
 		return nil
 	}
-	if h.op != opClose && !c.budget.allow(in.now, c.srv.cfg.MsgRate, c.srv.cfg.MsgBurst) {
-		c.closeOnRead(ClosePolicy, "message rate over the limit")
+	if h.op != opClose && !c.budget.allow(in.now, c.cfg.MsgRate, c.cfg.MsgBurst) {
+		c.closeOnRead(wire.ClosePolicy, "message rate over the limit")
 		return nil
 	}
 	switch h.op {
@@ -208,7 +189,7 @@ func (c *conn) frame(h frameHead, p []byte) error {
 		if err != nil {
 			return c.violated(err)
 		}
-		c.clientClosed(code)
+		c.peerClosed(code)
 		return errStopped
 	case opText, opBinary:
 		if in.fragOp != 0 {
@@ -219,7 +200,7 @@ func (c *conn) frame(h frameHead, p []byte) error {
 			in.frag = append(make([]byte, 0, max(len(p), 256)), p...)
 			return nil
 		}
-		c.message(h.op, p)
+		return c.message(h.op, p)
 	case opContinuation:
 		if in.fragOp == 0 {
 			return c.violated(errContinuation)
@@ -228,73 +209,54 @@ func (c *conn) frame(h frameHead, p []byte) error {
 		if h.fin {
 			op, msg := in.fragOp, in.frag
 			in.frag, in.fragOp = nil, 0
-			c.message(op, msg)
+			return c.message(op, msg)
 		}
 	}
 	return nil
 }
 
-// message acts on one whole message.
-func (c *conn) message(op byte, p []byte) {
-	c.srv.metrics.framesIn.Inc()
-	c.srv.metrics.bytesIn.Add(float64(len(p)))
-	if op != opBinary {
-		c.closeOnRead(CloseUnsupported, "binary frames only")
-		return
-	}
-	if id, in, ok := wire.DecodeInputFrame(p); ok {
-		// The hot path: every player sends one per tick.
-		if !c.input(in) {
-			c.replyError(id, game.ErrNotInLobby)
-			c.in.closing = c.in.closing || c.isClosing() // a full send queue closes the socket
+// message hands one whole message to the handler. A message may close the socket (a full send
+// queue, a malformed request, a revoked session): the reader then discards what follows.
+func (c *Conn) message(op byte, p []byte) error {
+	c.cfg.Metrics.FramesIn.Inc()
+	c.cfg.Metrics.BytesIn.Add(float64(len(p)))
+	if op == opText {
+		if c.cfg.BinaryOnly {
+			c.closeOnRead(wire.CloseUnsupported, "binary frames only")
+			return nil
 		}
-		return
+		if !utf8.Valid(p) {
+			return c.violated(errText)
+		}
 	}
-	c.request(p)
-}
-
-// request acts on any message but a plain input. It is kept out of message so that the input
-// path, which runs on every socket every tick, uses as little of the goroutine's stack as it
-// can: at a thousand sockets on one core, every cache line an input touches counts.
-//
-//go:noinline
-func (c *conn) request(p []byte) {
-	env, err := wire.Decode(p, wire.Limits{MaxBytes: c.srv.cfg.MaxMessageBytes})
-	if err != nil {
-		c.closeOnRead(ClosePolicy, "malformed frame")
-		return
-	}
-	c.handle(env)
-	// A request may have closed the socket (a refused reauth does not, a revoked session does).
-	c.in.closing = c.in.closing || c.isClosing()
+	c.h.Message(p, op == opText)
+	c.in.closing = c.in.closing || c.Closing()
+	return nil
 }
 
 // closeOnRead starts the closing handshake for something the client sent; the reader goes on
 // discarding frames until the client's close frame.
-func (c *conn) closeOnRead(code int, reason string) {
+func (c *Conn) closeOnRead(code int, reason string) {
 	c.in.closing = true
-	c.closeWith(code, reason)
+	c.Close(code, reason)
 }
 
 // violated closes the socket for a frame that breaks the WebSocket protocol. Nothing after it
 // can be trusted to be framed, so reading stops once the close frame is queued.
-func (c *conn) violated(err error) error {
+func (c *Conn) violated(err error) error {
 	var v *violation
 	if errors.As(err, &v) {
-		c.closeWith(v.code, v.reason)
+		c.Close(v.code, v.reason)
 	}
 	c.in.closing = true
 	return errStopped
 }
 
-// isClosing reports whether the socket has begun to close, without taking mu.
-func (c *conn) isClosing() bool { return c.closingFlag.Load() }
-
 // touch moves the read deadline on: the client is alive. The deadline only moves when it is
 // more than a tenth of PongWait old, so a client sending every tick costs no timer update per
 // frame. Holding mu orders it with closeLocked, which shortens the deadline for the handshake.
-func (c *conn) touch(now time.Time) {
-	wait := c.srv.cfg.PongWait
+func (c *Conn) touch(now time.Time) {
+	wait := c.cfg.PongWait
 	if c.readUntil.Sub(now) > wait-wait/10 {
 		return
 	}

@@ -1,6 +1,6 @@
 //go:build !linux || tickwire_portable
 
-package server
+package ws
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 // net.Conn.Read with a small buffer of its own, and every frame goes through the writer
 // goroutine and net.Conn.Write, so the standard library's poller does the waiting. It costs a
 // goroutine wake-up per snapshot and a system call per read more than the fast path
-// (rawsys_linux.go), and behaves the same on the wire.
+// (conn_linux.go), and behaves the same on the wire.
 
 // errNoRawPath is never returned in practice: rawSocket.conn stays nil, so neither caller runs.
 var errNoRawPath = errors.New("raw socket path not built on this system")
@@ -30,4 +30,4 @@ func (r *rawSocket) init(net.Conn) {}
 func (r *rawSocket) writeOnce([]byte) (int, error) { return 0, errNoRawPath }
 
 // readable is not reached: the read inside the poller needs conn.
-func (c *conn) readable(int) error { return errNoRawPath }
+func (c *Conn) readable(int) error { return errNoRawPath }
