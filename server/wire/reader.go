@@ -249,110 +249,138 @@ func (r *Reader) Float32() float32 {
 // use; map keys must be strings and extension types are refused, as Validate does.
 func (r *Reader) Skip() {
 	r.elems = math.MaxInt
-	r.walk(maxSkipDepth)
+	if err := r.walk(maxSkipDepth); err != nil {
+		r.fail(err)
+	}
 }
 
 // walk steps over one value nested at most depth deep, counting it and every value in it
 // against r.elems. A container is refused before its children are visited unless the bytes
 // left could hold them (each takes one byte at least), so the walk takes time linear in the
-// bytes and allocates nothing.
-func (r *Reader) walk(depth int) {
+// bytes and allocates nothing. It returns its failure rather than keeping it, which keeps the
+// loop over a snapshot's thousands of values tight; Skip and Validate keep or return it.
+func (r *Reader) walk(depth int) error {
 	if r.elems--; r.elems < 0 {
-		r.fail(ErrTooMany)
-		return
+		return ErrTooMany
 	}
-	c := r.Peek()
 	if r.off >= len(r.b) {
-		r.fail(ErrTruncated)
-		return
+		return ErrTruncated
 	}
+	c := r.b[r.off]
+	r.off++
 	switch {
 	case c <= 0x7f, c >= 0xe0, c == 0xc0, c == 0xc2, c == 0xc3: // fixints, nil, false, true
-		r.off++
-		return
+		return nil
 	case c <= 0x8f:
-		r.off++
-		r.walkMap(uint64(c&0x0f), depth)
-		return
+		return r.walkMap(uint64(c&0x0f), depth)
 	case c <= 0x9f:
-		r.off++
-		r.walkArray(uint64(c&0x0f), depth)
-		return
+		return r.walkArray(uint64(c&0x0f), depth)
 	case c <= 0xbf:
-		r.off++
-		r.take(uint64(c & 0x1f))
-		return
+		return r.pass(uint64(c & 0x1f))
 	}
 	switch c {
 	case 0xc4, 0xd9: // bin8, str8
-		r.take(r.be(1))
+		return r.sized(1)
 	case 0xc5, 0xda: // bin16, str16
-		r.take(r.be(2))
+		return r.sized(2)
 	case 0xc6, 0xdb: // bin32, str32
-		r.take(r.be(4))
+		return r.sized(4)
 	case 0xcc, 0xd0: // uint8, int8
-		r.be(1)
+		return r.pass(1)
 	case 0xcd, 0xd1:
-		r.be(2)
+		return r.pass(2)
 	case 0xca, 0xce, 0xd2: // float32, uint32, int32
-		r.be(4)
+		return r.pass(4)
 	case 0xcb, 0xcf, 0xd3: // float64, uint64, int64
-		r.be(8)
-	case 0xdc: // array16
-		r.walkArray(r.be(2), depth)
-	case 0xdd: // array32
-		r.walkArray(r.be(4), depth)
-	case 0xde: // map16
-		r.walkMap(r.be(2), depth)
-	case 0xdf: // map32
-		r.walkMap(r.be(4), depth)
-	default:
-		// 0xc1 is never used; 0xc7-0xc9 and 0xd4-0xd8 are extension types, which the
-		// protocol does not use and which the msgpack library would turn into values of
-		// registered types.
-		r.fail(ErrBadByte)
+		return r.pass(8)
+	case 0xdc, 0xdd: // array16, array32
+		n, err := r.length(2 << (c - 0xdc))
+		if err != nil {
+			return err
+		}
+		return r.walkArray(n, depth)
+	case 0xde, 0xdf: // map16, map32
+		n, err := r.length(2 << (c - 0xde))
+		if err != nil {
+			return err
+		}
+		return r.walkMap(n, depth)
 	}
+	// 0xc1 is never used; 0xc7-0xc9 and 0xd4-0xd8 are extension types, which the protocol
+	// does not use and which the msgpack library would turn into values of registered types.
+	return ErrBadByte
+}
+
+// pass steps over n bytes.
+func (r *Reader) pass(n uint64) error {
+	if n > uint64(len(r.b)-r.off) {
+		return ErrTruncated
+	}
+	r.off += int(n)
+	return nil
+}
+
+// length reads a big-endian length of size bytes (1, 2 or 4).
+func (r *Reader) length(size int) (uint64, error) {
+	if size > len(r.b)-r.off {
+		return 0, ErrTruncated
+	}
+	p := r.b[r.off : r.off+size]
+	r.off += size
+	switch size {
+	case 1:
+		return uint64(p[0]), nil
+	case 2:
+		return uint64(binary.BigEndian.Uint16(p)), nil
+	}
+	return uint64(binary.BigEndian.Uint32(p)), nil
+}
+
+// sized steps over a body whose length is written in lenSize bytes.
+func (r *Reader) sized(lenSize int) error {
+	n, err := r.length(lenSize)
+	if err != nil {
+		return err
+	}
+	return r.pass(n)
 }
 
 // walkArray checks that n elements, each taking at least one byte, can fit, then walks them.
-func (r *Reader) walkArray(n uint64, depth int) {
-	if r.err != nil {
-		return
-	}
+func (r *Reader) walkArray(n uint64, depth int) error {
 	if depth <= 0 {
-		r.fail(ErrTooDeep)
-		return
+		return ErrTooDeep
 	}
 	if n > uint64(len(r.b)-r.off) {
-		r.fail(ErrTruncated)
-		return
+		return ErrTruncated
 	}
-	for ; n > 0 && r.err == nil; n-- {
-		r.walk(depth - 1)
+	for ; n > 0; n-- {
+		if err := r.walk(depth - 1); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // walkMap checks that n key and value pairs (two bytes at least each) can fit, then walks them.
-func (r *Reader) walkMap(n uint64, depth int) {
-	if r.err != nil {
-		return
-	}
+func (r *Reader) walkMap(n uint64, depth int) error {
 	if depth <= 0 {
-		r.fail(ErrTooDeep)
-		return
+		return ErrTooDeep
 	}
 	if 2*n > uint64(len(r.b)-r.off) { // n < 2^32, so 2*n cannot overflow
-		r.fail(ErrTruncated)
-		return
+		return ErrTruncated
 	}
-	for ; n > 0 && r.err == nil; n-- {
+	for ; n > 0; n-- {
 		if r.off < len(r.b) && !isStr(r.b[r.off]) {
-			r.fail(ErrBadKey)
-			return
+			return ErrBadKey
 		}
-		r.walk(depth - 1)
-		r.walk(depth - 1)
+		if err := r.walk(depth - 1); err != nil {
+			return err
+		}
+		if err := r.walk(depth - 1); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 func isStr(c byte) bool { return c >= 0xa0 && c <= 0xbf || c >= 0xd9 && c <= 0xdb }

@@ -58,9 +58,8 @@ func Validate(b []byte, l Limits) error {
 		return ErrTooLarge
 	}
 	r := Reader{b: b, elems: l.MaxElems}
-	r.walk(l.MaxDepth)
-	if r.err != nil {
-		return r.err
+	if err := r.walk(l.MaxDepth); err != nil {
+		return err
 	}
 	if r.off != len(b) {
 		return ErrTrailing
