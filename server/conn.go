@@ -11,16 +11,6 @@ import (
 	"github.com/tickwire/tickwire/server/ws"
 )
 
-// Close codes, from the contract.
-const (
-	CloseGoingAway    = wire.CloseGoingAway
-	CloseUnsupported  = wire.CloseUnsupported
-	CloseTooLarge     = wire.CloseTooLarge
-	CloseTokenExpired = wire.CloseTokenExpired
-	CloseRevoked      = wire.CloseRevoked
-	ClosePolicy       = wire.ClosePolicy
-)
-
 // requestTimeout bounds how long a lobby request from a socket may wait on its lobby.
 const requestTimeout = 5 * time.Second
 

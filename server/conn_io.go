@@ -37,7 +37,7 @@ func (c *conn) Message(p []byte, _ bool) {
 func (c *conn) request(p []byte) {
 	env, err := wire.Decode(p, wire.Limits{MaxBytes: c.srv.cfg.MaxMessageBytes})
 	if err != nil {
-		c.closeWith(ClosePolicy, "malformed frame")
+		c.closeWith(wire.ClosePolicy, "malformed frame")
 		return
 	}
 	c.handle(env)

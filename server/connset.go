@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // connSet indexes the open sockets by session, account and client address, for kicks and for
@@ -148,7 +149,7 @@ func (s *Server) onSessionEnded(e auth.Ended) {
 		conns = s.conns.list(s.conns.byAccount, e.AccountID)
 	}
 	for _, c := range conns {
-		if c.t.Close(CloseRevoked, "session revoked: "+e.Reason) {
+		if c.t.Close(wire.CloseRevoked, "session revoked: "+e.Reason) {
 			s.metrics.kicks.WithLabelValues(e.Reason).Inc()
 		}
 	}

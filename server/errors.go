@@ -172,7 +172,7 @@ func errorFrame(log *slog.Logger, account string, err error) wire.Error {
 	return e
 }
 
-// closeCodeOf is the close code of a socket ended for err, by its code; ClosePolicy for a code
+// closeCodeOf is the close code of a socket ended for err, by its code; wire.ClosePolicy for a code
 // that has none of its own.
 func closeCodeOf(err error) int {
 	if o := outcomes[wire.ErrorCode(err)]; o.close != 0 {

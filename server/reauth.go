@@ -41,7 +41,7 @@ func (c *conn) Alarm() {
 	c.mu.Lock()
 	now := c.srv.now()
 	if !now.Before(c.exp) {
-		c.t.Close(CloseTokenExpired, "token expired")
+		c.t.Close(wire.CloseTokenExpired, "token expired")
 		c.mu.Unlock()
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/game"
+	"github.com/tickwire/tickwire/server/wire"
 	"github.com/tickwire/tickwire/server/ws"
 	"github.com/tickwire/tickwire/store"
 )
@@ -260,7 +261,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer close(s.shutdownDone)
 	start := time.Now()
 	s.log.Info("shutting down", "sockets", s.conns.count())
-	s.conns.closeAll(CloseGoingAway, "server shutting down")
+	s.conns.closeAll(wire.CloseGoingAway, "server shutting down")
 	s.conns.wait(ctx)
 	var err error
 	if s.http != nil {

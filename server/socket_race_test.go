@@ -112,7 +112,7 @@ func stillServed(t *testing.T, ws *websocket.Conn) bool {
 	for {
 		_, msg, err := ws.ReadMessage()
 		if err != nil {
-			if ce, ok := err.(*websocket.CloseError); ok && ce.Code == server.CloseRevoked {
+			if ce, ok := err.(*websocket.CloseError); ok && ce.Code == wire.CloseRevoked {
 				return false
 			}
 			t.Fatalf("socket ended without 4003: %v", err)
