@@ -23,22 +23,31 @@ func (c *Conn) Close(code int, reason string) bool {
 
 // closeLocked is Close with mu held.
 func (c *Conn) closeLocked(code int, reason string) bool {
-	if c.closing {
+	if !c.move(evClose) {
 		return false
 	}
-	c.closing, c.closeCode, c.closeText = true, code, reason
-	c.closingFlag.Store(true)
-	c.stopTimers()
-	if f := c.cfg.Metrics.Closed; f != nil {
-		f(code, reason)
-	}
+	c.counted(code, reason)
 	if c.netConn != nil {
 		// Bounds the handshake: the reader ends when this passes, and cleanup then drops the
 		// connection even when the close frame is stuck behind a blocked write.
 		_ = c.netConn.SetReadDeadline(time.Now().Add(closeWait))
-		c.startWriter()
 	}
+	c.owe(code, reason)
 	return true
+}
+
+// counted tells the metrics of a close this side starts.
+func (c *Conn) counted(code int, reason string) {
+	if f := c.cfg.Metrics.Closed; f != nil {
+		f(code, reason)
+	}
+}
+
+// owe makes a close frame of code and reason owed, and starts the writer to send it once it has
+// written the frame it is writing, if any. Called with mu held.
+func (c *Conn) owe(code int, reason string) {
+	c.closeCode, c.closeText, c.closeOwed = code, reason, true
+	c.startWriter()
 }
 
 func (c *Conn) stopTimers() {
@@ -47,19 +56,27 @@ func (c *Conn) stopTimers() {
 	}
 }
 
-// peerClosed is the peer starting the closing handshake with code: the writer answers with the
-// same code after the frame it is writing.
+// peerClosed is the peer's close frame with code: the peer starting the closing handshake,
+// which the writer answers with the same code after the frame it is writing, or answering ours.
 func (c *Conn) peerClosed(code int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.closing {
-		c.closing, c.closeCode = true, code
-		c.closingFlag.Store(true)
+	if c.move(evPeerClose) {
 		if code == wire.CloseNoStatus {
-			c.closeCode = wire.CloseNormal
+			code = wire.CloseNormal
 		}
-		c.stopTimers()
-		c.startWriter()
+		c.owe(code, "")
+	}
+}
+
+// violation closes c for a frame that breaks the protocol: the peer gets the code for it, and
+// nothing more is read.
+func (c *Conn) violation(v *violation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.move(evViolation) {
+		c.counted(v.code, v.reason)
+		c.owe(v.code, v.reason)
 	}
 }
 
@@ -67,10 +84,11 @@ func (c *Conn) peerClosed(code int) {
 // close frame still being written, then closes the network connection.
 func (c *Conn) cleanup(readErr error) {
 	c.mu.Lock()
-	if !c.closing {
-		c.closing, c.closeCode = true, 0 // the connection broke: nothing to say on it
-		c.closingFlag.Store(true)
-		c.stopTimers()
+	if !errors.Is(readErr, errStopped) {
+		if c.state() == stateOpen {
+			c.closeCode = 0 // the connection broke: nothing to say on it
+		}
+		c.move(evReadEnd)
 	}
 	code := c.closeCode
 	c.mu.Unlock()
@@ -78,13 +96,13 @@ func (c *Conn) cleanup(readErr error) {
 	c.h.Closed(code)
 	c.mu.Lock()
 	var done chan struct{}
-	if c.writing && errors.Is(readErr, errStopped) {
+	if c.writer != writerIdle && c.state() == stateFinishing {
 		// The peer closed, or broke the protocol: let the writer finish the close frame.
 		c.writerDone = make(chan struct{})
 		done = c.writerDone
 	}
 	var direct chan struct{}
-	if c.direct {
+	if c.writer == writerDirect {
 		// A lobby is writing a frame on the descriptor: it takes no time and does not block.
 		c.directDone = make(chan struct{})
 		direct = c.directDone
@@ -101,5 +119,8 @@ func (c *Conn) cleanup(readErr error) {
 	if direct != nil {
 		<-direct
 	}
+	c.mu.Lock()
+	c.move(evDrop)
+	c.mu.Unlock()
 	c.netConn.Close()
 }

@@ -77,7 +77,7 @@ type Handler interface {
 // Conn is one WebSocket connection after the handshake, the server's side of it: it reads and
 // parses frames, answers pings, keeps the peer alive with pings of its own under a read
 // deadline, writes frames from a bounded queue and a ring of replaceable frames, and runs the
-// closing handshake. Its reader goroutine (Run) owns the
+// closing handshake. Its lifecycle is one state (state.go); its reader goroutine (Run) owns the
 // read side; mu guards the rest, which lobbies, timers and revocations touch, and is never held
 // across I/O, so that Send and SendLatest never wait on a peer.
 type Conn struct {
@@ -95,22 +95,20 @@ type Conn struct {
 	// Owned by the writer goroutine that runs.
 	writeUntil time.Time // the write deadline last set for a data frame
 
-	mu          sync.Mutex
-	alarm       time.Time   // when the handler's Alarm is due; zero for never
-	pingAt      time.Time   // when the next ping is due
-	timer       *time.Timer // one timer per socket, for pings and the alarm
-	queue       [][]byte    // whole frames waiting for the writer
-	tail        []byte      // the unwritten end of a frame the lobby began (writeNow)
-	snaps       *snapRing   // SendLatest's frames not yet written, made with the first one
-	writing     bool
-	direct      bool          // writeNow is using the descriptor: cleanup waits to close it
-	directDone  chan struct{} // made by cleanup when it waits for writeNow
-	closing     bool
-	closingFlag atomic.Bool // closing, for the reader to check without mu; set with it
-	closeCode   int         // the close frame the writer sends last; 0 sends none
-	closeText   string      // its reason
-	closeSent   bool
-	writerDone  chan struct{} // made by cleanup when it waits for a running writer
+	mu         sync.Mutex
+	alarm      time.Time     // when the handler's Alarm is due; zero for never
+	pingAt     time.Time     // when the next ping is due
+	timer      *time.Timer   // one timer per socket, for pings and the alarm
+	st         atomic.Uint32 // the state (state.go): written under mu, read without it too
+	queue      [][]byte      // whole frames waiting for the writer
+	tail       []byte        // the unwritten end of a frame the caller began (writeNow)
+	snaps      *snapRing     // SendLatest's frames not yet written, made with the first one
+	writer     writerMode    // who writes on the connection now, if anyone
+	closeCode  int           // the close frame's code, owed, sent or answered; 0 when the connection broke
+	closeText  string        // its reason
+	closeOwed  bool          // the writer sends the close frame last, before it ends
+	writerDone chan struct{} // made by cleanup when it waits for a running writer
+	directDone chan struct{} // made by cleanup when it waits for writeNow
 }
 
 // New returns a Conn for h, not yet attached to a network connection: frames sent now wait for
@@ -135,7 +133,7 @@ func (c *Conn) Attach(nc net.Conn) {
 // returns why reading ended.
 func (c *Conn) Run() error {
 	c.mu.Lock()
-	if c.closing {
+	if c.state() != stateOpen {
 		// Closed (a shutdown, a revocation) while it was being upgraded.
 		_ = c.netConn.SetReadDeadline(time.Now().Add(closeWait))
 	} else {
@@ -164,7 +162,7 @@ func (c *Conn) now() time.Time {
 func (c *Conn) SetAlarm(at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closing {
+	if c.state() != stateOpen {
 		return
 	}
 	c.alarm = at
@@ -188,7 +186,7 @@ func (c *Conn) untilNext(now time.Time) time.Duration {
 // fires, so an alarm moved meanwhile simply makes the old one not due.
 func (c *Conn) onTimer() {
 	c.mu.Lock()
-	if c.closing {
+	if c.state() != stateOpen {
 		c.mu.Unlock()
 		return
 	}
@@ -212,4 +210,21 @@ func (c *Conn) onTimer() {
 }
 
 // Closing reports whether c has begun to close (or has closed).
-func (c *Conn) Closing() bool { return c.closingFlag.Load() }
+func (c *Conn) Closing() bool { return c.state() != stateOpen }
+
+func (c *Conn) state() state { return state(c.st.Load()) }
+
+// move takes c from its state to the one e leads to, and reports whether e made a close frame
+// owed. Leaving open stops the timer: a closing socket neither pings nor has alarms. Called
+// with mu held.
+func (c *Conn) move(e event) (owe bool) {
+	s := c.state()
+	n, owe := s.next(e)
+	if n != s {
+		c.st.Store(uint32(n))
+		if s == stateOpen {
+			c.stopTimers()
+		}
+	}
+	return owe
+}

@@ -172,6 +172,7 @@ func (c *Conn) frame(h frameHead, p []byte) error {
 	if in.closing {
 		if h.op == opClose {
 			// The client's answer to the server's close frame: the handshake is done.
+			c.peerClosed(wire.CloseNormal)
 			return errStopped
 		}
 		return nil
@@ -246,7 +247,7 @@ func (c *Conn) closeOnRead(code int, reason string) {
 func (c *Conn) violated(err error) error {
 	var v *violation
 	if errors.As(err, &v) {
-		c.Close(v.code, v.reason)
+		c.violation(v)
 	}
 	c.in.closing = true
 	return errStopped
@@ -261,7 +262,7 @@ func (c *Conn) touch(now time.Time) {
 		return
 	}
 	c.mu.Lock()
-	if !c.closing {
+	if c.state() == stateOpen {
 		c.readUntil = now.Add(wait)
 		_ = c.netConn.SetReadDeadline(c.readUntil)
 	}

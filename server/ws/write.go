@@ -52,6 +52,16 @@ func putFrameBuf(bp *[]byte) {
 	}
 }
 
+// writerMode is who writes on a Conn's connection, if anyone: one writer at a time, so that
+// frames never interleave.
+type writerMode uint8
+
+const (
+	writerIdle    writerMode = iota // no one: Send starts the writer goroutine, SendLatest may write at once
+	writerRunning                   // the writer goroutine, until the queues are empty
+	writerDirect                    // writeNow, on SendLatest's caller's goroutine: cleanup waits for it to close the descriptor
+)
+
 // snapshotDepth is how many replaceable frames may wait for the writer before the oldest is
 // dropped for the newest (latest-wins). More than one rides out a writer that the scheduler runs
 // a tick or three late on a busy machine; it adds no latency for a peer that cannot keep up,
@@ -84,13 +94,13 @@ func (r *snapRing) take() *[]byte {
 // then it costs the caller nothing but this call.
 func (c *Conn) SendLatest(bp *[]byte) {
 	c.mu.Lock()
-	if c.closing {
+	if c.state() != stateOpen {
 		c.mu.Unlock()
 		putFrameBuf(bp)
 		return
 	}
-	if c.raw.conn != nil && !c.writing && len(c.queue) == 0 && (c.snaps == nil || c.snaps.n == 0) {
-		c.writing, c.direct = true, true
+	if c.raw.conn != nil && c.writer == writerIdle && len(c.queue) == 0 && (c.snaps == nil || c.snaps.n == 0) {
+		c.writer = writerDirect
 		c.mu.Unlock()
 		c.writeNow(bp)
 		return
@@ -123,7 +133,7 @@ func (c *Conn) SendLatest(bp *[]byte) {
 }
 
 // writeNow writes a replaceable frame on the caller's goroutine without blocking. The caller
-// has set writing and direct, so no other write runs and the descriptor stays open; whatever is
+// has set writerDirect, so no other write runs and the descriptor stays open; whatever is
 // left to send afterwards (the frame's tail, frames queued meanwhile, the close frame) goes to
 // the writer goroutine.
 func (c *Conn) writeNow(bp *[]byte) {
@@ -131,7 +141,7 @@ func (c *Conn) writeNow(bp *[]byte) {
 	n, werr := c.raw.writeOnce(out)
 	c.countOut(out)
 	c.mu.Lock()
-	c.direct = false
+	c.writer = writerRunning // the descriptor is free again; the switch below says who goes on
 	if c.directDone != nil {
 		close(c.directDone) // cleanup waits to close the descriptor
 		c.directDone = nil
@@ -143,11 +153,11 @@ func (c *Conn) writeNow(bp *[]byte) {
 	switch {
 	case werr != nil:
 		c.broken()
-	case c.tail != nil || c.closing || len(c.queue) > 0 || c.snaps != nil && c.snaps.n > 0:
-		go c.writeLoop() // writing stays set: the writer takes over
+	case c.tail != nil || c.state() != stateOpen || len(c.queue) > 0 || c.snaps != nil && c.snaps.n > 0:
+		go c.writeLoop() // the writer goroutine takes over
 		c.mu.Unlock()
 	default:
-		c.writing = false
+		c.writer = writerIdle
 		c.mu.Unlock()
 	}
 }
@@ -181,7 +191,7 @@ var pingFrame = []byte{0x80 | opPing, 0}
 func (c *Conn) sendFrame(frame []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closing {
+	if c.state() != stateOpen {
 		return
 	}
 	if len(c.queue) >= c.cfg.SendQueue {
@@ -196,8 +206,8 @@ func (c *Conn) sendFrame(frame []byte) {
 // startWriter starts the writer goroutine unless it runs or the socket is not attached yet.
 // Called with mu held.
 func (c *Conn) startWriter() {
-	if !c.writing && c.netConn != nil {
-		c.writing = true
+	if c.writer == writerIdle && c.netConn != nil {
+		c.writer = writerRunning
 		go c.writeLoop()
 	}
 }
@@ -213,7 +223,7 @@ func (c *Conn) write() {
 		case c.tail != nil:
 			// The rest of a frame the lobby began: it goes before anything, the close frame too.
 			frame, c.tail, isTail = c.tail, nil, true
-		case c.closing:
+		case c.state() != stateOpen:
 			c.finishWriting()
 			return
 		case len(c.queue) > 0:
@@ -226,7 +236,7 @@ func (c *Conn) write() {
 		case c.snaps != nil && c.snaps.n > 0:
 			snap = c.snaps.take()
 		default:
-			c.writing = false
+			c.writer = writerIdle
 			c.mu.Unlock()
 			return
 		}
@@ -255,9 +265,8 @@ func (c *Conn) write() {
 // so the stream is unusable and no close frame can follow. Called with mu held, by the one
 // writing; it returns with mu released.
 func (c *Conn) broken() {
-	c.closing, c.closeCode = true, 0
-	c.closingFlag.Store(true)
-	c.stopTimers()
+	c.move(evWriteFail)
+	c.closeCode, c.closeOwed = 0, false
 	c.finishWriting()
 	c.netConn.Close()
 }
@@ -265,7 +274,7 @@ func (c *Conn) broken() {
 // moveWriteDeadline gives the next write WriteWait, moving the deadline only when a tenth of it
 // has passed since it was last set, so that a socket the writer goroutine writes every tick
 // (behind TLS) costs no timer update per frame. Only the writer calls it, and one writer runs
-// at a time (writing, under mu).
+// at a time (writer, under mu).
 func (c *Conn) moveWriteDeadline() {
 	now := time.Now()
 	wait := c.cfg.WriteWait
@@ -279,9 +288,8 @@ func (c *Conn) moveWriteDeadline() {
 // finishWriting sends the close frame, if one is due, and ends the writer. Called with mu held;
 // it returns with mu released.
 func (c *Conn) finishWriting() {
-	code, text := c.closeCode, c.closeText
-	send := code != 0 && !c.closeSent
-	c.closeSent = c.closeSent || send
+	code, text, send := c.closeCode, c.closeText, c.closeOwed
+	c.closeOwed = false
 	if r := c.snaps; r != nil {
 		for r.n > 0 {
 			putFrameBuf(r.take())
@@ -295,7 +303,7 @@ func (c *Conn) finishWriting() {
 		_, _ = c.netConn.Write(appendControl(nil, opClose, closePayload(code, text)))
 	}
 	c.mu.Lock()
-	c.writing = false
+	c.writer = writerIdle
 	if c.writerDone != nil {
 		close(c.writerDone)
 		c.writerDone = nil
