@@ -33,12 +33,14 @@ lint:
 gotest:
 	$(GO) test -race -count=1 -timeout 10m ./...
 
-# porttest runs the socket tests on the portable path (server/ws/conn_portable.go) that systems other
-# than Linux take: the tickwire_portable tag forces it here.
+# porttest runs the socket tests, and server/ws's own, on the portable path
+# (server/ws/conn_portable.go) that systems other than Linux take: the tickwire_portable tag
+# forces it here.
 PORTTESTS := TestEveryFrameOfTheContract|TestBadInputClosesWithItsCode|TestFramesAreReadHoweverTheyAreCut|TestProtocolViolationsClose|TestClientClosesGetTheirCodeBack|TestCloseFramesPassAnEmptyBudget|TestStalledClientHarmsNoOne|TestWriteDeadlineDropsABlockedSocket|TestFullSendQueueClosesPolicy|TestReauthCyclesKeepEverythingFlowing|TestExpiryCloses4001|TestGoldenFrames
 porttest:
 	$(GO) vet -tags tickwire_portable ./server ./server/ws
 	$(GO) test -race -count=1 -timeout 5m -tags tickwire_portable -run '^($(PORTTESTS))$$' ./server
+	$(GO) test -race -count=1 -timeout 5m -tags tickwire_portable ./server/ws
 
 # cross checks that every package builds for Windows, macOS and 64-bit ARM Linux.
 cross:
@@ -64,8 +66,11 @@ webtest: web
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
 
+# fuzz runs each fuzz target for 30 s beyond its seeds (which go test runs every time): the
+# frame decoder of server/wire and the WebSocket frame parser of server/ws.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./server/wire
+	$(GO) test -run '^$$' -fuzz FuzzParseFrames -fuzztime 30s ./server/ws
 
 # soak: the bots of clients/bot against a real server with a 20 s access TTL, for DURATION;
 # fails on a bot disconnected before the end or on goroutines or heap that keep growing.
