@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-
-	"github.com/vmihailenco/msgpack/v5"
+	"math"
+	"strconv"
 )
 
 // FrameJSON renders a frame as JSON, for logs, tools and the golden test vectors that clients in
@@ -18,72 +18,103 @@ func FrameJSON(frame []byte, l Limits) ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	dec := msgpack.NewDecoder(bytes.NewReader(frame))
-	if err := writeJSON(&buf, dec); err != nil {
+	r := NewReader(frame)
+	if err := writeJSON(&buf, &r); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-// writeJSON copies one msgpack value from dec to buf as JSON. It walks the value by hand so that
-// maps keep their order and floats their exact value.
-func writeJSON(buf *bytes.Buffer, dec *msgpack.Decoder) error {
-	c, err := dec.PeekCode()
-	if err != nil {
-		return err
-	}
+// writeJSON copies one msgpack value from r to buf as JSON. It walks the value by hand so that
+// maps keep their order and floats their exact value; a bin value is written as a string of its
+// bytes, as a str is.
+func writeJSON(buf *bytes.Buffer, r *Reader) error {
+	c := r.Peek()
 	switch {
 	case isMap(c):
-		n, err := dec.DecodeMapLen()
-		if err != nil {
-			return err
-		}
+		n := r.MapLen()
 		buf.WriteByte('{')
 		for i := range n {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			k, err := dec.DecodeString()
-			if err != nil {
+			if err := writeJSONValue(buf, string(r.Str())); err != nil {
 				return err
 			}
-			kb, _ := json.Marshal(k)
-			buf.Write(kb)
 			buf.WriteByte(':')
-			if err := writeJSON(buf, dec); err != nil {
+			if err := writeJSON(buf, r); err != nil {
 				return err
 			}
 		}
 		buf.WriteByte('}')
-		return nil
 	case c >= 0x90 && c <= 0x9f, c == 0xdc, c == 0xdd:
-		n, err := dec.DecodeArrayLen()
-		if err != nil {
-			return err
-		}
+		n := r.ArrayLen()
 		buf.WriteByte('[')
 		for i := range n {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := writeJSON(buf, dec); err != nil {
+			if err := writeJSON(buf, r); err != nil {
 				return err
 			}
 		}
 		buf.WriteByte(']')
-		return nil
+	case isStr(c):
+		if err := writeJSONValue(buf, string(r.Str())); err != nil {
+			return err
+		}
+	case c == 0xc4, c == 0xc5, c == 0xc6:
+		if err := writeJSONValue(buf, string(r.bin())); err != nil {
+			return err
+		}
+	case c == 0xc0:
+		r.off++
+		buf.WriteString("null")
+	case c == 0xc2, c == 0xc3:
+		r.off++
+		buf.WriteString(strconv.FormatBool(c == 0xc3))
+	case c == 0xca:
+		if err := writeJSONValue(buf, float64(r.Float32())); err != nil {
+			return err
+		}
+	case c == 0xcb:
+		if err := writeJSONValue(buf, math.Float64frombits(r.be(8))); err != nil {
+			return err
+		}
+	default:
+		v, neg := r.integer()
+		if neg {
+			buf.WriteString(strconv.FormatInt(int64(v), 10))
+		} else {
+			buf.WriteString(strconv.FormatUint(v, 10))
+		}
 	}
-	v, err := dec.DecodeInterfaceLoose()
-	if err != nil {
-		return err
-	}
-	if f, ok := v.(float32); ok {
-		v = float64(f)
-	}
+	return r.Err()
+}
+
+// writeJSONValue writes v as encoding/json does.
+func writeJSONValue(buf *bytes.Buffer, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("wire: json: %w", err)
 	}
 	buf.Write(b)
 	return nil
+}
+
+// bin reads a bin value's bytes, a slice of the input.
+func (r *Reader) bin() []byte {
+	var n uint64
+	switch r.Peek() {
+	case 0xc4:
+		n = r.be(1)
+	case 0xc5:
+		n = r.be(2)
+	case 0xc6:
+		n = r.be(4)
+	default:
+		r.mismatch()
+		return nil
+	}
+	return r.take(n)
 }
