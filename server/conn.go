@@ -32,8 +32,9 @@ type transport interface {
 }
 
 var (
-	_ transport  = (*ws.Conn)(nil)
-	_ ws.Handler = (*conn)(nil)
+	_ transport       = (*ws.Conn)(nil)
+	_ ws.Handler      = (*conn)(nil)
+	_ ws.QuickHandler = (*conn)(nil)
 )
 
 // conn is one player's session on its socket: the token's expiry and reauth, request dispatch

@@ -9,24 +9,31 @@ import (
 // What a session hears from its transport (ws.Handler) and hands to it (transport): messages in,
 // frames out, and the end.
 
-// run is the socket's reader goroutine, for its whole life: the transport reads until the
-// connection ends, then the socket is forgotten.
-func (c *conn) run(t *ws.Conn) {
-	err := t.Run()
+// ended is the transport's reading over, the connection dropped: the socket is forgotten.
+func (c *conn) ended(err error) {
 	c.srv.conns.remove(c)
 	c.srv.log.Debug("socket closed", "account", c.accountID, "addr", c.addr, "err", err)
 }
 
 // Message implements ws.Handler: one whole binary message (the transport closes text ones 1003).
-func (c *conn) Message(p []byte, _ bool) {
-	if id, in, ok := wire.DecodeInputFrame(p); ok {
-		// The hot path: every player sends one per tick.
-		if !c.input(in) {
-			c.replyError(id, game.ErrNotInLobby)
-		}
-		return
+func (c *conn) Message(p []byte, text bool) {
+	if !c.Quick(p, text) {
+		c.request(p)
 	}
-	c.request(p)
+}
+
+// Quick implements ws.QuickHandler: a plain input, the hot path that every player takes once a
+// tick, is handed to the lobby without waiting (a seat's queue under its lock), on whichever
+// goroutine reads the socket; any other message is left to Message.
+func (c *conn) Quick(p []byte, _ bool) bool {
+	id, in, ok := wire.DecodeInputFrame(p)
+	if !ok {
+		return false
+	}
+	if !c.input(in) {
+		c.replyError(id, game.ErrNotInLobby)
+	}
+	return true
 }
 
 // request acts on any message but a plain input. It is kept out of Message so that the input

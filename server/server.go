@@ -38,7 +38,8 @@ type Server struct {
 	sync       *dataSync
 	upgrader   websocket.Upgrader
 	conns      *connSet
-	wsCfg      *ws.Config // the sockets' limits, shared by every socket
+	wsCfg      *ws.Config  // the sockets' limits, shared by every socket
+	polls      *ws.Pollers // the pollers that read plain TCP sockets on Linux; nil elsewhere
 	metrics    *metrics
 	throttle   *loginThrottle
 	registers  *keyedBudget // registrations per client address
@@ -87,6 +88,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.conns = newConnSet()
 	s.metrics = newMetrics(s)
 	s.wsCfg = s.wsConfig()
+	s.polls = ws.NewPollers()
 	s.throttle = newLoginThrottle(cfg)
 	s.registers = newKeyedBudget(limit{cfg.RegisterAddrBurst, cfg.RegisterAddrEvery}, cfg.LoginTrackedKeys)
 	s.guests = newKeyedBudget(limit{cfg.GuestAddrBurst, cfg.GuestAddrEvery}, cfg.LoginTrackedKeys)
@@ -263,6 +265,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.log.Info("shutting down", "sockets", s.conns.count())
 	s.conns.closeAll(wire.CloseGoingAway, "server shutting down")
 	s.conns.wait(ctx)
+	s.polls.Close()
 	var err error
 	if s.http != nil {
 		err = s.http.Shutdown(ctx)

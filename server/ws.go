@@ -158,9 +158,9 @@ func (s *Server) handleWS(c echo.Context) error {
 	// with its buffers, is let go.
 	t.Attach(up.NetConn())
 	s.log.Debug("socket open", "account", cn.accountID, "addr", cn.addr)
-	// The handler returns at once, so net/http's goroutine and its request are freed; a fresh
-	// goroutine with a small stack reads for the socket's whole life.
-	go cn.run(t)
+	// The handler returns at once, so net/http's goroutine and its request are freed: on Linux
+	// a poller reads the socket from now on, elsewhere a fresh goroutine with a small stack.
+	t.Start(s.polls, cn.ended)
 	return nil
 }
 

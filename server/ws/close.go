@@ -30,7 +30,7 @@ func (c *Conn) closeLocked(code int, reason string) bool {
 	if c.netConn != nil {
 		// Bounds the handshake: the reader ends when this passes, and cleanup then drops the
 		// connection even when the close frame is stuck behind a blocked write.
-		_ = c.netConn.SetReadDeadline(time.Now().Add(closeWait))
+		c.setReadDeadline(time.Now().Add(closeWait))
 	}
 	c.owe(code, reason)
 	return true

@@ -74,6 +74,17 @@ type Handler interface {
 	Closed(code int)
 }
 
+// QuickHandler is a Handler that takes some messages without waiting. A poller (Conn.Start)
+// hands every message to Quick first, on the poller's own goroutine, where nothing may wait on
+// a lock held across I/O, a lobby or the store: Quick acts on the messages it can act on at once
+// (a game's input) and reports true, or reports false and leaves the message to Message, which
+// the socket's own goroutine then calls. A Handler that is not a QuickHandler has every message
+// handed to Message that way. Quick and Message are never called at once for one Conn.
+type QuickHandler interface {
+	Handler
+	Quick(p []byte, text bool) bool
+}
+
 // Conn is one WebSocket connection after the handshake, the server's side of it: it reads and
 // parses frames, answers pings, keeps the peer alive with pings of its own under a read
 // deadline, writes frames from a bounded queue and a ring of replaceable frames, and runs the
@@ -83,9 +94,14 @@ type Handler interface {
 type Conn struct {
 	cfg       *Config
 	h         Handler
-	netConn   net.Conn  // set under mu by Attach; nil before
-	raw       rawSocket // netConn's handle in the poller; set with netConn
-	writeLoop func()    // c.write, bound once so that starting the writer allocates nothing
+	netConn   net.Conn     // set under mu by Attach; nil before
+	raw       rawSocket    // netConn's handle in the poller; set with netConn
+	poll      *poller      // the poller that reads c (poll_linux.go); nil when Run does
+	slot      int32        // c's place in poll
+	end       func(error)  // what Start was told to call when reading has ended
+	pstate    atomic.Int32 // who reads a polled socket: readPolled, readOwned, readMissed
+	readBy    atomic.Int64 // a polled socket's read deadline, in monoNanos
+	writeLoop func()       // c.write, bound once so that starting the writer allocates nothing
 
 	// Owned by the reader goroutine.
 	in        inbound
@@ -132,22 +148,38 @@ func (c *Conn) Attach(nc net.Conn) {
 // before Attach, reads until the connection ends, tells the handler, drops the connection, and
 // returns why reading ended.
 func (c *Conn) Run() error {
+	c.arm()
+	err := c.readLoop()
+	c.cleanup(err)
+	return err
+}
+
+// arm sets the read deadline and the socket's timer, and starts the writer for the frames sent
+// before Attach.
+func (c *Conn) arm() {
 	c.mu.Lock()
 	if c.state() != stateOpen {
 		// Closed (a shutdown, a revocation) while it was being upgraded.
-		_ = c.netConn.SetReadDeadline(time.Now().Add(closeWait))
+		c.setReadDeadline(time.Now().Add(closeWait))
 	} else {
 		c.readUntil = time.Now().Add(c.cfg.PongWait)
-		_ = c.netConn.SetReadDeadline(c.readUntil)
+		c.setReadDeadline(c.readUntil)
 		now := c.now()
 		c.pingAt = now.Add(c.cfg.PongWait * 9 / 10)
 		c.timer = time.AfterFunc(c.untilNext(now), c.onTimer)
 	}
 	c.startWriter()
 	c.mu.Unlock()
-	err := c.readLoop()
-	c.cleanup(err)
-	return err
+}
+
+// setReadDeadline bounds the wait for the peer's next bytes: the connection's read deadline,
+// or for a socket that a poller reads, the deadline its sweeps keep. Called with mu held.
+func (c *Conn) setReadDeadline(t time.Time) {
+	if c.poll != nil {
+		c.readBy.Store(monoNanos(t))
+		return
+	}
+	_ = c.netConn.SetReadDeadline(t)
 }
 
 func (c *Conn) now() time.Time {

@@ -85,7 +85,7 @@ func (r *rawSocket) writeOnce(out []byte) (int, error) {
 // readable reads the socket, inside the poller, until a read comes back short, and acts on
 // every whole frame. It returns nil to wait for the socket's next bytes, or why reading ends.
 func (c *Conn) readable(fd int) error {
-	for {
+	for reads := 1; ; reads++ {
 		room := c.in.room()
 		n, err := rawRead(fd, room)
 		switch {
@@ -106,6 +106,9 @@ func (c *Conn) readable(fd int) error {
 		}
 		if n < len(room) {
 			return nil
+		}
+		if c.in.polled && reads == pollReads {
+			return errYield // a poller reads the other sockets first
 		}
 	}
 }

@@ -22,6 +22,10 @@ import (
 // sending the close frame before it drops the connection.
 var errStopped = errors.New("stopped reading: closing")
 
+// errHandOff stops a poller's reading of a socket at a message that the socket's own goroutine
+// hands to the handler (poll_linux.go): it may wait, the poller must not.
+var errHandOff = errors.New("a message to hand over off the poller")
+
 // inBufSize is the buffer a socket borrows while it holds bytes: one read takes every frame
 // a client has sent since the last, and a frame not yet whole keeps the buffer until it is.
 const inBufSize = 4096
@@ -39,6 +43,10 @@ type inbound struct {
 	fragOp  byte      // its opcode; 0 while no fragmented message is open
 	closing bool      // the socket is closing: frames are discarded until the client's close
 	now     time.Time // when the bytes being parsed were read
+
+	polled      bool   // a poller is reading: a message Quick does not take is left in handoff
+	handoff     []byte // the message a poller left for the socket's own goroutine
+	handoffText bool   // whether it is text
 }
 
 // room returns the free space after the bytes held, large enough for the frame they begin.
@@ -107,7 +115,9 @@ func (c *Conn) took(n int) error {
 	in := &c.in
 	in.b = in.b[:len(in.b)+n]
 	used, err := c.frames(in.b)
-	if err != nil {
+	if err == errHandOff {
+		in.need = 0 // the rest is parsed afresh
+	} else if err != nil {
 		return err
 	}
 	if rest := copy(in.b, in.b[used:]); rest > 0 {
@@ -116,7 +126,7 @@ func (c *Conn) took(n int) error {
 		in.release()
 		in.need = 0
 	}
-	return nil
+	return err
 }
 
 // frames parses and acts on the whole frames at the start of b and returns how many bytes it
@@ -161,6 +171,9 @@ func (c *Conn) frames(b []byte) (int, error) {
 		unmask(h.mask, p)
 		if err := c.frame(h, p); err != nil {
 			return used, err
+		}
+		if in.handoff != nil {
+			return used, errHandOff
 		}
 	}
 	return used, nil
@@ -230,7 +243,14 @@ func (c *Conn) message(op byte, p []byte) error {
 			return c.violated(errText)
 		}
 	}
-	c.h.Message(p, op == opText)
+	if c.in.polled {
+		if q, ok := c.h.(QuickHandler); !ok || !q.Quick(p, op == opText) {
+			c.in.handoff = append(make([]byte, 0, len(p)), p...)
+			c.in.handoffText = op == opText
+		}
+	} else {
+		c.h.Message(p, op == opText)
+	}
 	c.in.closing = c.in.closing || c.Closing()
 	return nil
 }
@@ -264,7 +284,7 @@ func (c *Conn) touch(now time.Time) {
 	c.mu.Lock()
 	if c.state() == stateOpen {
 		c.readUntil = now.Add(wait)
-		_ = c.netConn.SetReadDeadline(c.readUntil)
+		c.setReadDeadline(c.readUntil)
 	}
 	c.mu.Unlock()
 }

@@ -64,6 +64,9 @@ func startEcho(t testing.TB, cfg *Config) *echoServer {
 		t.Fatal(err)
 	}
 	s := &echoServer{addr: ln.Addr().String(), closed: make(chan int, 64)}
+	// On Linux the connections are read by pollers (Start), the path of the server's plain TCP
+	// sockets, with every message handed to the socket's own goroutine (echo is no QuickHandler).
+	polls := NewPollers()
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }, WriteBufferPool: &nopPool{}}
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
@@ -73,10 +76,13 @@ func startEcho(t testing.TB, cfg *Config) *echoServer {
 		e := &echo{closed: s.closed}
 		e.c = New(cfg, e)
 		e.c.Attach(ws.NetConn())
-		go func() { _ = e.c.Run() }()
+		e.c.Start(polls, func(error) {})
 	})}
 	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() { hs.Close() })
+	t.Cleanup(func() {
+		hs.Close()
+		polls.Close()
+	})
 	return s
 }
 

@@ -268,6 +268,11 @@ func (c *Conn) broken() {
 	c.move(evWriteFail)
 	c.closeCode, c.closeOwed = 0, false
 	c.finishWriting()
+	if c.poll != nil {
+		// Nobody waits in a read to be woken by a close: the poller ends the socket.
+		c.stopReading()
+		return
+	}
 	c.netConn.Close()
 }
 
