@@ -31,8 +31,9 @@
 // protocol's vocabulary and frames, and server/servertest runs a real server on loopback for
 // tests.
 //
-// Concurrency: each socket is a ws.Conn (server/ws) under a session (conn): the transport's
-// reader goroutine delivers the client's messages to the session, a writer goroutine runs only
+// Concurrency: each socket is a ws.Conn (server/ws) under a session (conn): the transport
+// delivers the client's messages to the session, inputs from its poller on Linux (conn.Quick)
+// and the rest from the socket's own reader goroutine, a writer goroutine runs only
 // while it has frames to send, and one timer serves both (pings; the reauth warning and the
 // expiry). Lobbies call into a session only through its non-blocking Snapshot and Event
 // methods; no socket's mutex is held across I/O.

@@ -61,7 +61,7 @@ func NopMetrics() Metrics {
 }
 
 // Handler is the session on top of a Conn: what the transport tells it. A Conn calls Message and
-// Closed on its reader goroutine, one call at a time, and Alarm on its timer's goroutine; it
+// Closed on the goroutine that reads it (see QuickHandler), one call at a time, and Alarm on its timer's goroutine; it
 // never holds its own lock while it calls, so a handler may call back into the Conn.
 type Handler interface {
 	// Message is one whole data message. p is valid only for the call: it lives in the reader's
