@@ -129,6 +129,11 @@ func errorFrame(env wire.Envelope) error {
 // request was sent returns ErrConnectionLost, since the request may have taken effect.
 func (c *Conn) Request(ctx context.Context, t string, payload, out any) error {
 	for {
+		// A context already done ends the request before anything is sent: select picks among
+		// ready cases at random, so without this a live socket could win over it.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		c.mu.Lock()
 		up := c.up
 		c.mu.Unlock()
