@@ -72,9 +72,8 @@ func runCases(t *testing.T, cfg *Config, cases []rfcCase) {
 	}
 }
 
-func text(s string) []byte           { return frame(fin|opText, []byte(s), false) }
-func bin(b []byte) []byte            { return frame(fin|opBinary, b, false) }
-func echoed(op byte, b []byte) reply { return reply{op, b} }
+func text(s string) []byte { return frame(fin|opText, []byte(s), false) }
+func bin(b []byte) []byte  { return frame(fin|opBinary, b, false) }
 
 func TestRFCFraming(t *testing.T) { // Autobahn 1
 	var cases []rfcCase
