@@ -93,7 +93,11 @@ func TestIdleSocketMemory(t *testing.T) {
 	if os.Getenv("WSMEM_HEAPPROFILE") != "" {
 		runtime.MemProfileRate = 1
 	}
-	s := servertest.Start(t, func(c *server.Config) { c.MaxConns, c.MaxConnsPerAddr = n+10, n+10 })
+	s := servertest.Start(t, func(c *server.Config) {
+		c.MaxConns, c.MaxConnsPerAddr = n+10, n+10
+		c.GuestAddrBurst = n + 10 // every client signs in from one address
+		c.MetricsAddr = "127.0.0.1:0"
+	})
 
 	child := exec.Command(os.Args[0], "-test.run=^TestIdleSocketMemoryClients$", "-test.v")
 	child.Env = append(os.Environ(), "WSMEM_URL="+s.URL(), fmt.Sprintf("WSMEM_N=%d", n))
