@@ -24,15 +24,17 @@ const (
 type tally struct {
 	mu         sync.Mutex
 	roundTicks int
-	refuse     string                // Accept refuses this account
+	refuse     string                // Join refuses this account's seat
 	slowSteps  []time.Duration       // Step passes clk by these, one per step, to cost time
 	clk        *gametest.Clock       // for slowSteps
 	players    []game.Player         // seated now, in join order
-	joins      int                   // Join calls
-	left       []game.PlayerID       // Leave calls
+	spectators []game.Player         // watching now
+	joins      int                   // Join calls of players
+	left       []game.PlayerID       // Leave calls of players
+	consented  []bool                // whether each of those meant it
 	applied    []string              // "id:seq", in the order applied
-	inputs     []game.Input          // what was applied
-	steps      int                   // Step calls
+	inputs     [][]byte              // the messages applied
+	steps      int                   // Tick calls
 	rounds     int                   // StartRound calls
 	ticksLeft  int                   // of the running round
 	over       bool                  // the round ended
@@ -40,36 +42,55 @@ type tally struct {
 	dts        []time.Duration       // distinct step lengths seen
 }
 
-func (g *tally) Accept(p game.Player) error {
+func (g *tally) Join(p game.Player) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p.Spectator {
+		g.spectators = append(g.spectators, p)
+		return nil
+	}
 	if p.AccountID == g.refuse {
 		return fmt.Errorf("%s may not play", p.AccountID)
 	}
+	g.joins++
+	g.players = append(g.players, p)
 	return nil
 }
 
-func (g *tally) Join(p game.Player) {
+func (g *tally) Leave(id game.PlayerID, consented bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.joins++
-	g.players = append(g.players, p)
-}
-
-func (g *tally) Leave(id game.PlayerID) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	if slices.ContainsFunc(g.spectators, func(p game.Player) bool { return p.ID == id }) {
+		g.spectators = slices.DeleteFunc(g.spectators, func(p game.Player) bool { return p.ID == id })
+		return
+	}
 	g.left = append(g.left, id)
+	g.consented = append(g.consented, consented)
 	g.players = slices.DeleteFunc(g.players, func(p game.Player) bool { return p.ID == id })
 }
 
-func (g *tally) Apply(id game.PlayerID, in game.Input) {
+// Input records the message, and its seq as the game reads it.
+func (g *tally) Input(id game.PlayerID, msg []byte) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.applied = append(g.applied, fmt.Sprintf("%d:%d", id, in.Seq))
-	g.inputs = append(g.inputs, in)
+	var seq uint64
+	f := game.NewFields(msg)
+	for f.Next() {
+		if f.Key() == "seq" {
+			seq = f.Uint()
+		} else {
+			f.Skip()
+		}
+	}
+	g.applied = append(g.applied, fmt.Sprintf("%d:%d", id, seq))
+	g.inputs = append(g.inputs, slices.Clone(msg))
 	if g.ticksLeft > 0 {
 		g.points[id]++
 	}
+	return f.Err()
 }
+
+func (g *tally) ViewOf(game.Player) game.View { return 0 }
 
 func (g *tally) StartRound() {
 	g.mu.Lock()
@@ -80,7 +101,8 @@ func (g *tally) StartRound() {
 	g.points = map[game.PlayerID]int{}
 }
 
-func (g *tally) Step(dt time.Duration) {
+func (g *tally) Tick(t *game.Tick) {
+	dt := t.DT
 	g.mu.Lock()
 	g.steps++
 	if !slices.Contains(g.dts, dt) {
@@ -101,7 +123,7 @@ func (g *tally) Step(dt time.Duration) {
 	}
 }
 
-func (g *tally) WriteState(w *game.StateWriter) {
+func (g *tally) WriteState(_ game.View, w *game.StateWriter) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	_ = w.Field("steps").EncodeInt(int64(g.steps))
@@ -128,7 +150,8 @@ func (g *tally) snapshot() tally {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return tally{
-		players: slices.Clone(g.players), joins: g.joins, left: slices.Clone(g.left), applied: slices.Clone(g.applied),
+		players: slices.Clone(g.players), joins: g.joins, left: slices.Clone(g.left), consented: slices.Clone(g.consented),
+		spectators: slices.Clone(g.spectators), applied: slices.Clone(g.applied),
 		inputs: slices.Clone(g.inputs), steps: g.steps, rounds: g.rounds, dts: slices.Clone(g.dts),
 	}
 }
@@ -191,7 +214,7 @@ func newEnv(t *testing.T, limits game.Limits) *env {
 	t.Helper()
 	e := &env{t: t, clk: gametest.NewClock(), results: &results{added: make(chan struct{}, 1)}}
 	e.reg = &game.Registry{
-		Games:   map[string]game.Factory{"tally": e.newGame},
+		Games:   []game.Definition{{Name: "tally", New: e.newGame}},
 		Default: "tally", TickRate: rate, Limits: limits, Clock: e.clk, Results: e.results,
 	}
 	e.reg.Start(context.Background())
@@ -199,12 +222,21 @@ func newEnv(t *testing.T, limits game.Limits) *env {
 	return e
 }
 
-func (e *env) newGame(game.Config) game.Game {
+func (e *env) newGame(game.Config) (game.Game, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	g := &tally{roundTicks: e.template.roundTicks, refuse: e.template.refuse, clk: e.clk}
 	e.last = g
-	return g
+	return g, nil
+}
+
+// inputMsg is an input message of seq with a steering field, as a client sends one.
+func inputMsg(seq uint32, dx float32) []byte {
+	b := wire.AppendMapHeader(nil, 2)
+	b = wire.AppendString(b, "seq")
+	b = wire.AppendUint(b, uint64(seq))
+	b = wire.AppendString(b, "dx")
+	return wire.AppendFloat32(b, dx)
 }
 
 // create opens a lobby with first seated in it (when not nil) and returns it with its game.

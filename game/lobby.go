@@ -3,6 +3,7 @@ package game
 import (
 	"cmp"
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -47,15 +48,34 @@ type seat struct {
 	member Member
 	inbox  []arrival // inputs since the last tick, at most limit
 	limit  int
+	buf    []byte // the inbox's messages, one after another
 	ack    uint32
 	leftAt time.Time // when it disconnected, for the grace period
 	addr   string    // the client address it last joined from (Addressed members)
 }
 
 // arrival is an input waiting for the next tick, with its place in the order inputs arrived.
+// Its message is the next n bytes of its seat's buf.
 type arrival struct {
 	ticket uint64
-	in     Input
+	id     uint64
+	seq    uint32
+	n      uint32
+}
+
+// Input is one input message as the socket layer hands it over: the frame's id (for an error
+// reply), its seq (the ack once applied) and Msg, the raw msgpack map of its d, validated by
+// the wire's bounds (nil for an absent d). The lobby copies Msg: the caller may reuse it.
+type Input struct {
+	ID  uint64
+	Seq uint32
+	Msg []byte
+}
+
+// InputErrors is a Member told when its game refused one of its inputs: the socket answers the
+// input's frame id with err, a *wire.Error.
+type InputErrors interface {
+	InputError(id uint64, err error)
 }
 
 // arrivals hands out tickets: one counter for every lobby, so that taking a ticket touches
@@ -76,10 +96,14 @@ type Info struct {
 	Seats      []Seat
 }
 
-// queuedInput is an input taken from its seat at a tick.
+// queuedInput is an input taken from its seat at a tick; its message is the lobby's
+// inbuf[off:off+n].
 type queuedInput struct {
-	seat *seat
-	arrival
+	seat   *seat
+	id     uint64
+	ticket uint64
+	seq    uint32
+	off, n uint32
 }
 
 // Lobby is one game session: its seats, its game and the loop that ticks it.
@@ -91,6 +115,11 @@ type Lobby struct {
 	limits                          Limits
 	clock                           Clock
 	game                            Game
+	rounds                          Rounds      // nil: the game does not play in rounds
+	conns                           Connections // nil: the game is not told of drops
+	minPlayers                      int         // a round starts with at least this many
+	snapEvery                       uint64      // a snapshot every this many ticks
+	log                             *slog.Logger
 	record                          func(Match) // nil: results are not kept
 	onClose                         func(*Lobby)
 	onTick                          func(took, late time.Duration) // nil: not observed
@@ -116,6 +145,8 @@ type Lobby struct {
 	seats      []*seat
 	members    int           // seats with a member connected
 	batch      []queuedInput // the inputs of a tick, in arrival order
+	inbuf      []byte        // their messages
+	views      []viewState   // the views encoded for the last snapshot, views[:nviews]
 	kicked     []string      // accounts the host removed, refused a new seat
 	kickedAddr []string      // their client addresses (Addressed members), refused too
 	nextID     PlayerID
@@ -124,7 +155,13 @@ type Lobby struct {
 	roundStart time.Time
 	stateAt    time.Time
 	emptySince time.Time
-	sw         *StateWriter
+	clockTick  Tick // what Game.Tick is handed, reused
+}
+
+// viewState is one view's state encoded for a snapshot.
+type viewState struct {
+	view View
+	w    *StateWriter
 }
 
 // maxKicked bounds how many kicked accounts a lobby remembers; past it the oldest is forgotten.
@@ -210,7 +247,7 @@ func (l *Lobby) JoinByID(ctx context.Context, m Member, spectate bool) (Seat, In
 
 // Leave gives up m's seat at once. After it returns the lobby makes no more calls on m.
 func (l *Lobby) Leave(ctx context.Context, m Member) error {
-	return l.do(ctx, func() { l.leave(m, "left") })
+	return l.do(ctx, func() { l.leave(m, reasonLeft) })
 }
 
 // Disconnect tells the lobby that m's connection dropped: a player's seat is kept for the grace
@@ -251,15 +288,14 @@ func (l *Lobby) Input(seat *Seat, m Member, in Input) bool {
 	if s == nil || s.Spectator || m == nil {
 		return false
 	}
-	in.DX = clamp(in.DX)
-	in.DY = clamp(in.DY)
 	s.mu.Lock()
 	switch {
 	case s.member != m:
 	case len(s.inbox) >= s.limit:
 		l.stats.InputsDropped.Add(1)
 	default:
-		s.inbox = append(s.inbox, arrival{ticket: arrivals.Add(1), in: in})
+		s.inbox = append(s.inbox, arrival{ticket: arrivals.Add(1), id: in.ID, seq: in.Seq, n: uint32(len(in.Msg))})
+		s.buf = append(s.buf, in.Msg...)
 		s.mu.Unlock()
 		return true
 	}
@@ -293,6 +329,7 @@ func (l *Lobby) setMember(s *seat, m Member) {
 	s.mu.Lock()
 	s.member = m
 	s.inbox = s.inbox[:0]
+	s.buf = s.buf[:0]
 	s.mu.Unlock()
 	l.seatsMu.Unlock()
 }
@@ -305,35 +342,28 @@ func (l *Lobby) setMember(s *seat, m Member) {
 // under the seat's lock).
 func (l *Lobby) takeInputs() []queuedInput {
 	batch := l.batch[:0]
+	buf := l.inbuf[:0]
 	cut := arrivals.Load()
 	for _, s := range l.seats {
 		s.mu.Lock()
-		k := 0
+		k, used := 0, uint32(0)
 		for _, a := range s.inbox {
 			if a.ticket > cut {
 				break
 			}
-			batch = append(batch, queuedInput{seat: s, arrival: a})
+			batch = append(batch, queuedInput{seat: s, id: a.id, ticket: a.ticket, seq: a.seq, off: uint32(len(buf)), n: a.n})
+			buf = append(buf, s.buf[used:used+a.n]...)
+			used += a.n
 			k++
 		}
 		s.inbox = s.inbox[:copy(s.inbox, s.inbox[k:])]
+		s.buf = s.buf[:copy(s.buf, s.buf[used:])]
 		s.mu.Unlock()
 	}
+	l.inbuf = buf
 	if len(batch) > 1 {
 		slices.SortFunc(batch, func(a, b queuedInput) int { return cmp.Compare(a.ticket, b.ticket) })
 	}
 	l.batch = batch
 	return batch
-}
-
-func clamp(v float32) float32 {
-	switch {
-	case v != v: // NaN
-		return 0
-	case v < -1:
-		return -1
-	case v > 1:
-		return 1
-	}
-	return v
 }

@@ -2,6 +2,7 @@ package game
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/tickwire/tickwire/server/wire"
@@ -137,45 +138,92 @@ func (l *Lobby) step(now time.Time) {
 		return
 	}
 	l.emptySince = now
-	l.game.Step(l.period)
-	if l.state == StateRunning && l.game.RoundOver() {
-		l.finishRound(now)
-	}
-	// A round that starts now takes its first step on the next tick, so that a round of n
-	// steps runs from this tick's time to n periods later.
-	l.advancePhase(now)
-	l.tick++
-	// The shared state is encoded once per tick, into the same buffer every tick: members
-	// frame it (or copy it) during the call, so a tick allocates nothing.
-	l.sw.Reset()
-	l.game.WriteState(l.sw)
-	state, fields := l.sw.Bytes()
-	for _, s := range l.seats {
-		if s.member != nil {
-			s.member.Snapshot(Snapshot{Tick: l.tick, Ack: s.ack, State: state, Fields: fields})
+	l.clockTick = Tick{Tick: l.tick + 1, DT: l.period, Now: now}
+	l.game.Tick(&l.clockTick)
+	if l.rounds != nil {
+		if l.state == StateRunning && l.rounds.RoundOver() {
+			l.finishRound(now)
 		}
+		// A round that starts now takes its first step on the next tick, so that a round
+		// of n steps runs from this tick's time to n periods later.
+		l.advancePhase(now)
+	}
+	l.tick++
+	if l.tick%l.snapEvery == 0 {
+		l.snapshot()
 	}
 }
 
-// applyInputs hands the inputs queued since the last tick to the game, in arrival order.
+// snapshot hands every connected member its snapshot. Each distinct view is encoded once, into
+// a buffer reused from snapshot to snapshot: members frame the state (or copy it) during the
+// call, so a snapshot allocates nothing, and members who see the same view share its bytes.
+func (l *Lobby) snapshot() {
+	nviews := 0
+	for _, s := range l.seats {
+		if s.member == nil {
+			continue
+		}
+		v := l.game.ViewOf(s.player())
+		i := 0
+		for i < nviews && l.views[i].view != v {
+			i++
+		}
+		if i == nviews {
+			if i == len(l.views) {
+				l.views = append(l.views, viewState{w: NewStateWriter()})
+			}
+			vs := &l.views[i]
+			vs.view = v
+			vs.w.Reset()
+			l.game.WriteState(v, vs.w)
+			nviews++
+		}
+		state, fields := l.views[i].w.Bytes()
+		s.member.Snapshot(Snapshot{Tick: l.tick, Ack: s.ack, State: state, Fields: fields})
+	}
+}
+
+// emptyMap is the message of an input frame without d.
+var emptyMap = []byte{0x80}
+
+// applyInputs hands the inputs queued since the last tick to the game, in arrival order. An
+// input the game refuses is answered to its member; its seq is acknowledged all the same.
 func (l *Lobby) applyInputs() {
 	batch := l.takeInputs()
 	for _, q := range batch {
-		l.game.Apply(q.seat.ID, q.in)
-		q.seat.ack = q.in.Seq
+		msg := l.inbuf[q.off : q.off+q.n : q.off+q.n]
+		if len(msg) == 0 {
+			msg = emptyMap
+		}
+		if err := l.game.Input(q.seat.ID, msg); err != nil {
+			if ie, ok := q.seat.member.(InputErrors); ok {
+				ie.InputError(q.id, refusal(err, wire.CodeInvalidRequest))
+			}
+		}
+		q.seat.ack = q.seq
 	}
 	clear(batch) // the seats may be given up before the next tick
+}
+
+// refusal is err as the protocol's error: a *wire.Error as it is, any other with code and the
+// error's text.
+func refusal(err error, code string) *wire.Error {
+	var e *wire.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &wire.Error{Code: code, Message: err.Error()}
 }
 
 func (l *Lobby) advancePhase(now time.Time) {
 	switch l.state {
 	case StateWaiting:
-		if l.quick && l.players() >= l.limits.AutoStartPlayers {
+		if l.quick && l.players() >= l.autoStart() {
 			l.startRound(now)
 		}
 	case StateFinished:
 		if now.Sub(l.stateAt) >= l.limits.RoundPause {
-			if l.quick && l.players() >= l.limits.AutoStartPlayers {
+			if l.quick && l.players() >= l.autoStart() {
 				l.startRound(now)
 			} else {
 				l.setState(StateWaiting, now)
@@ -184,15 +232,23 @@ func (l *Lobby) advancePhase(now time.Time) {
 	}
 }
 
+// autoStart is how many players a quick lobby waits for before it starts a round.
+func (l *Lobby) autoStart() int { return max(l.limits.AutoStartPlayers, l.minPlayers) }
+
 func (l *Lobby) startRound(now time.Time) {
-	l.game.StartRound()
+	l.rounds.StartRound()
 	l.roundStart = now
 	l.setState(StateRunning, now)
 }
 
 func (l *Lobby) finishRound(now time.Time) {
-	scores := l.game.Scores()
+	scores := l.rounds.Scores()
 	l.setState(StateFinished, now)
+	l.finish(scores, now)
+}
+
+// finish tells every member a match is over and records its scores.
+func (l *Lobby) finish(scores []Score, now time.Time) {
 	l.broadcast(Event{Kind: wire.EventRoundOver, Lobby: l.id, Scores: scores})
 	if l.record != nil && len(scores) > 0 {
 		l.record(Match{LobbyID: l.id, Game: l.gameName, Started: l.roundStart, Ended: now, Scores: scores})
@@ -271,6 +327,9 @@ func (l *Lobby) close() {
 	l.broadcast(Event{Kind: wire.EventLobbyClosed, Lobby: l.id})
 	for _, s := range l.seats {
 		l.setMember(s, nil)
+	}
+	if t, ok := l.game.(Terminator); ok {
+		t.Terminate()
 	}
 	l.publish()
 	// The registry forgets the lobby before Done closes, so that whoever waits for Done (a

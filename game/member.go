@@ -1,5 +1,7 @@
 package game
 
+import "github.com/tickwire/tickwire/server/wire"
+
 // Member is a connection taking part in a lobby. The engine calls its methods from the lobby's
 // goroutine; none may block.
 type Member interface {
@@ -35,8 +37,8 @@ func clientAddr(m Member) string {
 	return ""
 }
 
-// Snapshot is one tick's state for one member. State is shared by every member of the lobby
-// and must not be modified; it holds Fields msgpack map entries. State is valid only during
+// Snapshot is one tick's state for one member. State is shared by every member who sees the
+// same view and must not be modified; it holds Fields msgpack map entries. State is valid only during
 // the Snapshot call: the lobby encodes the next tick into the same buffer, so a member that
 // keeps the snapshot for later keeps a copy of its bytes (or of the frame made from them).
 type Snapshot struct {
@@ -56,4 +58,11 @@ type Event struct {
 	State  State
 	Reason string
 	Scores []Score
+	// Name and Data are a game event's (kind game): its name and its data, msgpack-encoded
+	// once for every member it goes to (nil for none). Data must not be modified.
+	Name string
+	Data []byte
 }
+
+// eventGame is the kind of a game's own events, wire.EventGame.
+const eventGame = wire.EventGame

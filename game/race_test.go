@@ -95,7 +95,7 @@ func TestManyLobbiesUnderConcurrentJoinsLeavesAndInputs(t *testing.T) {
 				}
 				joins.Add(1)
 				for seq := range uint32(rng.IntN(12)) {
-					if l.Input(&seat, m, game.Input{Seq: seq + 1, DX: rng.Float32()*2 - 1}) {
+					if l.Input(&seat, m, game.Input{Seq: seq + 1, Msg: inputMsg(seq+1, rng.Float32()*2-1)}) {
 						inputs.Add(1)
 					}
 				}

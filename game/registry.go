@@ -33,10 +33,11 @@ const recordTimeout = 10 * time.Second
 
 // Registry holds the open lobbies and runs their loops. It is safe for concurrent use.
 type Registry struct {
-	// Games maps a game's name to its factory; Default names the one used when none is asked.
-	Games    map[string]Factory
+	// Games are the games lobbies may play, by Definition.Name; Default names the one used
+	// when a create asks for none, the first of Games when empty.
+	Games    []Definition
 	Default  string
-	TickRate int // default tick rate for new lobbies; zero means 20
+	TickRate int // default tick rate for new lobbies whose game names none; zero means 20
 	// DefaultMaxPlayers is the size of a lobby created without max_players. Default 8.
 	DefaultMaxPlayers int
 	Limits            Limits
@@ -63,6 +64,15 @@ type Registry struct {
 	closed Totals         // the counters of lobbies that have closed
 
 	ownedAddr map[string]int // open lobbies per creating client address
+
+	games map[string]*Definition // Games by name, made by Start
+}
+
+// Game returns the definition of the game named name. It is the registry's one lookup of a
+// game: create and every listing find games through it.
+func (r *Registry) Game(name string) (*Definition, bool) {
+	d, ok := r.games[name]
+	return d, ok
 }
 
 // Start prepares the registry; lobbies run until ctx ends or Close is called.
@@ -84,6 +94,20 @@ func (r *Registry) Start(ctx context.Context) {
 	}
 	if r.TickRate <= 0 {
 		r.TickRate = 20
+	}
+	r.games = make(map[string]*Definition, len(r.Games))
+	for i := range r.Games {
+		d := &r.Games[i]
+		if d.MinPlayers <= 0 {
+			d.MinPlayers = 1
+		}
+		if d.MaxPlayers <= 0 || d.MaxPlayers > MaxPlayersCap {
+			d.MaxPlayers = MaxPlayersCap
+		}
+		r.games[d.Name] = d
+	}
+	if r.Default == "" && len(r.Games) > 0 {
+		r.Default = r.Games[0].Name
 	}
 }
 
@@ -107,44 +131,60 @@ type CreateOptions struct {
 	// OwnerAddr is the creator's client address, counted against Limits.MaxLobbiesPerAddr, so
 	// that making accounts does not multiply the lobbies one client may hold open.
 	OwnerAddr string
+	// Options are the game's create options as the request carried them; Create checks
+	// them against the game's Definition.Options (CheckOptions).
+	Options map[string]any
 }
 
-// check validates o and fills in its defaults.
-func (r *Registry) check(o *CreateOptions) error {
+// check validates o and fills in its defaults; it returns o's game and options.
+func (r *Registry) check(o *CreateOptions) (*Definition, Options, error) {
 	bad := func(format string, a ...any) error {
 		return &wire.Error{Code: wire.CodeInvalidRequest, Message: fmt.Sprintf(format, a...)}
 	}
 	if o.Game == "" {
 		o.Game = r.Default
 	}
-	if _, ok := r.Games[o.Game]; !ok {
-		return bad("no game named %q", truncate(o.Game, 32))
+	def, ok := r.Game(o.Game)
+	if !ok {
+		return nil, nil, bad("no game named %q", truncate(o.Game, 32))
+	}
+	rate := r.TickRate
+	if def.TickRate > 0 {
+		rate = min(max(def.TickRate, MinTickRate), MaxTickRate)
 	}
 	if o.TickRate == 0 {
-		o.TickRate = r.TickRate
+		o.TickRate = rate
 	}
 	if o.TickRate < MinTickRate || o.TickRate > MaxTickRate {
-		return bad("tick_rate must be %d to %d (Hz), or left out for %d", MinTickRate, MaxTickRate, r.TickRate)
+		return nil, nil, bad("tick_rate must be %d to %d (Hz), or left out for %d", MinTickRate, MaxTickRate, rate)
 	}
+	size := min(max(r.DefaultMaxPlayers, def.MinPlayers), def.MaxPlayers)
 	if o.MaxPlayers == 0 {
-		o.MaxPlayers = r.DefaultMaxPlayers
+		o.MaxPlayers = size
 	}
 	if o.MaxPlayers < 1 || o.MaxPlayers > MaxPlayersCap {
-		return bad("max_players must be 1 to %d, or left out for %d", MaxPlayersCap, r.DefaultMaxPlayers)
+		return nil, nil, bad("max_players must be 1 to %d, or left out for %d", MaxPlayersCap, size)
+	}
+	if o.MaxPlayers < def.MinPlayers || o.MaxPlayers > def.MaxPlayers {
+		return nil, nil, bad("max_players must be %d to %d for %s, or left out for %d", def.MinPlayers, def.MaxPlayers, def.Name, size)
 	}
 	o.Name = strings.TrimSpace(o.Name)
 	if !utf8.ValidString(o.Name) {
-		return bad("name must be UTF-8 text")
+		return nil, nil, bad("name must be UTF-8 text")
 	}
 	if n := utf8.RuneCountInString(o.Name); n > MaxNameLen {
-		return bad("name must be at most %d characters, not %d", MaxNameLen, n)
+		return nil, nil, bad("name must be at most %d characters, not %d", MaxNameLen, n)
 	}
 	for _, c := range o.Name {
 		if c != ' ' && !unicode.IsPrint(c) {
-			return bad("name must be printable: no control or invisible characters")
+			return nil, nil, bad("name must be printable: no control or invisible characters")
 		}
 	}
-	return nil
+	opts, err := CheckOptions(def.Options, o.Options)
+	if err != nil {
+		return nil, nil, err
+	}
+	return def, opts, nil
 }
 
 func truncate(s string, n int) string {
@@ -159,7 +199,8 @@ func truncate(s string, n int) string {
 // one else and is not listed. If that join fails, the lobby is closed again. The lobby can be
 // found (and is listed, when public) by the time its first member hears it has joined.
 func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*Lobby, Seat, Info, error) {
-	if err := r.check(&o); err != nil {
+	def, opts, err := r.check(&o)
+	if err != nil {
 		return nil, Seat{}, Info{}, err
 	}
 	n := r.seq.Add(1)
@@ -171,15 +212,30 @@ func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*
 	l := &Lobby{
 		id: newLobbyID(), name: o.Name, gameName: o.Game, owner: o.Owner, private: o.Private, quick: o.Quick,
 		tickRate: o.TickRate, maxPlayers: o.MaxPlayers, period: period, limits: r.Limits, clock: r.Clock,
-		record: r.recorder(), onClose: r.remove, onTick: r.OnTick,
-		cmds: make(chan func()), done: make(chan struct{}), sw: NewStateWriter(),
-		state: StateWaiting, next: firstTick(now, period), stateAt: now, emptySince: now,
+		record: r.recorder(), onClose: r.remove, onTick: r.OnTick, log: r.Log, minPlayers: def.MinPlayers,
+		cmds: make(chan func()), done: make(chan struct{}),
+		state: StateWaiting, next: firstTick(now, period), stateAt: now, emptySince: now, roundStart: now,
 	}
 	l.ownerAddr = o.OwnerAddr
 	if first != nil {
 		l.awaitFirst = first.AccountID()
 	}
-	l.game = r.Games[o.Game](Config{TickRate: o.TickRate, MaxPlayers: o.MaxPlayers, Seed: n})
+	snapRate := o.TickRate
+	if def.SnapshotRate > 0 {
+		snapRate = min(def.SnapshotRate, o.TickRate)
+	}
+	l.snapEvery = uint64(o.TickRate / snapRate)
+	g, err := def.New(Config{TickRate: o.TickRate, SnapshotRate: snapRate, MaxPlayers: o.MaxPlayers, Seed: n,
+		Options: opts, Out: dispatcher{l}})
+	if err != nil {
+		return nil, Seat{}, Info{}, refusal(err, wire.CodeInvalidRequest)
+	}
+	l.game = g
+	l.rounds, _ = g.(Rounds)
+	l.conns, _ = g.(Connections)
+	if l.rounds == nil {
+		l.state = StateRunning // a game without rounds plays from its creation
+	}
 	// The lobby is found by id and code from here on, so that the creator's joined frame never
 	// names a lobby that others cannot find yet.
 	if err := r.register(l); err != nil {
@@ -201,7 +257,6 @@ func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*
 	var seat Seat
 	var info Info
 	if first != nil {
-		var err error
 		if seat, info, err = l.Join(ctx, first, false); err != nil {
 			stop()
 			<-l.done // gone from the registry before Create returns

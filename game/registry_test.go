@@ -44,9 +44,9 @@ func TestQuickJoinFillsOneLobbyThatRunsItsOwnRounds(t *testing.T) {
 	if i := info(t, l); i.State != game.StateRunning {
 		t.Fatalf("state = %s, want running once two are in", i.State)
 	}
-	l.Input(&sa, alice, game.Input{Seq: 1})
-	l.Input(&sa, alice, game.Input{Seq: 2})
-	l.Input(&sb, bob, game.Input{Seq: 1})
+	l.Input(&sa, alice, game.Input{Seq: 1, Msg: inputMsg(1, 0)})
+	l.Input(&sa, alice, game.Input{Seq: 2, Msg: inputMsg(2, 0)})
+	l.Input(&sb, bob, game.Input{Seq: 1, Msg: inputMsg(1, 0)})
 	e.ticks(4)
 	if i := info(t, l); i.State != game.StateRunning {
 		t.Fatalf("state = %s after 4 of the round's 5 ticks", i.State)

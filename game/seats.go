@@ -1,6 +1,7 @@
 package game
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/tickwire/tickwire/server/wire"
@@ -14,6 +15,9 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 		// whatever it asked), and a second connection replaces the first. Input sequence
 		// numbers are per connection, so the ack starts over.
 		old := s.member
+		if old == nil && l.conns != nil && !s.Spectator {
+			l.conns.Reconnected(s.ID)
+		}
 		l.setMember(s, m)
 		s.Connected = true
 		s.ack = 0
@@ -54,12 +58,10 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 	s := &seat{Seat: Seat{ID: l.nextID + 1, AccountID: m.AccountID(), Name: m.Name(), Spectator: spectate, Connected: true},
 		member: m, limit: l.limits.InputQueue, addr: clientAddr(m)}
 	s.ref = s
+	if err := l.game.Join(s.player()); err != nil {
+		return Seat{}, Info{}, refusal(err, wire.CodeRefused)
+	}
 	if !spectate {
-		p := Player{ID: s.ID, AccountID: s.AccountID, Name: s.Name}
-		if err := l.game.Accept(p); err != nil {
-			return Seat{}, Info{}, &wire.Error{Code: wire.CodeRefused, Message: err.Error()}
-		}
-		l.game.Join(p)
 		// Quick-join lobbies run themselves and have no host; in any other, the first player
 		// (its creator) is host, and the host's place passes on when it leaves.
 		s.Host = !l.quick && l.host() == nil
@@ -76,6 +78,11 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 	m.Joined(s.Seat, info)
 	l.broadcastExcept(m, Event{Kind: wire.EventPlayerJoined, Lobby: l.id, Player: s.public()})
 	return s.Seat, info, nil
+}
+
+// player is the seat as its game sees it.
+func (s *seat) player() Player {
+	return Player{ID: s.ID, AccountID: s.AccountID, Name: s.Name, Spectator: s.Spectator}
 }
 
 func (s *seat) public() *Seat {
@@ -110,6 +117,10 @@ func (l *Lobby) seatOfAccount(account string) *seat {
 	return nil
 }
 
+// reasonLeft is the player_left reason of a seat given up on purpose, the one Game.Leave hears
+// as consented.
+const reasonLeft = "left"
+
 func (l *Lobby) leave(m Member, reason string) {
 	if s := l.seatFor(m); s != nil {
 		l.removeSeat(s, reason)
@@ -128,6 +139,9 @@ func (l *Lobby) disconnect(m Member) {
 	l.setMember(s, nil)
 	s.Connected = false
 	s.leftAt = l.clock.Now()
+	if l.conns != nil {
+		l.conns.Disconnected(s.ID)
+	}
 	l.broadcast(Event{Kind: wire.EventPlayerDisconnected, Lobby: l.id, Player: s.public()})
 	l.publish()
 }
@@ -141,9 +155,7 @@ func (l *Lobby) removeSeat(s *seat, reason string) {
 	l.seatsMu.Unlock()
 	l.setMember(s, nil)
 	s.Connected = false
-	if !s.Spectator {
-		l.game.Leave(s.ID)
-	}
+	l.game.Leave(s.ID, reason == reasonLeft)
 	l.broadcast(Event{Kind: wire.EventPlayerLeft, Lobby: l.id, Player: s.public(), Reason: reason})
 	if s.Host {
 		// The host's place passes to the longest-seated connected player.
@@ -164,8 +176,14 @@ func (l *Lobby) start(m Member) error {
 	if s == nil || !s.Host {
 		return ErrNotHost
 	}
+	if l.rounds == nil {
+		return &wire.Error{Code: wire.CodeInvalidRequest, Message: "this game does not play in rounds"}
+	}
 	if l.state == StateRunning {
 		return &wire.Error{Code: wire.CodeInvalidRequest, Message: "a round is already running"}
+	}
+	if n := l.players(); n < l.minPlayers {
+		return &wire.Error{Code: wire.CodeInvalidRequest, Message: fmt.Sprintf("a round needs %d players; %d are seated", l.minPlayers, n)}
 	}
 	l.startRound(l.clock.Now())
 	return nil

@@ -57,7 +57,7 @@ func TestJoinAndLeave(t *testing.T) {
 		if got := g.snapshot().left; !slices.Equal(got, []game.PlayerID{b.ID}) {
 			t.Errorf("game Leave calls: %v", got)
 		}
-		if l.Holds(bob) || l.Input(&b, bob, game.Input{Seq: 9}) {
+		if l.Holds(bob) || l.Input(&b, bob, game.Input{Seq: 9, Msg: inputMsg(9, 0)}) {
 			t.Error("bob still holds his seat")
 		}
 		e.ticks(2)
@@ -98,7 +98,7 @@ func TestSpectatorsWatchButDoNotPlay(t *testing.T) {
 	if !s.Spectator || s.Host {
 		t.Fatalf("sam's seat = %+v", s)
 	}
-	if l.Input(&s, sam, game.Input{Seq: 1}) {
+	if l.Input(&s, sam, game.Input{Seq: 1, Msg: inputMsg(1, 0)}) {
 		t.Error("a spectator's input was taken")
 	}
 	e.ticks(1)
@@ -125,7 +125,7 @@ func TestRejoinWithinTheGracePeriodKeepsTheSeat(t *testing.T) {
 	alice, bob := gametest.NewMember("a", "alice"), gametest.NewMember("b", "bob")
 	l, g := e.create(game.CreateOptions{}, alice)
 	b := mustJoin(t, l, bob, false)
-	l.Input(&b, bob, game.Input{Seq: 41})
+	l.Input(&b, bob, game.Input{Seq: 41, Msg: inputMsg(41, 0)})
 	e.ticks(1)
 	l.Disconnect(bob)
 	i := info(t, l)
@@ -155,7 +155,7 @@ func TestRejoinWithinTheGracePeriodKeepsTheSeat(t *testing.T) {
 	if s := last(t, bob2); s.Ack != 0 {
 		t.Errorf("ack after the rejoin = %d, want 0: a new connection numbers its inputs anew", s.Ack)
 	}
-	l.Input(&b2, bob2, game.Input{Seq: 1})
+	l.Input(&b2, bob2, game.Input{Seq: 1, Msg: inputMsg(1, 0)})
 	e.ticks(5) // past where the grace would have ended
 	if s := last(t, bob2); s.Ack != 1 {
 		t.Errorf("ack = %d, want 1", s.Ack)
@@ -191,7 +191,7 @@ func TestANewerConnectionReplacesTheOlder(t *testing.T) {
 	alice := gametest.NewMember("a", "alice")
 	l, g := e.create(game.CreateOptions{}, alice)
 	a, _ := alice.Seat()
-	l.Input(&a, alice, game.Input{Seq: 5})
+	l.Input(&a, alice, game.Input{Seq: 5, Msg: inputMsg(5, 0)})
 	alice2 := gametest.NewMember("a", "alice")
 	s := mustJoin(t, l, alice2, false)
 	if first, _ := alice.Seat(); s.ID != first.ID || !s.Host {
@@ -247,7 +247,7 @@ func TestHostStartsAndKicks(t *testing.T) {
 		if !hasEvent(carol, wire.EventPlayerLeft, b.ID, "kicked") {
 			t.Errorf("carol's events: %v", carol.EventKinds())
 		}
-		if l.Holds(bob) || l.Input(&b, bob, game.Input{Seq: 1}) {
+		if l.Holds(bob) || l.Input(&b, bob, game.Input{Seq: 1, Msg: inputMsg(1, 0)}) {
 			t.Error("bob still holds his seat")
 		}
 	})

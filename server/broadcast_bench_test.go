@@ -72,7 +72,7 @@ func newBenchSockets(b *testing.B, n int) *benchSockets {
 
 // benchState is a real arena's shared state with 8 players, encoded once as a lobby does.
 func benchState() ([]byte, int) {
-	g := arena.New(arena.DefaultRules)(game.Config{TickRate: 20, MaxPlayers: 8, Seed: 1})
+	g := arena.New(arena.DefaultRules, game.Config{TickRate: 20, MaxPlayers: 8, Seed: 1})
 	for i := range 8 {
 		g.Join(game.Player{ID: game.PlayerID(i + 1), Name: "p"})
 	}
@@ -81,7 +81,7 @@ func benchState() ([]byte, int) {
 		g.Step(50 * time.Millisecond)
 	}
 	sw := game.NewStateWriter()
-	g.WriteState(sw)
+	g.WriteState(0, sw)
 	state, fields := sw.Bytes()
 	return append([]byte(nil), state...), fields
 }

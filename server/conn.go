@@ -86,9 +86,8 @@ func (c *conn) Joined(seat game.Seat, info game.Info) {
 func (c *conn) handle(env wire.Envelope) {
 	if env.T == wire.TypeInput {
 		// An input in a form DecodeInputFrame leaves to the general decoders.
-		var in wire.Input
-		err := wire.DecodeValidInput(env.D, &in) // env.D came from wire.Decode
-		if err == nil && !c.input(in) {
+		seq, err := wire.InputSeq(env.D) // env.D came from wire.Decode
+		if err == nil && !c.input(game.Input{ID: env.ID, Seq: seq, Msg: env.D}) {
 			err = game.ErrNotInLobby
 		}
 		if err != nil {
@@ -151,15 +150,19 @@ func (c *conn) handle(env wire.Envelope) {
 
 // input hands one input to the lobby, and reports false when c is in no lobby. A full seat
 // queue drops it (counted): the client sends a newer one next tick.
-func (c *conn) input(in wire.Input) bool {
+func (c *conn) input(in game.Input) bool {
 	if c.lobby == nil {
 		return false
 	}
-	if !c.lobby.Input(&c.seat, c, game.Input(in)) {
+	if !c.lobby.Input(&c.seat, c, in) {
 		c.srv.metrics.dropped.Inc()
 	}
 	return true
 }
+
+// InputError implements game.InputErrors: the game refused input id; the lobby calls it on its
+// goroutine, as it calls Event.
+func (c *conn) InputError(id uint64, err error) { c.replyError(id, err) }
 
 // replyError answers request id with an error frame (errorFrame, in errors.go, says which).
 func (c *conn) replyError(id uint64, err error) {
@@ -233,7 +236,8 @@ func (c *conn) create(ctx context.Context, id uint64, req wire.Create) error {
 	}
 	c.joinReq = id
 	l, seat, _, err := c.srv.lobbies.Create(ctx, game.CreateOptions{Name: req.Name, Game: req.Game, Private: req.Private,
-		MaxPlayers: req.MaxPlayers, TickRate: req.TickRate, Owner: c.accountID, OwnerAddr: clientKey(c.addr)}, c)
+		MaxPlayers: req.MaxPlayers, TickRate: req.TickRate, Owner: c.accountID, OwnerAddr: clientKey(c.addr),
+		Options: req.Options}, c)
 	if err != nil {
 		c.srv.lobbyAddr.give(time.Now(), addr)
 		return err

@@ -26,11 +26,11 @@ func (c *conn) Message(p []byte, text bool) {
 // tick, is handed to the lobby without waiting (a seat's queue under its lock), on whichever
 // goroutine reads the socket; any other message is left to Message.
 func (c *conn) Quick(p []byte, _ bool) bool {
-	id, in, ok := wire.DecodeInputFrame(p)
+	id, seq, d, ok := wire.DecodeInputFrame(p)
 	if !ok {
 		return false
 	}
-	if !c.input(in) {
+	if !c.input(game.Input{ID: id, Seq: seq, Msg: d}) {
 		c.replyError(id, game.ErrNotInLobby)
 	}
 	return true

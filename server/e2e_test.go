@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	clientarena "github.com/tickwire/tickwire/clients/goclient/arena"
 	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
@@ -55,7 +56,7 @@ func TestTwoPlayersShareALobby(t *testing.T) {
 	for seq := uint32(1); seq <= inputs; seq++ {
 		for i, c := range conns {
 			dx := float32(1 - 2*i) // one goes right, the other left
-			if err := c.SendInput(wire.Input{Seq: seq, DX: dx, DY: 0.5}); err != nil {
+			if err := clientarena.SendInput(c, clientarena.Input{Seq: seq, DX: dx, DY: 0.5}); err != nil {
 				t.Fatal(err)
 			}
 		}

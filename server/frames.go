@@ -22,6 +22,9 @@ func lobbyFrame(i game.Info) wire.LobbyInfo {
 
 func eventFrame(e game.Event) wire.Event {
 	out := wire.Event{Kind: e.Kind, State: string(e.State), Reason: e.Reason}
+	if e.Kind == wire.EventGame {
+		out.Lobby, out.Name, out.Data = e.Lobby, e.Name, e.Data
+	}
 	if e.Player != nil {
 		p := playerFrame(*e.Player)
 		out.Player = &p

@@ -15,9 +15,11 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/tickwire/tickwire/auth"
+	clientarena "github.com/tickwire/tickwire/clients/goclient/arena"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/game/arena"
 	"github.com/tickwire/tickwire/server/wire"
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 var update = flag.Bool("update", false, "rewrite server/wire/testdata/golden.json from the frames the code builds now")
@@ -58,17 +60,17 @@ func goldenFrames(t *testing.T) []struct {
 	info := game.Info{ID: "lk3nbq7zt2mx", Name: "friday night", Game: arena.Name, Code: "QX4TMR", Private: true,
 		State: game.StateWaiting, TickRate: 20, MaxPlayers: 4, Players: 2, Seats: []game.Seat{ada, bob}}
 	// A snapshot of a real arena, 15 ticks into a round, as the writer encodes it.
-	g := arena.New(arena.DefaultRules)(game.Config{TickRate: 20, MaxPlayers: 4, Seed: 7})
+	g := arena.New(arena.DefaultRules, game.Config{TickRate: 20, MaxPlayers: 4, Seed: 7})
 	g.Join(game.Player{ID: 1, AccountID: ada.AccountID, Name: "ada"})
 	g.Join(game.Player{ID: 2, AccountID: bob.AccountID, Name: "bob"})
 	g.StartRound()
 	for i := range 15 {
-		g.Apply(1, game.Input{Seq: uint32(i + 1), DX: 1, DY: 0.5})
-		g.Apply(2, game.Input{Seq: uint32(i + 1), DX: -0.5, DY: -1})
+		apply(g, 1, steer{Seq: uint32(i + 1), DX: 1, DY: 0.5})
+		apply(g, 2, steer{Seq: uint32(i + 1), DX: -0.5, DY: -1})
 		g.Step(50 * time.Millisecond)
 	}
 	sw := game.NewStateWriter()
-	g.WriteState(sw)
+	g.WriteState(0, sw)
 	state, fields := sw.Bytes()
 	snapshot := appendSnapshot(nil, game.Snapshot{Tick: 15, Ack: 15, State: state, Fields: fields})
 
@@ -83,8 +85,8 @@ func goldenFrames(t *testing.T) []struct {
 		{"join.quick", enc(wire.TypeJoin, 3, wire.Join{Quick: true})},
 		{"join.spectate", enc(wire.TypeJoin, 3, wire.Join{Lobby: "lk3nbq7zt2mx", Spectate: true})},
 		{"leave", enc(wire.TypeLeave, 4, struct{}{})},
-		{"input", enc(wire.TypeInput, 0, wire.Input{Seq: 42, DX: 0.5, DY: -1})},
-		{"input.buttons", enc(wire.TypeInput, 0, wire.Input{Seq: 70000, DX: -0.25, DY: 0, Buttons: 1})},
+		{"input", enc(wire.TypeInput, 0, clientarena.Input{Seq: 42, DX: 0.5, DY: -1})},
+		{"input.buttons", enc(wire.TypeInput, 0, clientarena.Input{Seq: 70000, DX: -0.25, DY: 0, Buttons: 1})},
 		{"reauth", enc(wire.TypeReauth, 5, wire.Reauth{Token: "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJrNXRxenYzbTJ5eHc2YWI0In0.c2lnbmF0dXJl"})},
 		{"start", enc(wire.TypeStart, 6, nil)},
 		{"kick", enc(wire.TypeKick, 7, wire.Kick{Player: 2})},
@@ -104,6 +106,8 @@ func goldenFrames(t *testing.T) []struct {
 		{"event.player_disconnected", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventPlayerDisconnected, Lobby: info.ID, Player: &away}))},
 		{"event.player_reconnected", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventPlayerReconnected, Lobby: info.ID, Player: &bob}))},
 		{"event.lobby_closed", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventLobbyClosed, Lobby: info.ID}))},
+		{"event.game", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventGame, Lobby: info.ID, Name: "bid",
+			Data: mustMsgpack(t, map[string]any{"player": 2, "count": 3, "face": 5})}))},
 		{"reauth_required", enc(wire.TypeReauthRequired, 0, wire.ReauthRequired{Exp: 1700000900})},
 		{"reauth_ok", enc(wire.TypeReauthOK, 5, wire.ReauthOK{Exp: 1700001800})},
 		{"error", enc(wire.TypeError, 2, wire.Error{Code: wire.CodeLobbyFull, Message: "the lobby is full"})},
@@ -262,4 +266,27 @@ func sameShape(t *testing.T, a, b []byte) bool {
 		return reflect.DeepEqual(x, y)
 	}
 	return bytes.Equal(a, b) || eq(x, y)
+}
+
+// steer is an input's steering, handed to a game as the arena input message it encodes to.
+type steer struct {
+	Seq    uint32
+	DX, DY float32
+}
+
+// apply hands g the input s of player id, as a lobby would.
+func apply(g game.Game, id game.PlayerID, s steer) {
+	if err := g.Input(id, arena.AppendInput(nil, s.Seq, s.DX, s.DY, 0)); err != nil {
+		panic(err)
+	}
+}
+
+// mustMsgpack encodes v as a game's event data is encoded.
+func mustMsgpack(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := msgpack.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	clientarena "github.com/tickwire/tickwire/clients/goclient/arena"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
@@ -207,7 +208,7 @@ func TestFinishedRoundsReachTheLeaderboard(t *testing.T) {
 	}
 	// Both steer, so that someone may happen on a coin.
 	for i, c := range conns {
-		_ = c.SendInput(wire.Input{Seq: 1, DX: float32(1 - 2*i), DY: 0.7})
+		_ = clientarena.SendInput(c, clientarena.Input{Seq: 1, DX: float32(1 - 2*i), DY: 0.7})
 	}
 	scores := map[string]int{}
 	for over := false; !over; {

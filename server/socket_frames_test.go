@@ -6,6 +6,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/clients/goclient"
+	clientarena "github.com/tickwire/tickwire/clients/goclient/arena"
 	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
@@ -101,7 +102,7 @@ func TestEveryFrameOfTheContract(t *testing.T) {
 
 	t.Run("inputs come back as acks in snapshots", func(t *testing.T) {
 		for seq := uint32(1); seq <= 5; seq++ {
-			servertest.WriteEnvelope(t, a, wire.TypeInput, 0, wire.Input{Seq: seq, DX: 1, DY: -0.5})
+			servertest.WriteEnvelope(t, a, wire.TypeInput, 0, clientarena.Input{Seq: seq, DX: 1, DY: -0.5})
 		}
 		deadline := time.Now().Add(5 * time.Second)
 		for time.Now().Before(deadline) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickwire/tickwire/clients/goclient"
+	clientarena "github.com/tickwire/tickwire/clients/goclient/arena"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
@@ -43,7 +44,7 @@ func TestReauthCyclesKeepEverythingFlowing(t *testing.T) {
 		defer tick.Stop()
 		for end := time.Now().Add(run); time.Now().Before(end); <-tick.C {
 			seq++
-			if c.SendInput(wire.Input{Seq: seq, DX: 0.3, DY: -0.3}) != nil {
+			if clientarena.SendInput(c, clientarena.Input{Seq: seq, DX: 0.3, DY: -0.3}) != nil {
 				break
 			}
 		}

@@ -103,7 +103,7 @@ func openKeys(data string, now func() time.Time) (*auth.KeySet, error) {
 // cfg), the engine's limits from cfg, and the database that keeps finished rounds.
 func newRegistry(cfg Config, db *store.DB, log *slog.Logger) *game.Registry {
 	return &game.Registry{
-		Games:    map[string]game.Factory{arena.Name: arena.New(arena.Rules{RoundLength: cfg.RoundLength})},
+		Games:    []game.Definition{arena.Definition(arena.Rules{RoundLength: cfg.RoundLength})},
 		Default:  arena.Name,
 		TickRate: cfg.TickRate,
 		Limits: game.Limits{

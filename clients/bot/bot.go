@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/clients/goclient/arena"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -119,7 +120,7 @@ func (b *bot) sendLocked() {
 	b.steer(b.x, b.y)
 	b.seq++
 	b.sentAt[b.seq%64] = time.Now()
-	if err := b.conn.SendInput(wire.Input{Seq: b.seq, DX: b.dx, DY: b.dy}); err != nil && !errors.Is(err, goclient.ErrConnectionLost) {
+	if err := arena.SendInput(b.conn, arena.Input{Seq: b.seq, DX: b.dx, DY: b.dy}); err != nil && !errors.Is(err, goclient.ErrConnectionLost) {
 		b.run.counters.errors.Add(1)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	clientarena "github.com/tickwire/tickwire/clients/goclient/arena"
 	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
@@ -160,7 +161,7 @@ func TestRawSnapshots(t *testing.T) {
 				return
 			}
 			if seq <= 20 {
-				if err := c.SendInput(wire.Input{Seq: seq, DX: 1}); err != nil {
+				if err := clientarena.SendInput(c, clientarena.Input{Seq: seq, DX: 1}); err != nil {
 					t.Fatal(err)
 				}
 				seq++
@@ -290,7 +291,7 @@ func TestLogoutEndsTheConnection(t *testing.T) {
 	if _, err := c.Join(ctx, wire.Join{Quick: true}); !errors.Is(err, goclient.ErrRevoked) {
 		t.Fatalf("join after the end: %v", err)
 	}
-	if err := c.SendInput(wire.Input{Seq: 1}); !errors.Is(err, goclient.ErrClosed) {
+	if err := clientarena.SendInput(c, clientarena.Input{Seq: 1}); !errors.Is(err, goclient.ErrClosed) {
 		t.Fatalf("input after the end: %v", err)
 	}
 }
@@ -310,7 +311,7 @@ func TestPolicyClose(t *testing.T) {
 	}
 	defer c.Close()
 	for i := range 50 {
-		if c.SendInput(wire.Input{Seq: uint32(i + 1)}) != nil {
+		if clientarena.SendInput(c, clientarena.Input{Seq: uint32(i + 1)}) != nil {
 			break
 		}
 	}
@@ -414,7 +415,7 @@ func TestShortWriteTimeoutKeepsWriting(t *testing.T) {
 		t.Fatalf("create: %v", err)
 	}
 	for seq := uint32(1); seq <= 30; seq++ { // 1.5 s: seven and a half timeouts
-		if err := c.SendInput(wire.Input{Seq: seq}); err != nil {
+		if err := clientarena.SendInput(c, clientarena.Input{Seq: seq}); err != nil {
 			t.Fatalf("input %d, %v after the first: %v", seq, time.Duration(seq-1)*50*time.Millisecond, err)
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	clientarena "github.com/tickwire/tickwire/clients/goclient/arena"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -43,7 +44,7 @@ func Example() {
 			}
 		}
 		seq++
-		if err := conn.SendInput(wire.Input{Seq: seq, DX: dx / 50, DY: dy / 50}); err != nil {
+		if err := clientarena.SendInput(conn, clientarena.Input{Seq: seq, DX: dx / 50, DY: dy / 50}); err != nil {
 			log.Print(err) // reconnecting: the next snapshot comes after it
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	clientarena "github.com/tickwire/tickwire/clients/goclient/arena"
 	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
 )
@@ -46,7 +47,7 @@ func TestReconnectTakesBackTheSeat(t *testing.T) {
 	}
 	const seq = 1000
 	for {
-		if err := c.SendInput(wire.Input{Seq: seq, DX: 1}); err != nil {
+		if err := clientarena.SendInput(c, clientarena.Input{Seq: seq, DX: 1}); err != nil {
 			t.Fatal(err)
 		}
 		select {

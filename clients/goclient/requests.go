@@ -238,28 +238,19 @@ func (c *Conn) Send(t string, payload any) error {
 	return c.writeFrame(b)
 }
 
-// SendInput sends one input; its Seq comes back as a snapshot's Ack once the server has applied
-// it. It allocates nothing, blocks at most Options.WriteTimeout, and returns ErrConnectionLost
-// while a Conn made by Connect is reconnecting: an input is worth nothing late.
-func (c *Conn) SendInput(in wire.Input) error {
+// SendInput sends one input message: seq, which comes back as a snapshot's Ack once the server
+// has applied the input, and the game's fields, n msgpack map entries already encoded (each
+// game's client package encodes its own: clients/goclient/arena for the arena). It allocates
+// nothing, blocks at most Options.WriteTimeout, and returns ErrConnectionLost while a Conn made
+// by Connect is reconnecting: an input is worth nothing late.
+func (c *Conn) SendInput(seq uint32, n int, fields []byte) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	b := append(c.wbuf[:0], 0x82, 0xa1, 't', 0xa5, 'i', 'n', 'p', 'u', 't', 0xa1, 'd')
-	n := 3
-	if in.Buttons != 0 {
-		n++
-	}
-	b = wire.AppendMapHeader(b, n)
+	b = wire.AppendMapHeader(b, n+1)
 	b = wire.AppendString(b, "seq")
-	b = wire.AppendUint(b, uint64(in.Seq))
-	b = wire.AppendString(b, "dx")
-	b = wire.AppendFloat32(b, in.DX)
-	b = wire.AppendString(b, "dy")
-	b = wire.AppendFloat32(b, in.DY)
-	if in.Buttons != 0 {
-		b = wire.AppendString(b, "b")
-		b = wire.AppendUint(b, uint64(in.Buttons))
-	}
+	b = wire.AppendUint(b, uint64(seq))
+	b = append(b, fields...)
 	c.wbuf = b
 	return c.writeLocked(b)
 }

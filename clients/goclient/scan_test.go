@@ -135,14 +135,30 @@ func TestDispatchSnapshotAllocatesNothing(t *testing.T) {
 func TestSendInputEncoding(t *testing.T) {
 	c := newConn(nil, "", Options{})
 	defer c.cancel()
-	_ = c.SendInput(wire.Input{Seq: 70000, DX: -0.5, DY: 1, Buttons: 3}) // no socket: encodes, then fails
+	// The arena's fields, as clients/goclient/arena encodes them.
+	fields := wire.AppendString(nil, "dx")
+	fields = wire.AppendFloat32(fields, -0.5)
+	fields = wire.AppendString(fields, "dy")
+	fields = wire.AppendFloat32(fields, 1)
+	fields = wire.AppendString(fields, "b")
+	fields = wire.AppendUint(fields, 3)
+	_ = c.SendInput(70000, 3, fields) // no socket: encodes, then fails
 	env, err := wire.Decode(c.wbuf, wire.Limits{})
 	if err != nil || env.T != wire.TypeInput {
 		t.Fatalf("%v %q", err, env.T)
 	}
-	var in wire.Input
-	if err := wire.DecodePayload(env.D, &in); err != nil || in != (wire.Input{Seq: 70000, DX: -0.5, DY: 1, Buttons: 3}) {
+	type arenaInput struct {
+		Seq     uint32  `msgpack:"seq"`
+		DX      float32 `msgpack:"dx"`
+		DY      float32 `msgpack:"dy"`
+		Buttons uint32  `msgpack:"b,omitempty"`
+	}
+	var in arenaInput
+	if err := msgpack.Unmarshal(env.D, &in); err != nil || in != (arenaInput{Seq: 70000, DX: -0.5, DY: 1, Buttons: 3}) {
 		t.Fatalf("decoded %+v, %v", in, err)
+	}
+	if seq, err := wire.InputSeq(env.D); err != nil || seq != 70000 {
+		t.Fatalf("seq %d, %v", seq, err)
 	}
 }
 

@@ -7,6 +7,7 @@ package arena
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -92,48 +93,108 @@ type Arena struct {
 	sinceCoin time.Duration
 }
 
-// New returns a Factory for arenas under r. Each arena's randomness (spawn points, coins) comes
-// from the lobby's seed alone, so the same seed and the same inputs play out the same.
-func New(r Rules) game.Factory {
-	r = r.withDefaults()
-	return func(c game.Config) game.Game {
-		return &Arena{rules: r, rng: rand.New(rand.NewPCG(c.Seed, 0x7ac3))}
+// Definition is the arena under r as a server registers it: 1 to MaxPlayers players, 20 Hz,
+// a snapshot every tick, no create options.
+func Definition(r Rules) game.Definition {
+	return game.Definition{
+		Name: Name, DisplayName: "Arena", MinPlayers: 1, MaxPlayers: MaxPlayers, TickRate: 20,
+		New: func(c game.Config) (game.Game, error) { return New(r, c), nil },
 	}
 }
 
-var _ game.Game = (*Arena)(nil)
+// New returns the arena of a lobby configured by c under r. Its randomness (spawn points,
+// coins) comes from the lobby's seed alone, so the same seed and the same inputs play out the
+// same.
+func New(r Rules, c game.Config) *Arena {
+	return &Arena{rules: r.withDefaults(), rng: rand.New(rand.NewPCG(c.Seed, 0x7ac3))}
+}
+
+var (
+	_ game.Game   = (*Arena)(nil)
+	_ game.Rounds = (*Arena)(nil)
+)
 
 // errFull refuses a join past what the arena's rules can seat.
 var errFull = errors.New("the arena is full")
 
-// Accept takes anyone while there is room for one more disc.
-func (a *Arena) Accept(p game.Player) error {
+// Join places a player at a free spot while there is room for one more disc; spectators only
+// watch, and any number may.
+func (a *Arena) Join(p game.Player) error {
+	if p.Spectator {
+		return nil
+	}
 	if len(a.players) >= MaxPlayers {
 		return errFull
+	}
+	x, y := a.freeSpot(a.rules.PlayerRadius)
+	a.players = append(a.players, &player{id: p.ID, name: p.Name, acct: p.AccountID, x: x, y: y})
+	return nil
+}
+
+// Leave removes the player, whether it meant to go or not.
+func (a *Arena) Leave(id game.PlayerID, _ bool) {
+	a.players = slices.DeleteFunc(a.players, func(p *player) bool { return p.id == id })
+}
+
+// Input sets the player's steering until its next input: dx and dy, numbers clamped to [-1, 1]
+// (NaN reads as 0), and b, the buttons, an unsigned integer below 2^32; nil reads as 0 and
+// other keys (seq among them) are skipped.
+func (a *Arena) Input(id game.PlayerID, msg []byte) error {
+	dx, dy, err := decodeInput(msg)
+	if err != nil {
+		return err
+	}
+	for _, p := range a.players {
+		if p.id == id {
+			p.dx, p.dy = dx, dy
+			return nil
+		}
 	}
 	return nil
 }
 
-// Join places p at a free spot.
-func (a *Arena) Join(p game.Player) {
-	x, y := a.freeSpot(a.rules.PlayerRadius)
-	a.players = append(a.players, &player{id: p.ID, name: p.Name, acct: p.AccountID, x: x, y: y})
-}
+// errButtons refuses buttons that are not an unsigned integer below 2^32.
+var errButtons = errors.New("b must be an unsigned integer below 2^32")
 
-// Leave removes the player.
-func (a *Arena) Leave(id game.PlayerID) {
-	a.players = slices.DeleteFunc(a.players, func(p *player) bool { return p.id == id })
-}
-
-// Apply sets the player's steering until its next input.
-func (a *Arena) Apply(id game.PlayerID, in game.Input) {
-	for _, p := range a.players {
-		if p.id == id {
-			p.dx, p.dy = in.DX, in.DY
-			return
+// decodeInput reads an input message's steering. The buttons are checked though the arena
+// uses none yet.
+func decodeInput(msg []byte) (dx, dy float32, err error) {
+	f := game.NewFields(msg)
+	for f.Next() {
+		switch f.Key() {
+		case "dx":
+			dx = unit(f.Float32())
+		case "dy":
+			dy = unit(f.Float32())
+		case "b":
+			if f.Uint() > math.MaxUint32 {
+				return 0, 0, errButtons
+			}
+		default:
+			f.Skip()
 		}
 	}
+	if err := f.Err(); err != nil {
+		return 0, 0, err
+	}
+	return dx, dy, nil
 }
+
+// unit clamps v to [-1, 1], and NaN to 0.
+func unit(v float32) float32 {
+	switch {
+	case v != v: // NaN
+		return 0
+	case v < -1:
+		return -1
+	case v > 1:
+		return 1
+	}
+	return v
+}
+
+// ViewOf gives every member the same view: the arena hides nothing.
+func (a *Arena) ViewOf(game.Player) game.View { return 0 }
 
 // StartRound resets scores and coins and starts the clock.
 func (a *Arena) StartRound() {
@@ -160,7 +221,10 @@ func (a *Arena) Scores() []game.Score {
 	return out
 }
 
-// Step moves every player, resolves collisions, spawns and collects coins and runs the clock.
+// Tick moves every player, resolves collisions, spawns and collects coins and runs the clock.
+func (a *Arena) Tick(t *game.Tick) { a.Step(t.DT) }
+
+// Step advances the arena by dt, as Tick does.
 func (a *Arena) Step(dt time.Duration) {
 	sec := float32(dt.Seconds())
 	r := a.rules.PlayerRadius
@@ -246,9 +310,10 @@ func (a *Arena) separate() {
 	}
 }
 
-// WriteState writes the arena's state: w and h, round_ms left in the running round (0 when
-// none runs), players as [id, x, y, vx, vy, score] and coins as [id, x, y].
-func (a *Arena) WriteState(w *game.StateWriter) {
+// WriteState writes the arena's state, the same for every view: w and h, round_ms left in the
+// running round (0 when none runs), players as [id, x, y, vx, vy, score] and coins as
+// [id, x, y].
+func (a *Arena) WriteState(_ game.View, w *game.StateWriter) {
 	w.Key("w")
 	w.Float32(a.rules.Width)
 	w.Key("h")
@@ -300,3 +365,23 @@ func (a *Arena) freeSpot(radius float32) (float32, float32) {
 func clamp(v, lo, hi float32) float32 { return max(lo, min(v, hi)) }
 
 func dist2(x1, y1, x2, y2 float32) float32 { return (x1-x2)*(x1-x2) + (y1-y2)*(y1-y2) }
+
+// AppendInput appends an arena input message, the d of an input frame, to b: a map of seq, dx
+// and dy, and b when buttons is not zero. It is what clients send and tests feed the engine.
+func AppendInput(b []byte, seq uint32, dx, dy float32, buttons uint32) []byte {
+	n := byte(3)
+	if buttons != 0 {
+		n++
+	}
+	b = append(b, 0x80|n, 0xa3, 's', 'e', 'q', 0xce)
+	b = binary.BigEndian.AppendUint32(b, seq)
+	b = append(b, 0xa2, 'd', 'x', 0xca)
+	b = binary.BigEndian.AppendUint32(b, math.Float32bits(dx))
+	b = append(b, 0xa2, 'd', 'y', 0xca)
+	b = binary.BigEndian.AppendUint32(b, math.Float32bits(dy))
+	if buttons != 0 {
+		b = append(b, 0xa1, 'b', 0xce)
+		b = binary.BigEndian.AppendUint32(b, buttons)
+	}
+	return b
+}

@@ -15,7 +15,20 @@ const dt = 50 * time.Millisecond // one tick at 20 Hz
 
 func newArena(t *testing.T, seed uint64, r Rules) *Arena {
 	t.Helper()
-	return New(r)(game.Config{TickRate: 20, MaxPlayers: 8, Seed: seed}).(*Arena)
+	return New(r, game.Config{TickRate: 20, MaxPlayers: 8, Seed: seed})
+}
+
+// steer is an input's steering, handed to a game as the arena input message it encodes to.
+type steer struct {
+	Seq    uint32
+	DX, DY float32
+}
+
+// apply hands g the input s of player id, as a lobby would.
+func apply(g game.Game, id game.PlayerID, s steer) {
+	if err := g.Input(id, AppendInput(nil, s.Seq, s.DX, s.DY, 0)); err != nil {
+		panic(err)
+	}
 }
 
 func join(a *Arena, n int) {
@@ -51,7 +64,7 @@ func TestPlayersStayInsideTheWalls(t *testing.T) {
 		{"bottom", 0, 1, func() bool { return near(p.y, a.rules.Height-r) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a.Apply(1, game.Input{DX: tc.dx, DY: tc.dy})
+			apply(a, 1, steer{DX: tc.dx, DY: tc.dy})
 			for range 100 { // 5 s at 220 units/s crosses the arena
 				a.Step(dt)
 			}
@@ -82,8 +95,8 @@ func TestPlayersPushEachOtherApart(t *testing.T) {
 
 	t.Run("players running into each other stop touching", func(t *testing.T) {
 		p.x, q.x = 200, 400
-		a.Apply(1, game.Input{DX: 1})
-		a.Apply(2, game.Input{DX: -1})
+		apply(a, 1, steer{DX: 1})
+		apply(a, 2, steer{DX: -1})
 		for range 40 {
 			a.Step(dt)
 		}
@@ -93,8 +106,8 @@ func TestPlayersPushEachOtherApart(t *testing.T) {
 	})
 	t.Run("players on the same spot are parted too", func(t *testing.T) {
 		q.x, q.y = p.x, p.y
-		a.Apply(1, game.Input{})
-		a.Apply(2, game.Input{})
+		apply(a, 1, steer{})
+		apply(a, 2, steer{})
 		a.Step(dt)
 		if d := dist2(p.x, p.y, q.x, q.y); d < 4*r*r-1e-2 {
 			t.Errorf("still overlapping: %v apart", math.Sqrt(float64(d)))
@@ -113,7 +126,7 @@ func TestDiagonalMovementIsNoFaster(t *testing.T) {
 		join(a, 1)
 		p := a.player(1)
 		p.x, p.y = 400, 300
-		a.Apply(1, game.Input{DX: tc.dx, DY: tc.dy})
+		apply(a, 1, steer{DX: tc.dx, DY: tc.dy})
 		a.Step(dt)
 		want := tc.want * a.rules.Speed * float32(dt.Seconds())
 		got := float32(math.Sqrt(float64(dist2(400, 300, p.x, p.y))))
@@ -220,18 +233,18 @@ func TestARoundLastsItsLength(t *testing.T) {
 }
 
 func run(seed uint64, ticks int) []byte {
-	a := New(DefaultRules)(game.Config{TickRate: 20, Seed: seed}).(*Arena)
+	a := New(DefaultRules, game.Config{TickRate: 20, Seed: seed})
 	join(a, 4)
 	a.StartRound()
 	w := game.NewStateWriter()
 	for i := range ticks {
 		for id := 1; id <= 4; id++ {
 			f := float32((i*7+id*13)%21)/10 - 1
-			a.Apply(game.PlayerID(id), game.Input{DX: f, DY: -f / 2})
+			apply(a, game.PlayerID(id), steer{DX: f, DY: -f / 2})
 		}
 		a.Step(dt)
 	}
-	a.WriteState(w)
+	a.WriteState(0, w)
 	b, _ := w.Bytes()
 	return bytes.Clone(b)
 }
@@ -250,10 +263,10 @@ func TestStateCarriesWhatAClientDraws(t *testing.T) {
 	a := newArena(t, 1, DefaultRules)
 	join(a, 2)
 	a.StartRound()
-	a.Apply(1, game.Input{DX: 1})
+	apply(a, 1, steer{DX: 1})
 	a.Step(dt)
 	w := game.NewStateWriter()
-	a.WriteState(w)
+	a.WriteState(0, w)
 	b, n := w.Bytes()
 	if n != 5 {
 		t.Fatalf("%d fields, want 5", n)

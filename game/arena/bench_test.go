@@ -24,8 +24,8 @@ func (s *sink) Joined(game.Seat, game.Info) {}
 func (s *sink) Snapshot(snap game.Snapshot) { s.last = snap; s.n++ }
 func (s *sink) Event(game.Event)            {}
 
-// steering is the inputs the benchmark's players cycle through.
-var steering = [...]game.Input{{DX: 1}, {DX: 1, DY: 1}, {DY: -1}, {DX: -0.5, DY: 0.25}, {DX: -1, DY: -1}, {}, {DX: 0.3, DY: 1}}
+// steering is the steering the benchmark's players cycle through.
+var steering = [...]struct{ DX, DY float32 }{{DX: 1}, {DX: 1, DY: 1}, {DY: -1}, {DX: -0.5, DY: 0.25}, {DX: -1, DY: -1}, {}, {DX: 0.3, DY: 1}}
 
 // BenchmarkTick measures one arena tick through the engine as a lobby runs it: the loop applies
 // the players' inputs, steps the game (movement, collisions, coins), encodes the shared state
@@ -53,7 +53,7 @@ func benchTick(b *testing.B, players, burst int) {
 	ctx := context.Background()
 	clk := gametest.NewClock()
 	reg := &game.Registry{
-		Games:   map[string]game.Factory{arena.Name: arena.New(arena.Rules{RoundLength: 1000 * time.Hour})},
+		Games:   []game.Definition{arena.Definition(arena.Rules{RoundLength: 1000 * time.Hour})},
 		Default: arena.Name, TickRate: 20, Clock: clk, Limits: game.Limits{MaxCatchUp: burst},
 	}
 	reg.Start(ctx)
@@ -78,12 +78,14 @@ func benchTick(b *testing.B, players, burst int) {
 		b.Fatal(err)
 	}
 	ticks := 0
+	var msg []byte
 	run := func(n int) { // runs n ticks, a burst at a time
 		for ; n > 0; n -= burst {
 			for j, m := range members {
-				in := steering[(ticks/20+j)%len(steering)]
-				in.Seq = uint32(ticks + 1)
-				l.Input(&seats[j], m, in)
+				st := steering[(ticks/20+j)%len(steering)]
+				seq := uint32(ticks + 1)
+				msg = arena.AppendInput(msg[:0], seq, st.DX, st.DY, 0) // as the socket hands it over
+				l.Input(&seats[j], m, game.Input{Seq: seq, Msg: msg})
 			}
 			k := min(n, burst)
 			clk.Advance(time.Duration(k) * time.Second / 20)
@@ -108,19 +110,22 @@ func benchTick(b *testing.B, players, burst int) {
 func BenchmarkArenaStep(b *testing.B) {
 	for _, players := range []int{8, 64} {
 		b.Run(fmt.Sprintf("players=%d", players), func(b *testing.B) {
-			g := arena.New(arena.Rules{RoundLength: 1000 * time.Hour})(game.Config{TickRate: 20, Seed: 1})
+			g := arena.New(arena.Rules{RoundLength: 1000 * time.Hour}, game.Config{TickRate: 20, Seed: 1})
 			for i := range players {
 				g.Join(game.Player{ID: game.PlayerID(i + 1), AccountID: fmt.Sprint(i)})
 			}
 			g.StartRound()
 			w := game.NewStateWriter()
+			var msg []byte
 			step := func(i int) {
 				for j := range players {
-					g.Apply(game.PlayerID(j+1), steering[(i/20+j)%len(steering)])
+					st := steering[(i/20+j)%len(steering)]
+					msg = arena.AppendInput(msg[:0], uint32(i+1), st.DX, st.DY, 0)
+					_ = g.Input(game.PlayerID(j+1), msg)
 				}
 				g.Step(time.Second / 20)
 				w.Reset()
-				g.WriteState(w)
+				g.WriteState(0, w)
 			}
 			for i := range 200 {
 				step(i)

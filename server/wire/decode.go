@@ -132,10 +132,19 @@ type decoder struct {
 
 // DecodePayload decodes a payload into v, a pointer to a payload struct. It validates d first,
 // so it is safe on any bytes. An absent or nil payload leaves v at its zero value. An *Input
-// is decoded by DecodeInput.
+// is read by InputSeq: its other fields are the game's.
 func DecodePayload(d msgpack.RawMessage, v any) error {
 	if in, ok := v.(*Input); ok {
-		return DecodeInput(d, in)
+		*in = Input{}
+		if len(d) == 0 {
+			return nil
+		}
+		if err := Validate(d, payloadLimits); err != nil {
+			return err
+		}
+		seq, err := InputSeq(d)
+		in.Seq = seq
+		return err
 	}
 	if len(d) == 0 || d[0] == 0xc0 && len(d) == 1 {
 		return nil
@@ -158,191 +167,157 @@ func DecodePayload(d msgpack.RawMessage, v any) error {
 	return nil
 }
 
-// DecodeInput decodes an input payload without reflection or allocation: inputs are the one
-// frame every player sends every tick. Keys other than seq, dx, dy and b are skipped. seq and b
-// take unsigned integers up to 2^32-1; dx and dy take any number, float32, float64 or integer
-// (browsers' encoders write float64). A nil value reads as zero.
-func DecodeInput(d []byte, in *Input) error {
-	*in = Input{}
+// InputSeq reads seq from the payload of an input envelope that Decode returned (Decode
+// validated the whole frame, the payload with it; handed anything else, InputSeq may panic).
+// seq takes an unsigned integer up to 2^32-1, a nil reads as zero, the last seq wins, and the
+// payload's other keys are the game's, skipped here. A nil or absent payload has seq zero.
+func InputSeq(d []byte) (uint32, error) {
 	if len(d) == 0 {
-		return nil
+		return 0, nil
 	}
-	if err := Validate(d, payloadLimits); err != nil {
-		return err
-	}
-	return decodeInput(d, in)
-}
-
-// DecodeValidInput is DecodeInput for the payload of an envelope that Decode returned: Decode
-// validated the whole frame, the payload with it, so it is not walked a second time. Handed
-// anything else, it may panic.
-func DecodeValidInput(d []byte, in *Input) error {
-	*in = Input{}
-	if len(d) == 0 {
-		return nil
-	}
-	return decodeInput(d, in)
-}
-
-// decodeInput reads a validated input payload.
-func decodeInput(d []byte, in *Input) error {
 	r := NewReader(d)
 	if r.Nil() {
-		return nil
+		return 0, nil
 	}
 	n := r.MapLen()
 	if r.err != nil {
-		return fmt.Errorf("%w: input is not a map", ErrPayload)
+		return 0, fmt.Errorf("%w: input is not a map", ErrPayload)
 	}
+	var seq uint32
 	for ; n > 0; n-- {
 		key := r.Str()
-		if r.Nil() {
-			in.zero(key)
+		if string(key) != "seq" {
+			r.Skip()
 			continue
 		}
-		switch string(key) {
-		case "seq":
-			v := r.Uint()
-			if r.err != nil || v > math.MaxUint32 {
-				return fmt.Errorf("%w: seq must be an unsigned integer below 2^32", ErrPayload)
-			}
-			in.Seq = uint32(v)
-		case "dx", "dy":
-			f := r.Float32()
-			if r.err != nil {
-				return fmt.Errorf("%w: %s must be a number", ErrPayload, key)
-			}
-			if key[1] == 'x' {
-				in.DX = f
-			} else {
-				in.DY = f
-			}
-		case "b":
-			v := r.Uint()
-			if r.err != nil || v > math.MaxUint32 {
-				return fmt.Errorf("%w: b must be an unsigned integer below 2^32", ErrPayload)
-			}
-			in.Buttons = uint32(v)
-		default:
-			r.Skip()
+		if r.Nil() {
+			seq = 0
+			continue
 		}
+		v := r.Uint()
+		if r.err != nil || v > math.MaxUint32 {
+			return 0, fmt.Errorf("%w: seq must be an unsigned integer below 2^32", ErrPayload)
+		}
+		seq = uint32(v)
 	}
-	return nil
-}
-
-// zero clears the field named key, as a nil value does.
-func (in *Input) zero(key []byte) {
-	switch string(key) {
-	case "seq":
-		in.Seq = 0
-	case "dx":
-		in.DX = 0
-	case "dy":
-		in.DY = 0
-	case "b":
-		in.Buttons = 0
-	}
+	return seq, nil
 }
 
 // DecodeInputFrame reads frame when it is an input in the plain form clients send: a map of "t"
-// ("input"), "d" and perhaps "id", whose "d" is nil or a map of seq, dx, dy and b holding numbers
-// (or nil), every key a short string. It reports false for anything else, well formed or not,
-// which Decode and DecodeValidInput read in full; when it reports true, id and in are what they
-// would give.
+// ("input"), "d" and perhaps "id", whose "d" is nil or a map of at most 15 entries, every key a
+// short string and every value a scalar (nil, a boolean, a number or a short string), seq an
+// unsigned integer below 2^32 or nil. It reports false for anything else, well formed or not,
+// which Decode and InputSeq read in full; when it reports true, id and seq are what they would
+// give and d is the payload's raw map, a slice of frame (nil for a nil d), as Decode gives it.
 //
 // Inputs are the one frame every player sends every tick: this reads one in a single bounded
 // pass over its few bytes, where the general way validates the frame, then walks it for the
 // envelope and again for the payload.
-func DecodeInputFrame(frame []byte) (id uint64, in Input, ok bool) {
+func DecodeInputFrame(frame []byte) (id uint64, seq uint32, d []byte, ok bool) {
 	if len(frame) == 0 || frame[0] < 0x81 || frame[0] > 0x83 {
-		return 0, Input{}, false
+		return 0, 0, nil, false
 	}
 	r := Reader{b: frame, off: 1}
 	isInput := false
 	for n := int(frame[0] & 0x0f); n > 0; n-- {
 		key, ok := r.fixStr()
 		if !ok {
-			return 0, Input{}, false
+			return 0, 0, nil, false
 		}
 		switch string(key) {
 		case "t":
 			t, ok := r.fixStr()
 			if !ok || string(t) != TypeInput {
-				return 0, Input{}, false
+				return 0, 0, nil, false
 			}
 			isInput = true
 		case "id":
 			if r.Nil() {
-				return 0, Input{}, false
+				return 0, 0, nil, false
 			}
 			if id = r.Uint(); r.err != nil {
-				return 0, Input{}, false
+				return 0, 0, nil, false
 			}
 		case "d":
-			if !r.plainInput(&in) {
-				return 0, Input{}, false
+			start := r.off
+			if r.Nil() {
+				continue // Decode skips a nil d, leaving an earlier one
 			}
+			if !r.plainInput(&seq) {
+				return 0, 0, nil, false
+			}
+			d = r.b[start:r.off:r.off]
 		default:
-			return 0, Input{}, false
+			return 0, 0, nil, false
 		}
 	}
 	if !isInput || r.off != len(frame) {
-		return 0, Input{}, false
+		return 0, 0, nil, false
 	}
-	return id, in, true
+	return id, seq, d, true
 }
 
-// plainInput reads an input payload of the plain form DecodeInputFrame takes, or reports false.
-// A map replaces whatever in held (a later "d" wins, as in Decode); a nil leaves it (Decode
-// skips a nil "d").
-func (r *Reader) plainInput(in *Input) bool {
-	if r.Nil() {
-		return true
-	}
+// plainInput steps over an input payload of the plain form DecodeInputFrame takes, reading its
+// seq, or reports false. A map replaces whatever seq held (a later "d" wins, as in Decode).
+func (r *Reader) plainInput(seq *uint32) bool {
 	c := r.Peek()
 	if c < 0x80 || c > 0x8f {
 		return false
 	}
 	r.off++
-	*in = Input{}
+	*seq = 0
 	for n := int(c & 0x0f); n > 0; n-- {
 		key, ok := r.fixStr()
 		if !ok {
 			return false
 		}
-		if r.Nil() {
-			switch string(key) {
-			case "seq", "dx", "dy", "b":
-				in.zero(key)
+		if string(key) == "seq" {
+			if r.Nil() {
+				*seq = 0
 				continue
 			}
-			return false
-		}
-		switch string(key) {
-		case "seq", "b":
 			v := r.Uint()
 			if r.err != nil || v > math.MaxUint32 {
 				return false
 			}
-			if key[0] == 's' {
-				in.Seq = uint32(v)
-			} else {
-				in.Buttons = uint32(v)
-			}
-		case "dx", "dy":
-			f := r.Float32()
-			if r.err != nil {
-				return false
-			}
-			if key[1] == 'x' {
-				in.DX = f
-			} else {
-				in.DY = f
-			}
-		default:
+			*seq = uint32(v)
+			continue
+		}
+		if !r.scalar() {
 			return false
 		}
 	}
+	return true
+}
+
+// scalar steps over a nil, a boolean, a number or a string of at most 31 bytes, or reports
+// false, reading nothing, for any other value.
+func (r *Reader) scalar() bool {
+	if r.off >= len(r.b) {
+		return false
+	}
+	c := r.b[r.off]
+	var n int
+	switch {
+	case c <= 0x7f || c >= 0xe0, c == 0xc0, c == 0xc2, c == 0xc3: // fixint, nil, bool
+		n = 1
+	case c >= 0xa0 && c <= 0xbf: // fixstr
+		n = 1 + int(c&0x1f)
+	case c == 0xcc || c == 0xd0:
+		n = 2
+	case c == 0xcd || c == 0xd1:
+		n = 3
+	case c == 0xce || c == 0xd2 || c == 0xca:
+		n = 5
+	case c == 0xcf || c == 0xd3 || c == 0xcb:
+		n = 9
+	default:
+		return false
+	}
+	if len(r.b)-r.off < n {
+		return false
+	}
+	r.off += n
 	return true
 }
 

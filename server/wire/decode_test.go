@@ -74,7 +74,7 @@ func TestDecodeReadsTheEnvelope(t *testing.T) {
 	}
 }
 
-func TestDecodeInput(t *testing.T) {
+func TestInputSeq(t *testing.T) {
 	payload := func(kv ...any) []byte {
 		b := wire.AppendMapHeader(nil, len(kv)/2)
 		for i := 0; i < len(kv); i += 2 {
@@ -97,41 +97,44 @@ func TestDecodeInput(t *testing.T) {
 		}
 		return b
 	}
+	// The game's fields (dx, dy and b are the arena's) are not the wire's: game/arena's tests
+	// read them.
 	for _, c := range []struct {
 		name string
 		d    []byte
-		want wire.Input
+		want uint32
 		bad  bool
 	}{
-		{"float32 steering", payload("seq", 5, "dx", float32(0.5), "dy", float32(-1)), wire.Input{Seq: 5, DX: 0.5, DY: -1}, false},
-		{"float64 steering, as browsers send it", payload("seq", 6, "dx", 0.25, "dy", -0.75), wire.Input{Seq: 6, DX: 0.25, DY: -0.75}, false},
-		{"integer steering", payload("seq", 7, "dx", -1, "dy", 1), wire.Input{Seq: 7, DX: -1, DY: 1}, false},
-		{"buttons and unknown keys", payload("zz", "x", "seq", uint64(math.MaxUint32), "b", 3), wire.Input{Seq: math.MaxUint32, Buttons: 3}, false},
-		{"nil clears", payload("dx", float32(1), "dx", nil), wire.Input{}, false},
-		{"empty", nil, wire.Input{}, false},
-		{"negative seq", payload("seq", -1), wire.Input{}, true},
-		{"seq past 2^32", payload("seq", uint64(1<<32)), wire.Input{}, true},
-		{"string dx", payload("dx", "left"), wire.Input{}, true},
-		{"not a map", []byte{0x90}, wire.Input{}, true},
+		{"with the game's fields", payload("seq", 5, "dx", float32(0.5), "dy", float32(-1)), 5, false},
+		{"fields of any type", payload("seq", 6, "dx", "left", "dy", 0.25), 6, false},
+		{"unknown keys, seq last", payload("zz", "x", "seq", uint64(math.MaxUint32), "b", 3), math.MaxUint32, false},
+		{"nil clears", payload("seq", 4, "seq", nil), 0, false},
+		{"the last seq wins", payload("seq", 4, "seq", 9), 9, false},
+		{"empty", nil, 0, false},
+		{"nil", []byte{0xc0}, 0, false},
+		{"negative seq", payload("seq", -1), 0, true},
+		{"seq past 2^32", payload("seq", uint64(1<<32)), 0, true},
+		{"float seq", payload("seq", 1.5), 0, true},
+		{"not a map", []byte{0x90}, 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var in wire.Input
-			err := wire.DecodeInput(c.d, &in)
+			seq, err := wire.InputSeq(c.d)
 			if c.bad {
 				if err == nil {
-					t.Fatalf("DecodeInput = %+v, want an error", in)
+					t.Fatalf("InputSeq = %d, want an error", seq)
 				}
 				return
 			}
-			if err != nil || in != c.want {
-				t.Fatalf("DecodeInput = %+v, %v; want %+v", in, err, c.want)
+			if err != nil || seq != c.want {
+				t.Fatalf("InputSeq = %d, %v; want %d", seq, err, c.want)
 			}
 		})
 	}
 }
 
 // TestDecodeInputFrame: the one-pass reader takes the inputs clients send, gives what the
-// general decoders give, and leaves everything else (odd or broken) to them.
+// general decoders give (id, seq and the raw d), and leaves everything else (odd or broken)
+// to them.
 func TestDecodeInputFrame(t *testing.T) {
 	frame := func(kv ...any) []byte { // an envelope: values are strings, numbers, nil or raw bytes
 		b := wire.AppendMapHeader(nil, len(kv)/2)
@@ -147,6 +150,8 @@ func TestDecodeInputFrame(t *testing.T) {
 			case float64:
 				bits := math.Float64bits(v)
 				b = append(b, 0xcb, byte(bits>>56), byte(bits>>48), byte(bits>>40), byte(bits>>32), byte(bits>>24), byte(bits>>16), byte(bits>>8), byte(bits))
+			case bool:
+				b = wire.AppendBool(b, v)
 			case nil:
 				b = append(b, 0xc0)
 			case []byte:
@@ -156,51 +161,54 @@ func TestDecodeInputFrame(t *testing.T) {
 		return b
 	}
 	d := func(kv ...any) []byte { return frame(kv...) }
-	plain := mustEncode(t, wire.TypeInput, 0, wire.Input{Seq: 42, DX: 0.5, DY: -1})
+	plain := mustEncode(t, wire.TypeInput, 0, arenaInput{Seq: 42, DX: 0.5, DY: -1})
+	plainD := d("seq", 42, "dx", []byte{0xca, 0x3f, 0, 0, 0}, "dy", []byte{0xca, 0xbf, 0x80, 0, 0})
 	for _, c := range []struct {
 		name  string
 		frame []byte
-		want  wire.Input
+		seq   uint32
+		d     []byte
 		id    uint64
 		taken bool
 	}{
-		{"as the Go client sends it", plain, wire.Input{Seq: 42, DX: 0.5, DY: -1}, 0, true},
-		{"as a browser sends it", frame("t", "input", "d", d("seq", 7, "dx", 0.25, "dy", -0.75, "b", 3)), wire.Input{Seq: 7, DX: 0.25, DY: -0.75, Buttons: 3}, 0, true},
-		{"d first, with an id", frame("d", d("seq", uint64(math.MaxUint32), "dx", -1), "id", uint64(1<<40), "t", "input"), wire.Input{Seq: math.MaxUint32, DX: -1}, 1 << 40, true},
-		{"nil d", frame("t", "input", "d", nil), wire.Input{}, 0, true},
-		{"a nil d after a map keeps the map", frame("t", "input", "d", d("seq", 5), "d", nil), wire.Input{Seq: 5}, 0, true},
-		{"the last map wins", frame("t", "input", "d", d("seq", 5), "d", d("dx", 1)), wire.Input{DX: 1}, 0, true},
-		{"no d", frame("t", "input"), wire.Input{}, 0, true},
-		{"nil clears", frame("t", "input", "d", d("dx", 1, "dx", nil)), wire.Input{}, 0, true},
-		{"another type", frame("t", "ping", "d", d("seq", 1)), wire.Input{}, 0, false},
-		{"no type", frame("d", d("seq", 1)), wire.Input{}, 0, false},
-		{"unknown envelope key", frame("t", "input", "x", 1), wire.Input{}, 0, false},
-		{"unknown input key", frame("t", "input", "d", d("zz", 1)), wire.Input{}, 0, false},
-		{"negative seq", frame("t", "input", "d", d("seq", -1)), wire.Input{}, 0, false},
-		{"seq past 2^32", frame("t", "input", "d", d("seq", uint64(1<<32))), wire.Input{}, 0, false},
-		{"string dx", frame("t", "input", "d", d("dx", "left")), wire.Input{}, 0, false},
-		{"nil id", frame("t", "input", "id", nil), wire.Input{}, 0, false},
-		{"a str8 key", append([]byte{0x81, 0xd9, 1, 't'}, wire.AppendString(nil, "input")...), wire.Input{}, 0, false},
-		{"truncated", plain[:len(plain)-2], wire.Input{}, 0, false},
-		{"truncated in a key", plain[:4], wire.Input{}, 0, false},
-		{"trailing bytes", append(append([]byte(nil), plain...), 0xc0), wire.Input{}, 0, false},
-		{"empty", nil, wire.Input{}, 0, false},
+		{"as the Go client sends it", plain, 42, plainD, 0, true},
+		{"as a browser sends it", frame("t", "input", "d", d("seq", 7, "dx", 0.25, "dy", -0.75, "b", 3)), 7, d("seq", 7, "dx", 0.25, "dy", -0.75, "b", 3), 0, true},
+		{"d first, with an id", frame("d", d("seq", uint64(math.MaxUint32), "dx", -1), "id", uint64(1<<40), "t", "input"), math.MaxUint32, d("seq", uint64(math.MaxUint32), "dx", -1), 1 << 40, true},
+		{"nil d", frame("t", "input", "d", nil), 0, nil, 0, true},
+		{"a nil d after a map keeps the map", frame("t", "input", "d", d("seq", 5), "d", nil), 5, d("seq", 5), 0, true},
+		{"the last map wins", frame("t", "input", "d", d("seq", 5), "d", d("dx", 1)), 0, d("dx", 1), 0, true},
+		{"no d", frame("t", "input"), 0, nil, 0, true},
+		{"nil clears seq", frame("t", "input", "d", d("seq", 1, "seq", nil)), 0, d("seq", 1, "seq", nil), 0, true},
+		{"the game's scalars", frame("t", "input", "d", d("zz", 1, "dx", "left", "ok", true, "n", nil)), 0, d("zz", 1, "dx", "left", "ok", true, "n", nil), 0, true},
+		{"another type", frame("t", "ping", "d", d("seq", 1)), 0, nil, 0, false},
+		{"no type", frame("d", d("seq", 1)), 0, nil, 0, false},
+		{"unknown envelope key", frame("t", "input", "x", 1), 0, nil, 0, false},
+		{"a nested game field", frame("t", "input", "d", d("bid", []byte{0x92, 1, 2})), 0, nil, 0, false},
+		{"negative seq", frame("t", "input", "d", d("seq", -1)), 0, nil, 0, false},
+		{"seq past 2^32", frame("t", "input", "d", d("seq", uint64(1<<32))), 0, nil, 0, false},
+		{"string seq", frame("t", "input", "d", d("seq", "left")), 0, nil, 0, false},
+		{"nil id", frame("t", "input", "id", nil), 0, nil, 0, false},
+		{"a str8 key", append([]byte{0x81, 0xd9, 1, 't'}, wire.AppendString(nil, "input")...), 0, nil, 0, false},
+		{"truncated", plain[:len(plain)-2], 0, nil, 0, false},
+		{"truncated in a key", plain[:4], 0, nil, 0, false},
+		{"trailing bytes", append(append([]byte(nil), plain...), 0xc0), 0, nil, 0, false},
+		{"empty", nil, 0, nil, 0, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			id, in, ok := wire.DecodeInputFrame(c.frame)
-			if ok != c.taken || ok && (in != c.want || id != c.id) {
-				t.Fatalf("DecodeInputFrame = %d, %+v, %v; want %d, %+v, %v", id, in, ok, c.id, c.want, c.taken)
+			id, seq, d, ok := wire.DecodeInputFrame(c.frame)
+			if ok != c.taken || ok && (seq != c.seq || id != c.id || !bytes.Equal(d, c.d)) {
+				t.Fatalf("DecodeInputFrame = %d, %d, %x, %v; want %d, %d, %x, %v", id, seq, d, ok, c.id, c.seq, c.d, c.taken)
 			}
 			if !ok {
 				return
 			}
 			env, err := wire.Decode(c.frame, wire.Limits{})
-			var general wire.Input
+			var general uint32
 			if err == nil {
-				err = wire.DecodeValidInput(env.D, &general)
+				general, err = wire.InputSeq(env.D)
 			}
-			if err != nil || env.T != wire.TypeInput || env.ID != id || general != in {
-				t.Fatalf("the general decoders give %+v %+v, %v", env, general, err)
+			if err != nil || env.T != wire.TypeInput || env.ID != id || general != seq || !bytes.Equal(env.D, d) {
+				t.Fatalf("the general decoders give %+v %d, %v", env, general, err)
 			}
 		})
 	}
@@ -211,7 +219,7 @@ func TestDecodeInputFrame(t *testing.T) {
 
 // TestInputFramesDecodeWithoutAllocating: an input frame is what every player sends every tick.
 func TestInputFramesDecodeWithoutAllocating(t *testing.T) {
-	frame := mustEncode(t, wire.TypeInput, 0, wire.Input{Seq: 123456, DX: 0.5, DY: -0.25})
+	frame := mustEncode(t, wire.TypeInput, 0, arenaInput{Seq: 123456, DX: 0.5, DY: -0.25})
 	var in wire.Input
 	allocs := testing.AllocsPerRun(100, func() {
 		env, err := wire.Decode(frame, wire.Limits{MaxBytes: 16 << 10})
@@ -222,7 +230,7 @@ func TestInputFramesDecodeWithoutAllocating(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if allocs != 0 || in.Seq != 123456 || in.DX != 0.5 {
+	if allocs != 0 || in.Seq != 123456 {
 		t.Fatalf("allocs = %v, input = %+v", allocs, in)
 	}
 }
@@ -234,7 +242,7 @@ func TestPayloadsRoundTrip(t *testing.T) {
 		wire.TypePing:           &wire.Ping{C: 1700000000123},
 		wire.TypeCreate:         &wire.Create{Name: "room", Private: true, MaxPlayers: 4, TickRate: 30, Game: "arena"},
 		wire.TypeJoin:           &wire.Join{Lobby: "l1", Spectate: true},
-		wire.TypeInput:          &wire.Input{Seq: 9, DX: -0.5, DY: 1, Buttons: 1},
+		wire.TypeInput:          &wire.Input{Seq: 9},
 		wire.TypeReauth:         &wire.Reauth{Token: "a.b.c"},
 		wire.TypeKick:           &wire.Kick{Player: 3},
 		wire.TypePong:           &wire.Pong{C: 1, S: 2},

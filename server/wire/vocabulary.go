@@ -112,4 +112,5 @@ const (
 	EventHostChanged        = "host_changed"        // the host left and player is the new host
 	EventRoundOver          = "round_over"          // a round ended with scores
 	EventLobbyClosed        = "lobby_closed"        // the lobby closed
+	EventGame               = "game"                // the game's own event name, with data
 )

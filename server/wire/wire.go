@@ -39,6 +39,8 @@ type Create struct {
 	MaxPlayers int    `msgpack:"max_players,omitempty"`
 	TickRate   int    `msgpack:"tick_rate,omitempty"`
 	Game       string `msgpack:"game,omitempty"`
+	// Options are the game's create options by name (its Definition.Options).
+	Options map[string]any `msgpack:"options,omitempty"`
 }
 
 // Join asks to join a lobby by id, by join code, or by quick join; exactly one is set.
@@ -50,13 +52,11 @@ type Join struct {
 	Spectate bool   `msgpack:"spectate,omitempty"`
 }
 
-// Input is one player command. Seq increases per connection and comes back as a snapshot's ack
-// once the input has been applied. DX and DY are in [-1, 1].
+// Input is the envelope's part of an input frame's payload: Seq increases per connection and
+// comes back as a snapshot's ack once the input has been applied. The payload's other fields
+// are the game's own (game.Game's Input reads them); the wire knows none of them.
 type Input struct {
-	Seq     uint32  `msgpack:"seq"`
-	DX      float32 `msgpack:"dx"`
-	DY      float32 `msgpack:"dy"`
-	Buttons uint32  `msgpack:"b,omitempty"`
+	Seq uint32 `msgpack:"seq"`
 }
 
 // Reauth carries a fresh access token for the open connection.
@@ -118,12 +118,17 @@ type Left struct {
 // Event tells members of something that happened in their lobby. Kind is one of the Event*
 // constants; the other fields are set as the kind needs.
 type Event struct {
-	Kind   string         `msgpack:"kind"`
-	Player *PlayerInfo    `msgpack:"player,omitempty"`
-	State  string         `msgpack:"state,omitempty"`
-	Reason string         `msgpack:"reason,omitempty"`
-	Scores []Score        `msgpack:"scores,omitempty"`
-	Extra  map[string]any `msgpack:"extra,omitempty"`
+	Kind string `msgpack:"kind"`
+	// Lobby, Name and Data are a game event's (kind game): its lobby, its name and its
+	// data, any msgpack value the game chose.
+	Lobby  string             `msgpack:"lobby,omitempty"`
+	Name   string             `msgpack:"name,omitempty"`
+	Data   msgpack.RawMessage `msgpack:"data,omitempty"`
+	Player *PlayerInfo        `msgpack:"player,omitempty"`
+	State  string             `msgpack:"state,omitempty"`
+	Reason string             `msgpack:"reason,omitempty"`
+	Scores []Score            `msgpack:"scores,omitempty"`
+	Extra  map[string]any     `msgpack:"extra,omitempty"`
 }
 
 // Score is one player's result in a round.

@@ -98,6 +98,7 @@ export const EventKind = {
   HostChanged: "host_changed",
   RoundOver: "round_over",
   LobbyClosed: "lobby_closed",
+  Game: "game",
 } as const;
 
 export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -153,6 +154,10 @@ export interface LobbyEvent {
   state?: LobbyState;
   reason?: string;
   scores?: Score[];
+  /** lobby, name and data are a game event's (kind game): the game's own event and its data. */
+  lobby?: string;
+  name?: string;
+  data?: unknown;
 }
 
 /** ArenaPlayer is [id, x, y, vx, vy, score]. */

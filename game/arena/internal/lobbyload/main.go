@@ -97,7 +97,7 @@ func measure(lobbies, players, rate int, warmup, window time.Duration) result {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	reg := &game.Registry{
-		Games:   map[string]game.Factory{arena.Name: arena.New(arena.Rules{RoundLength: time.Hour})},
+		Games:   []game.Definition{arena.Definition(arena.Rules{RoundLength: time.Hour})},
 		Default: arena.Name, TickRate: rate, Limits: game.Limits{MaxLobbies: lobbies + 1},
 	}
 	reg.Start(ctx)
@@ -134,6 +134,7 @@ func measure(lobbies, players, rate int, warmup, window time.Duration) result {
 		t := time.NewTicker(time.Second / time.Duration(rate))
 		defer t.Stop()
 		steer := [...]float32{1, 0.5, 0, -0.5, -1, -0.5, 0, 0.5}
+		var msg []byte
 		for seq := uint32(1); ; seq++ {
 			select {
 			case <-ctx.Done():
@@ -142,7 +143,8 @@ func measure(lobbies, players, rate int, warmup, window time.Duration) result {
 			}
 			for _, s := range all {
 				k := (int(seq)/int(rate) + s.phase) % len(steer)
-				s.l.Input(&s.seat, s.m, game.Input{Seq: seq, DX: steer[k], DY: steer[(k+2)%len(steer)]})
+				msg = arena.AppendInput(msg[:0], seq, steer[k], steer[(k+2)%len(steer)], 0)
+				s.l.Input(&s.seat, s.m, game.Input{Seq: seq, Msg: msg})
 			}
 		}
 	}()
