@@ -114,7 +114,7 @@ type Dispatcher interface {
 // Config is what a lobby tells its game at creation.
 type Config struct {
 	TickRate     int // simulation rate, Hz
-	SnapshotRate int // snapshots sent per second, at most TickRate
+	SnapshotRate int // snapshots sent per second (TickRate divided by the ticks between two)
 	MaxPlayers   int
 	Seed         uint64
 	Options      Options // validated against Definition.Options, defaults filled in
@@ -130,9 +130,10 @@ type Definition struct {
 	// MaxPlayersCap.
 	MinPlayers, MaxPlayers int
 	// TickRate is the game's default simulation rate (create's tick_rate overrides it within
-	// the server's bounds); SnapshotRate how many snapshots a second its lobbies send, at
-	// most the tick rate. Zero takes the registry's default tick rate, and a snapshot every
-	// tick.
+	// the server's bounds); SnapshotRate how many snapshots a second its lobbies send at
+	// most: a snapshot goes every ceil(tick rate / snapshot rate) ticks, and never more often
+	// than Limits.MaxSnapshotRate allows. Zero takes the registry's default tick rate, and a
+	// snapshot every tick.
 	TickRate, SnapshotRate int
 	// Options are what create's options accept.
 	Options []Option

@@ -11,6 +11,15 @@ type Limits struct {
 	// InputQueue bounds one seat's inputs waiting for the next tick; more are dropped and
 	// counted in Stats.InputsDropped. Default 8.
 	InputQueue int
+	// InputBytes bounds the bytes of one seat's input messages waiting for the next tick; an
+	// input past it is dropped and counted as a full queue's are. Games decode their own
+	// inputs, so messages are kept as they came: this bounds what a seat may hold. Default
+	// 2048.
+	InputBytes int
+	// MaxSnapshotRate bounds the snapshots a lobby sends a second, whatever its game's
+	// snapshot rate and its tick rate: a lobby ticking faster sends a snapshot every few
+	// ticks. Default MaxTickRate (no bound beyond the tick rate's).
+	MaxSnapshotRate int
 	// Grace is how long a dropped player's seat waits for a reconnect of the same account.
 	// Default 30 s.
 	Grace time.Duration
@@ -52,6 +61,8 @@ func (l Limits) withDefaults() Limits {
 		}
 	}
 	def(&l.InputQueue, 8)
+	def(&l.InputBytes, 2048)
+	def(&l.MaxSnapshotRate, MaxTickRate)
 	defd(&l.Grace, 30*time.Second)
 	defd(&l.EmptyTimeout, 60*time.Second)
 	defd(&l.RoundPause, 5*time.Second)

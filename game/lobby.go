@@ -47,8 +47,9 @@ type seat struct {
 	mu     sync.Mutex
 	member Member
 	inbox  []arrival // inputs since the last tick, at most limit
-	limit  int
-	buf    []byte // the inbox's messages, one after another
+	limit  int       // inputs
+	bytes  int       // of their messages
+	buf    []byte    // the inbox's messages, one after another
 	ack    uint32
 	leftAt time.Time // when it disconnected, for the grace period
 	addr   string    // the client address it last joined from (Addressed members)
@@ -281,8 +282,8 @@ func (l *Lobby) Kick(ctx context.Context, m Member, id PlayerID) error {
 // Input queues one input from seat for the next tick. It returns false, and the input is not
 // applied, when seat is not one this lobby handed out, when m does not hold it (it left, was
 // kicked or replaced, or the lobby closed), when the seat is a spectator's, or when the seat
-// already has Limits.InputQueue inputs waiting; only the last case counts in
-// Stats.InputsDropped. Inputs are applied in the order Input was called.
+// already has Limits.InputQueue inputs, or Limits.InputBytes of messages, waiting; only the
+// last case counts in Stats.InputsDropped. Inputs are applied in the order Input was called.
 func (l *Lobby) Input(seat *Seat, m Member, in Input) bool {
 	s := seat.ref
 	if s == nil || s.Spectator || m == nil {
@@ -291,7 +292,7 @@ func (l *Lobby) Input(seat *Seat, m Member, in Input) bool {
 	s.mu.Lock()
 	switch {
 	case s.member != m:
-	case len(s.inbox) >= s.limit:
+	case len(s.inbox) >= s.limit || len(s.buf)+len(in.Msg) > s.bytes:
 		l.stats.InputsDropped.Add(1)
 	default:
 		s.inbox = append(s.inbox, arrival{ticket: arrivals.Add(1), id: in.ID, seq: in.Seq, n: uint32(len(in.Msg))})

@@ -220,11 +220,14 @@ func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*
 	if first != nil {
 		l.awaitFirst = first.AccountID()
 	}
-	snapRate := o.TickRate
+	// A snapshot every snapEvery ticks: at most the game's rate, the tick rate and the
+	// server's bound.
+	snapRate := min(o.TickRate, r.Limits.MaxSnapshotRate)
 	if def.SnapshotRate > 0 {
-		snapRate = min(def.SnapshotRate, o.TickRate)
+		snapRate = min(def.SnapshotRate, snapRate)
 	}
-	l.snapEvery = uint64(o.TickRate / snapRate)
+	l.snapEvery = uint64((o.TickRate + snapRate - 1) / snapRate)
+	snapRate = o.TickRate / int(l.snapEvery)
 	g, err := def.New(Config{TickRate: o.TickRate, SnapshotRate: snapRate, MaxPlayers: o.MaxPlayers, Seed: n,
 		Options: opts, Out: dispatcher{l}})
 	if err != nil {

@@ -56,7 +56,7 @@ func (l *Lobby) join(m Member, spectate bool) (Seat, Info, error) {
 		return Seat{}, Info{}, ErrLobbyFull
 	}
 	s := &seat{Seat: Seat{ID: l.nextID + 1, AccountID: m.AccountID(), Name: m.Name(), Spectator: spectate, Connected: true},
-		member: m, limit: l.limits.InputQueue, addr: clientAddr(m)}
+		member: m, limit: l.limits.InputQueue, bytes: l.limits.InputBytes, addr: clientAddr(m)}
 	s.ref = s
 	if err := l.game.Join(s.player()); err != nil {
 		return Seat{}, Info{}, refusal(err, wire.CodeRefused)

@@ -93,6 +93,8 @@ type Config struct {
 	MaxLobbiesPerAddr    int
 	MaxSpectators        int // per lobby
 	InputQueue           int // inputs per seat waiting for the next tick
+	InputBytes           int // bytes of those inputs' messages
+	MaxSnapshotRate      int // snapshots a lobby sends a second at most
 	QuickStartPlayers    int // players a quick-join lobby waits for to start a round
 	TickCatchUp          int // missed ticks a late lobby runs back to back before skipping
 	LobbyListMax         int // lobbies one lobby list shows at most
@@ -314,6 +316,8 @@ func (c *Config) settings() []setting {
 		{"guest-scopes", "TICKWIRE_GUEST_SCOPES", "play,host", "scopes a new guest account gets: play, and host to create lobbies, start rounds and kick", scopeList(&c.GuestScopes)},
 		{"max-spectators", "TICKWIRE_MAX_SPECTATORS", "16", "spectators per lobby", num(&c.MaxSpectators, 1, 1<<10)},
 		{"input-queue", "TICKWIRE_INPUT_QUEUE", "8", "inputs one player may have waiting for the next tick; more are dropped and counted", num(&c.InputQueue, 1, 1<<10)},
+		{"input-bytes", "TICKWIRE_INPUT_BYTES", "2048", "bytes of input messages one player may have waiting for the next tick; more are dropped and counted", num(&c.InputBytes, 64, 1<<20)},
+		{"max-snapshot-rate", "TICKWIRE_MAX_SNAPSHOT_RATE", "128", "snapshots a lobby sends a second at most, Hz (1 to 128); a lobby ticking faster sends one every few ticks", num(&c.MaxSnapshotRate, 1, 128)},
 		{"quick-start-players", "TICKWIRE_QUICK_START_PLAYERS", "2", "players a quick-join lobby waits for before it starts a round", num(&c.QuickStartPlayers, 1, 64)},
 		{"tick-catch-up", "TICKWIRE_TICK_CATCH_UP", "3", "missed ticks a late lobby runs back to back; it skips those past this", num(&c.TickCatchUp, 1, 128)},
 		{"lobby-list-max", "TICKWIRE_LOBBY_LIST_MAX", "500", "lobbies one lobby list shows at most (the first by name)", num(&c.LobbyListMax, 1, 1<<20)},

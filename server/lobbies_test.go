@@ -282,19 +282,21 @@ func TestLobbySettingsAreFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.RoundLength != time.Minute || c.RoundPause != 5*time.Second || c.LobbyIdleTimeout != time.Minute || c.MaxLobbies != 10000 ||
-		c.MaxLobbiesPerAccount != 4 || c.MaxSpectators != 16 || c.InputQueue != 8 || c.QuickStartPlayers != 2 || c.TickCatchUp != 3 {
+		c.MaxLobbiesPerAccount != 4 || c.MaxSpectators != 16 || c.InputQueue != 8 || c.QuickStartPlayers != 2 || c.TickCatchUp != 3 ||
+		c.InputBytes != 2048 || c.MaxSnapshotRate != 128 {
 		t.Errorf("defaults = %+v", c)
 	}
-	c, _, err = server.ParseConfig("serve", []string{"--round-length", "90s", "--input-queue", "16"}, func(k string) string {
-		return map[string]string{"TICKWIRE_ROUND_LENGTH": "2m", "TICKWIRE_MAX_SPECTATORS": "3"}[k]
+	c, _, err = server.ParseConfig("serve", []string{"--round-length", "90s", "--input-queue", "16", "--max-snapshot-rate", "30"}, func(k string) string {
+		return map[string]string{"TICKWIRE_ROUND_LENGTH": "2m", "TICKWIRE_MAX_SPECTATORS": "3", "TICKWIRE_INPUT_BYTES": "512"}[k]
 	}, io.Discard)
-	if err != nil || c.RoundLength != 90*time.Second || c.InputQueue != 16 || c.MaxSpectators != 3 {
+	if err != nil || c.RoundLength != 90*time.Second || c.InputQueue != 16 || c.MaxSpectators != 3 || c.InputBytes != 512 || c.MaxSnapshotRate != 30 {
 		t.Errorf("flags and environment: %+v, %v", c, err)
 	}
 	for _, bad := range [][]string{
 		{"--round-length", "0s"}, {"--round-length", "soon"}, {"--round-pause", "1ms"}, {"--lobby-idle-timeout", "0s"},
 		{"--max-lobbies", "0"}, {"--max-lobbies-per-account", "0"}, {"--max-spectators", "-1"}, {"--input-queue", "0"},
-		{"--quick-start-players", "65"}, {"--tick-catch-up", "0"},
+		{"--quick-start-players", "65"}, {"--tick-catch-up", "0"}, {"--input-bytes", "63"}, {"--max-snapshot-rate", "0"},
+		{"--max-snapshot-rate", "129"},
 	} {
 		_, _, err := server.ParseConfig("serve", bad, env(nil), io.Discard)
 		var fe *server.FlagError

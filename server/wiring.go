@@ -115,6 +115,8 @@ func newRegistry(cfg Config, db *store.DB, log *slog.Logger) *game.Registry {
 			MaxLobbiesPerAddr:    cfg.MaxLobbiesPerAddr,
 			MaxSpectators:        cfg.MaxSpectators,
 			InputQueue:           cfg.InputQueue,
+			InputBytes:           cfg.InputBytes,
+			MaxSnapshotRate:      cfg.MaxSnapshotRate,
 			AutoStartPlayers:     cfg.QuickStartPlayers,
 			MaxCatchUp:           cfg.TickCatchUp,
 			MaxListed:            cfg.LobbyListMax,

@@ -93,11 +93,11 @@ type Arena struct {
 	sinceCoin time.Duration
 }
 
-// Definition is the arena under r as a server registers it: 1 to MaxPlayers players, 20 Hz,
-// a snapshot every tick, no create options.
+// Definition is the arena under r as a server registers it: 1 to MaxPlayers players, the
+// server's default tick rate, a snapshot every tick, no create options.
 func Definition(r Rules) game.Definition {
 	return game.Definition{
-		Name: Name, DisplayName: "Arena", MinPlayers: 1, MaxPlayers: MaxPlayers, TickRate: 20,
+		Name: Name, DisplayName: "Arena", MinPlayers: 1, MaxPlayers: MaxPlayers,
 		New: func(c game.Config) (game.Game, error) { return New(r, c), nil },
 	}
 }

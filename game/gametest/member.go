@@ -23,9 +23,19 @@ type Member struct {
 	lastBuf    *byte         // the first byte of the State the lobby handed over
 	calls      int
 	violations []string
+	refused    []InputRefusal
 }
 
-var _ game.Member = (*Member)(nil)
+// InputRefusal is one input the member's game refused: the input frame's id and the error.
+type InputRefusal struct {
+	ID  uint64
+	Err error
+}
+
+var (
+	_ game.Member      = (*Member)(nil)
+	_ game.InputErrors = (*Member)(nil)
+)
 
 // NewMember returns a member for account, shown as name.
 func NewMember(account, name string) *Member { return &Member{Account: account, Nickname: name} }
@@ -86,6 +96,21 @@ func (m *Member) Event(e game.Event) {
 		m.violations = append(m.violations, "event "+e.Kind+" before joined")
 	}
 	m.events = append(m.events, e)
+}
+
+// InputError implements game.InputErrors.
+func (m *Member) InputError(id uint64, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls++
+	m.refused = append(m.refused, InputRefusal{ID: id, Err: err})
+}
+
+// InputErrors returns the inputs the game refused so far.
+func (m *Member) InputErrors() []InputRefusal {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]InputRefusal(nil), m.refused...)
 }
 
 // Seat returns the seat the member was last given, and whether it was given one.
