@@ -5,7 +5,7 @@
 // /api/v1/auth/refresh reads it from there when the body is empty. The refresh_token field of
 // the server's answers is deliberately dropped.
 
-import type { Lobby } from "./protocol.ts";
+import type { GameInfo, Lobby } from "./protocol.ts";
 
 /** ApiError is an error answer of the HTTP API, or a network failure (status 0). */
 export class ApiError extends Error {
@@ -164,6 +164,12 @@ export class Session {
   /** unlink removes the account's identity at provider. */
   async unlink(provider: string): Promise<void> {
     await this.authed("DELETE", `/api/v1/me/identities/${encodeURIComponent(provider)}`);
+  }
+
+  /** games lists the games the server offers, the default first, with the options create takes. */
+  async games(): Promise<GameInfo[]> {
+    const r = await this.authed<{ games: GameInfo[] }>("GET", "/api/v1/games");
+    return r.games ?? [];
   }
 
   /** lobbies lists the public lobbies. */

@@ -5,7 +5,7 @@ import { ApiError, Session } from "./api.ts";
 import { Connection, ServerError, type Status } from "./connection.ts";
 import type { Frame } from "./codec.ts";
 import { busy, h, replace } from "./dom.ts";
-import { GameView } from "./game/view.ts";
+import { GameScreen } from "./ui/game.ts";
 import type { Joined, Welcome } from "./protocol.ts";
 import { LobbiesView } from "./ui/lobbies.ts";
 import { authErrorText, signInScreen } from "./ui/signin.ts";
@@ -14,7 +14,7 @@ class App {
   private readonly session = new Session();
   private conn: Connection | null = null;
   private lobbies: LobbiesView | null = null;
-  private game: GameView | null = null;
+  private game: GameScreen | null = null;
   private username = "";
   private guest = false;
   // A join code from an invite link (#join=CODE), used once signed in.
@@ -255,8 +255,15 @@ class App {
     this.lobbies = new LobbiesView(
       this.session,
       {
-        quick: async () => void (await conn().request("join", { quick: true })),
-        create: async (name, priv, max) => void (await conn().request("create", { ...(name ? { name } : {}), private: priv, max_players: max })),
+        quick: async (game) => void (await conn().request("join", { quick: true, ...(game ? { game } : {}) })),
+        create: async (r) =>
+          void (await conn().request("create", {
+            ...(r.name ? { name: r.name } : {}),
+            private: r.private,
+            max_players: r.maxPlayers,
+            ...(r.game ? { game: r.game } : {}),
+            ...(r.options ? { options: r.options } : {}),
+          })),
         joinCode: (code) => this.join({ code }),
         joinID: (lobby) => this.join({ lobby }),
       },
@@ -270,7 +277,7 @@ class App {
     this.clearScreens();
     document.title = `${j.lobby.name} · Tickwire`;
     document.body.dataset.screen = "game";
-    this.game = new GameView(this.conn, j, { onExit: (msg) => this.leaveGame(msg) });
+    this.game = new GameScreen(this.conn, j, { onExit: (msg) => this.leaveGame(msg) });
     replace(this.main, this.game.el);
   }
 

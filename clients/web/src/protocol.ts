@@ -202,6 +202,26 @@ export interface Lobby {
   tick_rate: number;
 }
 
+/** GameOption describes one option create takes for a game: its type, its default and its
+ * bounds (an int's value or a string's length; none when absent) or an enum's values. */
+export interface GameOption {
+  type: "int" | "bool" | "string" | "enum";
+  default: number | boolean | string;
+  min?: number;
+  max?: number;
+  values?: string[];
+  description?: string;
+}
+
+/** GameInfo is one game of GET /api/v1/games; its options are in the order the game lists them. */
+export interface GameInfo {
+  name: string;
+  display_name: string;
+  min_players: number;
+  max_players: number;
+  options: Record<string, GameOption>;
+}
+
 /** isSnapshot checks the shape of a snapshot payload before the game trusts it. */
 export function isSnapshot(d: unknown): d is Snapshot {
   if (d === null || typeof d !== "object") return false;

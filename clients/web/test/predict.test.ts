@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Predictor, Rules, step } from "../src/game/predict.ts";
+import { Predictor, Rules, step } from "../src/games/arena/predict.ts";
 
 const W = 800;
 const H = 600;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import type { Snapshot } from "../src/protocol.ts";
-import { Timeline } from "../src/game/timeline.ts";
+import { Timeline } from "../src/games/arena/timeline.ts";
 
 function snap(tick: number, x: number): Snapshot {
   return { tick, ack: 0, w: 800, h: 600, round_ms: 0, players: [[7, x, 100, 0, 0, 0]], coins: [] };

@@ -6,7 +6,7 @@
 // arrivals: it moves up at once when a snapshot comes early and drifts back slowly when they
 // come late, so network jitter costs smoothness only briefly.
 
-import type { ArenaPlayer, Snapshot } from "../protocol.ts";
+import type { ArenaPlayer, Snapshot } from "../../protocol.ts";
 import { Rules } from "./predict.ts";
 
 interface Entry {

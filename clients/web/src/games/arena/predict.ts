@@ -57,9 +57,10 @@ export class Predictor {
     return this.pending.length;
   }
 
-  /** input records one input about to be sent, applies it locally and returns its seq. */
-  input(dx: number, dy: number, dt: number, w: number, h: number): number {
-    this.seq = (this.seq + 1) >>> 0 || 1;
+  /** input records one input about to be sent (as seq, when the sender numbered it), applies
+   * it locally and returns its seq. */
+  input(dx: number, dy: number, dt: number, w: number, h: number, seq?: number): number {
+    this.seq = seq ?? ((this.seq + 1) >>> 0 || 1);
     this.pending.push({ seq: this.seq, dx, dy, dt });
     if (this.pending.length > maxPending) this.pending.shift();
     if (this.has) [this.x, this.y] = step(this.x, this.y, dx, dy, dt, w, h);

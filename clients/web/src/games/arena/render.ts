@@ -1,6 +1,6 @@
 // Drawing the arena on a canvas: the floor, the coins, the discs and a few effects.
 
-import type { ArenaCoin } from "../protocol.ts";
+import type { ArenaCoin } from "../../protocol.ts";
 import type { Stick } from "./input.ts";
 import { Rules } from "./predict.ts";
 
