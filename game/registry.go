@@ -365,12 +365,24 @@ func (r *Registry) ByCode(code string) (*Lobby, error) {
 	return nil, ErrNotFound
 }
 
-// QuickJoin seats m in the public lobby where its account still holds a seat (a reconnect),
-// else in the fullest public lobby with room, else in a new quick lobby.
+// QuickJoin is QuickJoinGame of the default game.
 func (r *Registry) QuickJoin(ctx context.Context, m Member) (*Lobby, Seat, Info, error) {
+	return r.QuickJoinGame(ctx, m, "")
+}
+
+// QuickJoinGame seats m in a public lobby of game (the default game when empty): the one where
+// its account still holds a seat (a reconnect), else the fullest with room, else a new quick
+// lobby of that game. A game the registry does not have is invalid_request.
+func (r *Registry) QuickJoinGame(ctx context.Context, m Member, game string) (*Lobby, Seat, Info, error) {
+	if game == "" {
+		game = r.Default
+	}
+	if _, ok := r.Game(game); !ok {
+		return nil, Seat{}, Info{}, &wire.Error{Code: wire.CodeInvalidRequest, Message: fmt.Sprintf("no game named %q", truncate(game, 32))}
+	}
 	r.quickMu.Lock()
 	defer r.quickMu.Unlock()
-	for _, l := range r.quickCandidates(m.AccountID()) {
+	for _, l := range r.quickCandidates(m.AccountID(), game) {
 		seat, info, err := l.Join(ctx, m, false)
 		if err == nil {
 			return l, seat, info, nil
@@ -381,12 +393,12 @@ func (r *Registry) QuickJoin(ctx context.Context, m Member) (*Lobby, Seat, Info,
 		}
 		// Full, closed, refused by the game, or kicked from: try the next.
 	}
-	return r.Create(ctx, CreateOptions{Quick: true}, m)
+	return r.Create(ctx, CreateOptions{Quick: true, Game: game}, m)
 }
 
-// quickCandidates returns the public lobbies that could seat account: the one where it holds a
-// seat first, then those with room, fullest first.
-func (r *Registry) quickCandidates(account string) []*Lobby {
+// quickCandidates returns the public lobbies of game that could seat account: the one where it
+// holds a seat first, then those with room, fullest first.
+func (r *Registry) quickCandidates(account, game string) []*Lobby {
 	type cand struct {
 		l       *Lobby
 		mine    bool
@@ -395,7 +407,7 @@ func (r *Registry) quickCandidates(account string) []*Lobby {
 	var cs []cand
 	r.mu.Lock()
 	for _, l := range r.byID {
-		if l.private || !l.listed.Load() {
+		if l.private || !l.listed.Load() || l.gameName != game {
 			continue
 		}
 		s := l.Summary()

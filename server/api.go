@@ -35,6 +35,7 @@ func (s *Server) routes() *echo.Echo {
 	// The lobby list comes from memory, bounded by --lobby-list-max: it takes no database slot,
 	// so a flood of leaderboard reads never hides the lobbies from players.
 	api.GET("/lobbies", s.handleLobbies, s.requireToken(""))
+	api.GET("/games", s.handleGames, s.requireToken(""))
 	api.GET("/leaderboard", s.handleLeaderboard, s.public.gate)
 	api.POST("/admin/accounts/:username/ban", s.handleBan(true), s.requireToken(auth.ScopeAdmin))
 	api.POST("/admin/accounts/:username/unban", s.handleBan(false), s.requireToken(auth.ScopeAdmin))

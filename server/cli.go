@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/tickwire/tickwire/game"
 )
 
 // Version is the binary's version, set at build time with -ldflags "-X ...server.Version=...".
@@ -19,6 +21,10 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Games, when set, gives the games `serve` offers from its parsed settings, as
+	// Config.Games: a program of its own passes its games here (README: Tickwire as a library),
+	// usually Games(cfg) with its own appended. Nil offers Games(cfg), Tickwire's own.
+	Games func(cfg Config) []game.Definition
 }
 
 const usage = `Usage: tickwire [command] [flags] [arguments]

@@ -32,6 +32,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if len(rest) > 0 {
 		return &FlagError{fmt.Sprintf("serve takes no arguments, got %q", rest)}
 	}
+	if env.Games != nil {
+		cfg.Games = env.Games(cfg)
+	}
 	if env.Getenv("GOGC") == "" {
 		// The server allocates little once its players are connected (a few hundred bytes per
 		// lobby per tick), so collecting at a quarter's growth of the live heap, rather than the

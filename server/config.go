@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/auth/oidc"
+	"github.com/tickwire/tickwire/game"
 )
 
 // Config is everything `tickwire serve` can be told. Every field is a flag, a TICKWIRE_
@@ -122,6 +123,12 @@ type Config struct {
 	OIDCMaxPending int           // authorization requests in flight at once, in all
 	OIDCAddrBurst  int           // sign-in starts and native token logins a client address may make at once
 	OIDCAddrEvery  time.Duration // one more per address every this long
+
+	// Games are the games the server offers, the first the default: create's and quick join's
+	// game names one of them, GET /api/v1/games lists them. Empty means Games(cfg), Tickwire's
+	// own. Not a setting: a program that imports the server sets it (README: Tickwire as a
+	// library).
+	Games []game.Definition `flag:"-"`
 
 	Now func() time.Time `flag:"-"`
 }

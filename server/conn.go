@@ -259,6 +259,9 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 	if ways != 1 {
 		return &wire.Error{Code: wire.CodeInvalidRequest, Message: "join needs exactly one of lobby, code or quick"}
 	}
+	if req.Game != "" && !req.Quick {
+		return &wire.Error{Code: wire.CodeInvalidRequest, Message: "game goes with quick only: a lobby joined by id or code plays its own game"}
+	}
 	switch {
 	case req.Lobby != "":
 		l, err := c.srv.lobbies.Get(req.Lobby)
@@ -277,7 +280,7 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 		return &wire.Error{Code: wire.CodeInvalidRequest, Message: "quick join seats a player; spectate a lobby by id or code"}
 	}
 	c.joinReq = id
-	l, seat, _, err := c.srv.lobbies.QuickJoin(ctx, c)
+	l, seat, _, err := c.srv.lobbies.QuickJoinGame(ctx, c, req.Game)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ type Server struct {
 	db         *store.DB
 	auth       *auth.Service
 	lobbies    *game.Registry
+	gamesJSON  func() ([]byte, error) // the answer of GET /api/v1/games, encoded once
 	echo       *echo.Echo
 	http       *http.Server
 	ln         net.Listener
@@ -71,6 +72,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		now = time.Now
 	}
 	s := &Server{cfg: cfg, log: log, now: now, served: make(chan error, 1), shutdownDone: make(chan struct{})}
+	games := gamesOf(cfg)
+	if err := game.CheckDefinitions(games); err != nil {
+		return nil, err
+	}
 	// The data-folder sync picks up what commands change from before anything is read.
 	start := now()
 	p, err := openParts(ctx, cfg, now, s.onSessionEnded)
@@ -97,7 +102,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.lobbyAddr = newKeyedBudget(limit{cfg.LobbyAddrBurst, cfg.LobbyAddrEvery}, cfg.LoginTrackedKeys)
 	s.codeFails = newKeyedBudget(limit{cfg.CodeFailBurst, cfg.CodeFailEvery}, cfg.LoginTrackedKeys)
 	s.oidc = newOIDC(cfg, p, now)
-	s.lobbies = newRegistry(cfg, s.db, log)
+	s.lobbies = newRegistry(cfg, games, s.db, log)
+	// Encoded at the first request, once Serve has started the registry, which gives the
+	// games' bounds their defaults.
+	s.gamesJSON = sync.OnceValues(func() ([]byte, error) { return gamesBody(s.lobbies.Games) })
 	s.lobbies.OnTick = s.metrics.observeTick
 	s.upgrader = newUpgrader()
 	s.echo = s.routes()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/tickwire/tickwire/auth"
@@ -99,12 +100,30 @@ func openKeys(data string, now func() time.Time) (*auth.KeySet, error) {
 	return keys, nil
 }
 
-// newRegistry wires the lobbies: the games on offer (the arena, with its round length from
-// cfg), the engine's limits from cfg, and the database that keeps finished rounds.
-func newRegistry(cfg Config, db *store.DB, log *slog.Logger) *game.Registry {
+// Games returns the games a server offers when its Config names none: the one list of
+// Tickwire's own games, the default (the arena, with its round length from cfg) first. A game
+// of its own folder under game/ is offered by one more line here; a program of its own that
+// imports the server sets Config.Games instead, to this list extended or to a list of its own.
+func Games(cfg Config) []game.Definition {
+	return []game.Definition{
+		arena.Definition(arena.Rules{RoundLength: cfg.RoundLength}),
+	}
+}
+
+// gamesOf returns the games cfg offers: Config.Games, or the built-in list when it is empty,
+// copied, so that the registry's defaults never write into the caller's slice.
+func gamesOf(cfg Config) []game.Definition {
+	if len(cfg.Games) == 0 {
+		return Games(cfg)
+	}
+	return slices.Clone(cfg.Games)
+}
+
+// newRegistry wires the lobbies: the games on offer (gamesOf), the engine's limits from cfg,
+// and the database that keeps finished rounds. The first game is the default.
+func newRegistry(cfg Config, games []game.Definition, db *store.DB, log *slog.Logger) *game.Registry {
 	return &game.Registry{
-		Games:    []game.Definition{arena.Definition(arena.Rules{RoundLength: cfg.RoundLength})},
-		Default:  arena.Name,
+		Games:    games,
 		TickRate: cfg.TickRate,
 		Limits: game.Limits{
 			Grace:                cfg.SeatGrace,

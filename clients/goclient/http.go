@@ -203,3 +203,35 @@ func (c *Client) Lobbies(ctx context.Context, accessToken string) ([]Lobby, erro
 	err := c.do(ctx, http.MethodGet, "/api/v1/lobbies", accessToken, nil, &out)
 	return out.Lobbies, err
 }
+
+// Game is one game the server offers, as GET /api/v1/games lists it: its name (what
+// wire.Create.Game and wire.Join.Game ask for), the bounds on a lobby's max_players, and the
+// options create takes for it.
+type Game struct {
+	Name        string                `json:"name"`
+	DisplayName string                `json:"display_name"`
+	MinPlayers  int                   `json:"min_players"`
+	MaxPlayers  int                   `json:"max_players"`
+	Options     map[string]GameOption `json:"options"`
+}
+
+// GameOption describes one create option of a game: its type (int, bool, string or enum), the
+// default taken when create leaves it out, an int's bounds or a string's length bounds (absent:
+// none), an enum's values.
+type GameOption struct {
+	Type        string   `json:"type"`
+	Default     any      `json:"default"`
+	Min         *int     `json:"min,omitempty"`
+	Max         *int     `json:"max,omitempty"`
+	Values      []string `json:"values,omitempty"`
+	Description string   `json:"description,omitempty"`
+}
+
+// Games lists the server's games, its default game first.
+func (c *Client) Games(ctx context.Context, accessToken string) ([]Game, error) {
+	var out struct {
+		Games []Game `json:"games"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/games", accessToken, nil, &out)
+	return out.Games, err
+}

@@ -187,7 +187,14 @@ func (c *Conn) Join(ctx context.Context, req wire.Join) (wire.Joined, error) {
 	return j, err
 }
 
-// Create creates a lobby and joins it as its host.
+// QuickJoin seats the connection in a public lobby of game (the server's default game when
+// empty), the fullest with room, or in a new one.
+func (c *Conn) QuickJoin(ctx context.Context, game string) (wire.Joined, error) {
+	return c.Join(ctx, wire.Join{Quick: true, Game: game})
+}
+
+// Create creates a lobby and joins it as its host: of req.Game with req.Options, both
+// optional (Client.Games lists what a server offers).
 func (c *Conn) Create(ctx context.Context, req wire.Create) (wire.Joined, error) {
 	var j wire.Joined
 	err := c.Request(ctx, wire.TypeCreate, req, &j)

@@ -42,12 +42,23 @@ type Main struct {
 // serve within 20 s; Main is stopped when the test ends.
 func StartMain(t testing.TB, args []string, env map[string]string) *Main {
 	t.Helper()
+	return StartMainEnv(t, server.Env{Args: args, Getenv: func(k string) string { return env[k] }})
+}
+
+// StartMainEnv is StartMain with the rest of server.Env as e gives it (its Getenv and Games;
+// Args after "serve"); Stdin is empty and the output goes to the Main's buffers.
+func StartMainEnv(t testing.TB, e server.Env) *Main {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Main{Stdout: &Buffer{}, Stderr: &Buffer{}, t: t, cancel: cancel, done: make(chan struct{})}
+	e.Args = append([]string{"serve"}, e.Args...)
+	e.Stdin, e.Stdout, e.Stderr = strings.NewReader(""), m.Stdout, m.Stderr
+	if e.Getenv == nil {
+		e.Getenv = func(string) string { return "" }
+	}
 	go func() {
 		defer close(m.done)
-		m.code = server.Main(ctx, server.Env{Args: append([]string{"serve"}, args...), Stdin: strings.NewReader(""),
-			Stdout: m.Stdout, Stderr: m.Stderr, Getenv: func(k string) string { return env[k] }})
+		m.code = server.Main(ctx, e)
 	}()
 	t.Cleanup(func() {
 		cancel()

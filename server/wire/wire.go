@@ -44,12 +44,14 @@ type Create struct {
 }
 
 // Join asks to join a lobby by id, by join code, or by quick join; exactly one is set.
-// Spectate joins without a seat: snapshots, no input.
+// Spectate joins without a seat: snapshots, no input. Game, with Quick only, names the game
+// whose lobbies a quick join looks in (and whose lobby it opens); empty means the default game.
 type Join struct {
 	Lobby    string `msgpack:"lobby,omitempty"`
 	Code     string `msgpack:"code,omitempty"`
 	Quick    bool   `msgpack:"quick,omitempty"`
 	Spectate bool   `msgpack:"spectate,omitempty"`
+	Game     string `msgpack:"game,omitempty"`
 }
 
 // Input is the envelope's part of an input frame's payload: Seq increases per connection and

@@ -7,18 +7,11 @@ import type { Frame } from "../codec.ts";
 import { busy, h, replace } from "../dom.ts";
 import { viewFor } from "../games/index.ts";
 import type { GameSnapshot, GameView, ViewContext } from "../games/view.ts";
-import type { Joined, LobbyEvent, LobbyInfo, LobbyState, PlayerInfo } from "../protocol.ts";
+import { EventKind, type Joined, type LobbyEvent, type LobbyInfo, type LobbyState, type PlayerInfo } from "../protocol.ts";
 
 export interface GameCallbacks {
   /** onExit leaves the screen: the player left, was kicked, or the lobby closed. */
   onExit(message?: string): void;
-}
-
-/** GameEvent is an event frame of kind game: a game's own event, for its view. */
-interface GameEvent {
-  kind: "game";
-  name: string;
-  data?: unknown;
 }
 
 const phaseText: Record<LobbyState, string> = { waiting: "Waiting to start", running: "Round in progress", finished: "Round over", closed: "Closed" };
@@ -139,8 +132,9 @@ export class GameScreen {
         }
         return;
       case "event": {
-        const e = f.d as LobbyEvent | GameEvent;
-        if (e.kind === "game") this.view.event(e.name, e.data);
+        // A game's own events (kind game) are its view's; the lobby's are the screen's first.
+        const e = f.d as LobbyEvent;
+        if (e.kind === EventKind.Game) this.view.event(e.name ?? "", e.data);
         else this.onEvent(e);
         return;
       }
