@@ -163,10 +163,10 @@ func TestGamesListsEveryGameWithItsOptions(t *testing.T) {
 	for _, g := range got.Games {
 		names = append(names, g.Name)
 	}
-	if want := []string{"arena", "tally"}; !slices.Equal(names, want) {
+	if want := []string{"arena", "liarsdice", "tally"}; !slices.Equal(names, want) {
 		t.Fatalf("games %v, want %v: the default first, then in the list's order", names, want)
 	}
-	arena, tal := got.Games[0], got.Games[1]
+	arena, tal := got.Games[0], got.Games[2]
 	if arena.DisplayName != "Arena" || arena.MinPlayers != 1 || arena.MaxPlayers != 64 || len(arena.Options) != 0 {
 		t.Errorf("arena = %+v", arena)
 	}
@@ -193,7 +193,7 @@ func TestGamesListsEveryGameWithItsOptions(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	games, err := goclient.New(srv.URL()).Games(ctx, tok)
-	if err != nil || len(games) != 2 || games[1].Options["goal"].Type != "int" || *games[1].Options["goal"].Max != 100 || games[1].Options["pace"].Values[1] != "brisk" {
+	if err != nil || len(games) != 3 || games[2].Options["goal"].Type != "int" || *games[2].Options["goal"].Max != 100 || games[2].Options["pace"].Values[1] != "brisk" {
 		t.Fatalf("goclient Games = %+v, %v", games, err)
 	}
 }
@@ -391,8 +391,8 @@ func TestAProgramOfItsOwnOffersItsGamesThroughMain(t *testing.T) {
 		Games []struct{ Name string } `json:"games"`
 	}
 	api.Do(http.MethodGet, "/api/v1/games", tok, nil).Decode(t, &got)
-	if len(got.Games) != 2 || got.Games[0].Name != "arena" || got.Games[1].Name != "tally" {
-		t.Fatalf("games %+v, want arena then tally", got.Games)
+	if len(got.Games) != 3 || got.Games[0].Name != "arena" || got.Games[2].Name != "tally" {
+		t.Fatalf("games %+v, want arena, liarsdice, then tally", got.Games)
 	}
 	if code := m.Stop(); code != 0 {
 		t.Fatalf("Main exited %d: %s", code, m.Stderr)

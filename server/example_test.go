@@ -117,6 +117,7 @@ func Example_library() {
 	fmt.Println("count", <-counts)
 	// Output:
 	// arena (Arena), 0 options
+	// liarsdice (Liar's Dice), 3 options
 	// counter (Counter), 1 options
 	// created a counter lobby, running
 	// count 3

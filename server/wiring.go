@@ -13,6 +13,7 @@ import (
 	"github.com/tickwire/tickwire/auth/oidc"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/game/arena"
+	"github.com/tickwire/tickwire/game/liarsdice"
 	"github.com/tickwire/tickwire/store"
 )
 
@@ -107,6 +108,7 @@ func openKeys(data string, now func() time.Time) (*auth.KeySet, error) {
 func Games(cfg Config) []game.Definition {
 	return []game.Definition{
 		arena.Definition(arena.Rules{RoundLength: cfg.RoundLength}),
+		liarsdice.Definition(),
 	}
 }
 
