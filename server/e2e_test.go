@@ -71,7 +71,7 @@ func TestTwoPlayersShareALobby(t *testing.T) {
 					t.Fatalf("player %d: tick %d after %d", i, s.Tick, last)
 				}
 				last = s.Tick
-				if len(s.Players) != 2 {
+				if st, err := clientarena.Decode(s); err != nil || len(st.Players) != 2 {
 					continue
 				}
 				if s.Ack == inputs {

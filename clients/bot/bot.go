@@ -85,11 +85,11 @@ func (b *bot) onSnapshot(s *goclient.RawSnapshot) {
 	}
 	b.lastSnap = now
 	x, y := float32(arenaW/2), float32(arenaH/2)
-	p, ok := s.Player(b.player)
+	p, ok := arena.FindPlayer(s.D, b.player)
 	if !ok {
 		// Not seated yet as far as this bot knew, or seated anew after a rejoin.
 		_, b.player = b.conn.Lobby()
-		p, ok = s.Player(b.player)
+		p, ok = arena.FindPlayer(s.D, b.player)
 	}
 	if ok {
 		x, y = p.X, p.Y

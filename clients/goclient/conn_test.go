@@ -113,16 +113,18 @@ func TestRawSnapshots(t *testing.T) {
 
 	type seen struct {
 		tick, ack uint64
-		me, full  goclient.Player
+		me, full  clientarena.Player
 		found     bool
 	}
 	got := make(chan seen, 256)
 	var me atomic.Uint32
 	c, err := api.Connect(ctx, guest(t, ctx, api), goclient.Options{OnSnapshot: func(r *goclient.RawSnapshot) {
 		s := seen{tick: r.Tick, ack: uint64(r.Ack)}
-		s.me, s.found = r.Player(me.Load())
-		if full, err := r.Decode(); err == nil && full.Tick == r.Tick {
-			s.full, _ = full.Player(me.Load())
+		s.me, s.found = clientarena.FindPlayer(r.D, me.Load())
+		if raw, err := r.Decode(); err == nil && raw.Tick == r.Tick {
+			if full, err := clientarena.Decode(raw); err == nil && full.Tick == r.Tick {
+				s.full, _ = full.Player(me.Load())
+			}
 		}
 		select {
 		case got <- s:

@@ -21,10 +21,12 @@
 //
 // # Snapshots
 //
-// Snapshots arrive decoded on the Snapshots channel, or, when Options.OnSnapshot is set, in
-// their wire form on the connection's reader goroutine (RawSnapshot): tick and ack are read,
-// and the rest stays undecoded unless asked for, so that a bot pays nothing per frame that it
-// does not use. SendInput encodes without allocating.
+// Snapshots arrive on the Snapshots channel, validated, with tick and ack read and the game's
+// state in its wire form, or, when Options.OnSnapshot is set, on the connection's reader
+// goroutine (RawSnapshot), where the rest stays unread unless asked for, so that a bot pays
+// nothing per frame that it does not use. The package knows no game: each game's own client
+// package decodes its state and encodes its inputs (clients/goclient/arena for the arena),
+// and SendInput sends what it encoded, without allocating.
 //
 // # Concurrency
 //

@@ -31,10 +31,14 @@ func Example() {
 		log.Fatal(err)
 	}
 	var seq uint32
-	for s := range conn.Snapshots() {
-		if s.Ack >= 40 {
+	for raw := range conn.Snapshots() {
+		if raw.Ack >= 40 {
 			fmt.Println("40 inputs acknowledged")
 			return
+		}
+		s, err := clientarena.Decode(raw) // the arena's client package reads the arena's state
+		if err != nil {
+			log.Fatal(err)
 		}
 		me, _ := s.Player(joined.Player)
 		dx, dy := float32(400)-me.X, float32(300)-me.Y // the centre, until a coin shows up

@@ -1,4 +1,5 @@
-// Package arena is the Go client's side of the arena (game/arena): the input it sends.
+// Package arena is the Go client's side of the arena (game/arena): the inputs it sends and the
+// snapshots it decodes. A client of another game has its own package beside it.
 package arena
 
 import (
