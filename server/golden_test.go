@@ -107,13 +107,17 @@ func goldenFrames(t *testing.T) []struct {
 		{"event.player_reconnected", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventPlayerReconnected, Lobby: info.ID, Player: &bob}))},
 		{"event.lobby_closed", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventLobbyClosed, Lobby: info.ID}))},
 		{"event.game", enc(wire.TypeEvent, 0, eventFrame(game.Event{Kind: wire.EventGame, Lobby: info.ID, Name: "bid",
-			Data: mustMsgpack(t, map[string]any{"player": 2, "count": 3, "face": 5})}))},
+			Data: mustMsgpack(t, struct { // a struct, not a map: its keys keep their order
+				Player int `msgpack:"player"`
+				Count  int `msgpack:"count"`
+				Face   int `msgpack:"face"`
+			}{2, 3, 5})}))},
 		{"reauth_required", enc(wire.TypeReauthRequired, 0, wire.ReauthRequired{Exp: 1700000900})},
 		{"reauth_ok", enc(wire.TypeReauthOK, 5, wire.ReauthOK{Exp: 1700001800})},
 		{"error", enc(wire.TypeError, 2, wire.Error{Code: wire.CodeLobbyFull, Message: "the lobby is full"})},
 		{"error.unknown_type", enc(wire.TypeError, 9, wire.Error{Code: wire.CodeUnknownType, Message: `unknown message type "dance"`})},
 		{"ok", enc(wire.TypeOK, 6, nil)},
-	}, errorVectors(t, enc)...)
+	}, append(errorVectors(t, enc), liarsdiceVectors(t, enc)...)...)
 }
 
 // goldenErrors is the message of the golden error frame of every error code but lobby_full and

@@ -172,22 +172,24 @@ type bid struct {
 }
 
 // Reveal is what a challenge shows everyone: the hand's dice and how the challenge went. It is
-// the `reveal` event's data and the state's `reveal` entry.
+// the `reveal` event's data and the state's `reveal` entry. Player ids are ints in the events'
+// data because the msgpack library writes an int in its shortest form and a uint32 in five
+// bytes.
 type Reveal struct {
-	Hand       int           `msgpack:"hand"`
-	Count      int           `msgpack:"count"` // the challenged bid
-	Face       int           `msgpack:"face"`
-	Bidder     game.PlayerID `msgpack:"bidder"`
-	Challenger game.PlayerID `msgpack:"challenger"`
-	Actual     int           `msgpack:"actual"` // dice that showed the face (ones included when wild)
-	Loser      game.PlayerID `msgpack:"loser"`
-	Dice       []HandDice    `msgpack:"dice"` // every player's dice, in seat order
+	Hand       int        `msgpack:"hand"`
+	Count      int        `msgpack:"count"` // the challenged bid
+	Face       int        `msgpack:"face"`
+	Bidder     int        `msgpack:"bidder"`
+	Challenger int        `msgpack:"challenger"`
+	Actual     int        `msgpack:"actual"` // dice that showed the face (ones included when wild)
+	Loser      int        `msgpack:"loser"`
+	Dice       []HandDice `msgpack:"dice"` // every player's dice, in seat order
 }
 
 // HandDice is one player's dice in a reveal.
 type HandDice struct {
-	Player game.PlayerID `msgpack:"player"`
-	Dice   []int         `msgpack:"dice"`
+	Player int   `msgpack:"player"`
+	Dice   []int `msgpack:"dice"`
 }
 
 // Roll is the `roll` event's data: the dice a player holds for a new hand, sent to them alone.
@@ -199,8 +201,8 @@ type Roll struct {
 // PlayerEvent is the data of the `timeout` and `out` events: the player concerned, and for
 // `out` why (`lost`, `timeout` or `left`).
 type PlayerEvent struct {
-	Player game.PlayerID `msgpack:"player"`
-	Reason string        `msgpack:"reason,omitempty"`
+	Player int    `msgpack:"player"`
+	Reason string `msgpack:"reason,omitempty"`
 }
 
 // Game is one lobby's Liar's Dice.

@@ -314,7 +314,7 @@ func TestAChallengeRevealsTheHandAndTakesADie(t *testing.T) {
 				t.Fatalf("no reveal event: %+v", reveals)
 			}
 			want := &Reveal{Hand: hand, Count: tc.count, Face: 4, Bidder: 1, Challenger: 2, Actual: tc.actual,
-				Loser: tc.wantLoser, Dice: []HandDice{{1, []int{4, 4, 1, 2, 6}}, {2, []int{4, 1, 3, 3, 5}}}}
+				Loser: int(tc.wantLoser), Dice: []HandDice{{1, []int{4, 4, 1, 2, 6}}, {2, []int{4, 1, 3, 3, 5}}}}
 			if !reflect.DeepEqual(r, want) {
 				t.Errorf("reveal = %+v, want %+v", r, want)
 			}
@@ -360,7 +360,7 @@ func TestTheTurnTimerTakesADie(t *testing.T) {
 	if g.hand != hand+1 || g.toAct() != late || g.timeLeft != 5*time.Second {
 		t.Errorf("after the timeout: hand %d, turn %d, %v left", g.hand, g.toAct(), g.timeLeft)
 	}
-	if got := rec.take("timeout"); len(got) != 1 || got[0].data.(PlayerEvent).Player != late {
+	if got := rec.take("timeout"); len(got) != 1 || got[0].data.(PlayerEvent).Player != int(late) {
 		t.Errorf("timeout events = %+v", got)
 	}
 	if g.reveal != nil {

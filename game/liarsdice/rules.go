@@ -118,7 +118,7 @@ func (g *Game) Tick(t *game.Tick) {
 		return
 	}
 	p := g.players[g.turn]
-	g.out.Broadcast("timeout", PlayerEvent{Player: p.id})
+	g.out.Broadcast("timeout", PlayerEvent{Player: int(p.id)})
 	g.loseDie(g.turn, "timeout")
 }
 
@@ -175,12 +175,12 @@ func (g *Game) checkBid(count, face int) error {
 // challenge reveals the hand: the bidder or the challenger (player index c) loses a die.
 func (g *Game) challenge(c int) {
 	b := g.bid
-	r := &Reveal{Hand: g.hand, Count: b.count, Face: b.face, Bidder: b.by, Challenger: g.players[c].id}
+	r := &Reveal{Hand: g.hand, Count: b.count, Face: b.face, Bidder: int(b.by), Challenger: int(g.players[c].id)}
 	for _, p := range g.players {
 		if !p.playing || len(p.dice) == 0 {
 			continue
 		}
-		r.Dice = append(r.Dice, HandDice{Player: p.id, Dice: slices.Clone(p.dice)})
+		r.Dice = append(r.Dice, HandDice{Player: int(p.id), Dice: slices.Clone(p.dice)})
 		for _, d := range p.dice {
 			if d == b.face || g.rules.onesWild && d == 1 {
 				r.Actual++
@@ -191,7 +191,7 @@ func (g *Game) challenge(c int) {
 	if r.Actual < b.count {
 		loser = g.index(b.by)
 	}
-	r.Loser = g.players[loser].id
+	r.Loser = int(g.players[loser].id)
 	g.reveal = r
 	g.out.Broadcast("reveal", r)
 	g.loseDie(loser, "lost")
@@ -216,7 +216,7 @@ func (g *Game) loseDie(i int, why string) {
 // eliminate records p's place as the next one out.
 func (g *Game) eliminate(p *player, why string) {
 	g.places = append(g.places, game.Score{Player: p.id, AccountID: p.acct, Name: p.name, Score: len(g.places)})
-	g.out.Broadcast("out", PlayerEvent{Player: p.id, Reason: why})
+	g.out.Broadcast("out", PlayerEvent{Player: int(p.id), Reason: why})
 }
 
 // finishIfOne ends the match when at most one player holds dice, and reports whether it did.

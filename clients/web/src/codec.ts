@@ -60,9 +60,13 @@ const compiled = new Map<string, string[][]>(
   Object.entries(floatFields).map(([t, ps]) => [t, ps.map((p) => p.split("."))]),
 );
 
-/** encodeFrame encodes a frame the way the server would write it. */
-export function encodeFrame(f: Frame): Uint8Array<ArrayBuffer> {
-  const w = new Writer(floatsOf(f.t));
+/**
+ * encodeFrame encodes a frame the way the server would write it. floats, when given, names the
+ * float32 fields of d instead of the frame type's schema above (which is the arena's for
+ * snapshots): a game that writes no floats passes [].
+ */
+export function encodeFrame(f: Frame, floats?: readonly string[]): Uint8Array<ArrayBuffer> {
+  const w = new Writer(floats ? floats.map((p) => p.split(".")) : floatsOf(f.t));
   const n = 1 + (f.id !== undefined && f.id !== 0 ? 1 : 0) + (f.d !== undefined ? 1 : 0);
   w.mapHeader(n);
   w.str("t");

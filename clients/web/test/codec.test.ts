@@ -70,7 +70,8 @@ for (const v of vectors) {
   });
   test(`golden ${v.name}: encodes back to the server's bytes`, () => {
     const f = decodeFrame(Buffer.from(v.hex, "hex"));
-    assert.equal(hexOf(encodeFrame(f)), v.hex);
+    // Liar's Dice writes no floats; the codec's own schema is the arena's.
+    assert.equal(hexOf(encodeFrame(f, v.name.includes("liarsdice") ? [] : undefined)), v.hex);
   });
 }
 
