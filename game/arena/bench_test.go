@@ -138,3 +138,19 @@ func BenchmarkArenaStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkInput measures the arena reading one input message as clients send it (seq, dx
+// and dy), the work the wire's decoder did for it before games read their own inputs.
+func BenchmarkInput(b *testing.B) {
+	g := arena.New(arena.DefaultRules, game.Config{TickRate: 20, Seed: 1})
+	if err := g.Join(game.Player{ID: 1, AccountID: "a"}); err != nil {
+		b.Fatal(err)
+	}
+	msg := arena.AppendInput(nil, 123456, 0.5, -1, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := g.Input(1, msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
