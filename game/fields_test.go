@@ -67,7 +67,9 @@ func TestFieldsReadEveryEncoding(t *testing.T) {
 
 // TestFieldsFailures: a value of the wrong type names its key, and nothing is read after it.
 func TestFieldsFailures(t *testing.T) {
-	pair := func(k string, v []byte) []byte { return append(wire.AppendString(wire.AppendMapHeader(nil, 2), k), v...) }
+	pair := func(k string, v []byte) []byte {
+		return append(wire.AppendString(wire.AppendMapHeader(nil, 2), k), v...)
+	}
 	for _, c := range []struct {
 		name string
 		msg  []byte
@@ -114,7 +116,12 @@ func TestFieldsFailures(t *testing.T) {
 	if f.Next() || f.Err() != nil {
 		t.Error("a nil message is not an empty one")
 	}
-	if !errors.Is(func() error { f := game.NewFields(pair("ok", wire.AppendUint(nil, 1))); f.Next(); f.Bool(); return f.Err() }(), wire.ErrType) {
+	if !errors.Is(func() error {
+		f := game.NewFields(pair("ok", wire.AppendUint(nil, 1)))
+		f.Next()
+		f.Bool()
+		return f.Err()
+	}(), wire.ErrType) {
 		t.Error("a wrong type is not wire.ErrType")
 	}
 }
