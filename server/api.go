@@ -41,6 +41,7 @@ func (s *Server) routes() *echo.Echo {
 	api.POST("/admin/accounts/:username/unban", s.handleBan(false), s.requireToken(auth.ScopeAdmin))
 	api.POST("/admin/invites", s.handleCreateInvite, s.requireToken(auth.ScopeAdmin))
 	api.GET("/admin/invites", s.handleListInvites, s.requireToken(auth.ScopeAdmin))
+	api.GET("/admin/nodes", s.handleNodes, s.requireToken(auth.ScopeAdmin))
 	api.POST("/admin/invites/revoke", s.handleRevokeInvite, s.requireToken(auth.ScopeAdmin))
 	e.GET("/.well-known/jwks.json", s.handleJWKS)
 	e.GET("/healthz", s.handleHealth)

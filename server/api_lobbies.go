@@ -17,6 +17,7 @@ type lobbyJSON struct {
 	MaxPlayers int    `json:"max_players"`
 	State      string `json:"state"`
 	TickRate   int    `json:"tick_rate"`
+	Node       string `json:"node,omitempty"` // in a cluster, the node that hosts it
 }
 
 // handleLobbies lists the public lobbies, by name. Players counts the seats that play,
@@ -27,6 +28,7 @@ func (s *Server) handleLobbies(c echo.Context) error {
 	for _, l := range list {
 		out = append(out, lobbyJSON{ID: l.ID, Name: l.Name, Game: l.Game, Players: l.Players, MaxPlayers: l.MaxPlayers, State: string(l.State), TickRate: l.TickRate})
 	}
+	out = s.clusterLobbies(out)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, map[string]any{"lobbies": out})
 }

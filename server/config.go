@@ -130,6 +130,15 @@ type Config struct {
 	// library).
 	Games []game.Definition `flag:"-"`
 
+	// Cluster (server/config_cluster.go, server/cluster).
+	NATS         []string      // NATS server URLs; none: a single node without NATS
+	NodeID       string        // this node's name in the cluster; empty: host name and port
+	Role         string        // RoleAll or RoleGame
+	ClusterGrace time.Duration // how long a node cut off from NATS keeps accepting sockets
+	// ClusterPrefix, when set, prefixes the names of the cluster's NATS buckets, streams and
+	// subjects. Not a setting: tests that share one NATS cluster keep apart by it.
+	ClusterPrefix string
+
 	Now func() time.Time `flag:"-"`
 }
 
@@ -244,7 +253,7 @@ func (c *Config) settings() []setting {
 			return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
 		}
 	}
-	return []setting{
+	return append([]setting{
 		{"addr", "TICKWIRE_ADDR", ":8080", "listen address", hostPort(&c.Addr, false)},
 		{"data", "TICKWIRE_DATA", "./data", "folder for tickwire.db and the signing keys; created if missing", func(s string) error {
 			if s == "" {
@@ -366,7 +375,7 @@ func (c *Config) settings() []setting {
 			c.PprofAddr = s
 			return nil
 		}},
-		{"public-url", "TICKWIRE_PUBLIC_URL", "", "the server's base URL as browsers see it, like https://play.example.com (scheme, host, port); OpenID Connect redirect URIs are built from it; none: from each request", func(s string) error {
+		{"public-url", "TICKWIRE_PUBLIC_URL", "", "the server's base URL as browsers see it, like https://play.example.com (scheme, host, port); OpenID Connect redirect URIs are built from it, and with --nats (where it is required) other nodes send players to it; none: from each request", func(s string) error {
 			if s == "" {
 				c.PublicURL = ""
 				return nil
@@ -385,7 +394,7 @@ func (c *Config) settings() []setting {
 		{"oidc-addr-every", "TICKWIRE_OIDC_ADDR_EVERY", "2s", "after the burst, one more per address every this long", dur(&c.OIDCAddrEvery, time.Millisecond)},
 		{"log-format", "TICKWIRE_LOG_FORMAT", "text", "log format: text or json", oneOf(&c.LogFormat, "text", "json")},
 		{"log-level", "TICKWIRE_LOG_LEVEL", "info", "log level: debug, info, warn or error", oneOf(&c.LogLevel, "debug", "info", "warn", "error")},
-	}
+	}, c.clusterSettings()...)
 }
 
 // parseCIDRs reads a comma-separated list of CIDRs; a bare address stands for itself alone.
@@ -512,6 +521,9 @@ func ParseConfig(name string, args []string, getenv func(string) string, out io.
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return c, nil, &FlagError{"--tls-cert and --tls-key go together: set both or neither"}
+	}
+	if err := c.checkCluster(); err != nil {
+		return c, nil, err
 	}
 	for _, s := range ss {
 		c.effective = append(c.effective, values[s.name])

@@ -133,6 +133,13 @@ func TestBadSettingsExitTwo(t *testing.T) {
 		{"cert without key", []string{"--tls-cert", goodCert}, nil, "", "--tls-key"},
 		{"unreadable cert", []string{"--tls-cert", filepath.Join(data, "none.pem"), "--tls-key", goodKey}, nil, "", "--tls-cert"},
 		{"stray argument", []string{"now"}, nil, "", "serve"},
+		{"NATS without a public URL", []string{"--nats", "nats://127.0.0.1:4222"}, nil, "", "--public-url"},
+		{"not a NATS URL", []string{"--nats", "127.0.0.1:4222", "--public-url", "http://127.0.0.1:8080"}, nil, "", "--nats"},
+		{"a game node without NATS", []string{"--role", "game"}, nil, "", "--nats"},
+		{"an unknown role", []string{"--role", "lobby"}, nil, "", "--role"},
+		{"a node id without NATS", []string{"--node-id", "a"}, nil, "", "--nats"},
+		{"a node id with a space", nil, map[string]string{"TICKWIRE_NODE_ID": "node a"}, "", "--node-id"},
+		{"a negative cluster grace", []string{"--cluster-grace", "-1s"}, nil, "", "--cluster-grace"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

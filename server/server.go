@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/game"
+	"github.com/tickwire/tickwire/server/cluster"
 	"github.com/tickwire/tickwire/server/wire"
 	"github.com/tickwire/tickwire/server/ws"
 	"github.com/tickwire/tickwire/store"
@@ -49,6 +50,7 @@ type Server struct {
 	lobbyAddr  *keyedBudget // lobbies created, per client address
 	codeFails  *keyedBudget // wrong join codes, per account and per client address
 	oidc       *oidcRP
+	cluster    *cluster.Node // nil without --nats
 	now        func() time.Time
 
 	pprofAddr string
@@ -172,7 +174,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
 	s.ln = ln
+	if s.cfg.Clustered() {
+		if err := s.joinCluster(ctx, ln); err != nil {
+			stop()
+			ln.Close()
+			return err
+		}
+	}
 	if err := s.servePprof(runCtx); err != nil {
+		s.leaveCluster()
 		stop()
 		ln.Close()
 		return err
@@ -285,6 +295,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.stop()
 		s.lobbies.Close()
 	}
+	s.leaveCluster()
 	s.bg.Wait()
 	s.shutdownErr = errors.Join(err, s.db.Close())
 	s.log.Info("shut down", "took", time.Since(start).Round(time.Millisecond), "sockets_left", s.conns.count())

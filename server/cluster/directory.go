@@ -1,0 +1,405 @@
+package cluster
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Directory timings. A node puts its entry every heartbeatEvery and the bucket forgets an
+// entry nodeTTL after its last put, as every node's copy does on its own clock: a node that
+// dies leaves every list within nodeTTL of its last heartbeat, inside the contract's 10 s.
+// Lobbies are compared with what was published every publishEvery and put when they changed.
+const (
+	heartbeatEvery = 2 * time.Second
+	nodeTTL        = 6 * time.Second
+	publishEvery   = 250 * time.Millisecond
+	// putWait bounds one put or delete of the directory.
+	putWait = 2 * time.Second
+)
+
+// NodeInfo is one node's entry: what GET /api/v1/admin/nodes shows.
+type NodeInfo struct {
+	ID        string `json:"id"`
+	PublicURL string `json:"public_url"`
+	Sockets   int    `json:"sockets"`
+	Lobbies   int    `json:"lobbies"`
+	Heartbeat int64  `json:"heartbeat"` // unix ms of the put, on the node's clock
+}
+
+// Lobby is one lobby's entry, public or private: what the lists and the joins of the other
+// nodes need to know of it.
+type Lobby struct {
+	ID         string `json:"id"`
+	Node       string `json:"node"`
+	Name       string `json:"name"`
+	Game       string `json:"game"`
+	Code       string `json:"code,omitempty"` // the join code of a private lobby
+	Private    bool   `json:"private,omitempty"`
+	Players    int    `json:"players"`
+	MaxPlayers int    `json:"max_players"`
+	State      string `json:"state"`
+	TickRate   int    `json:"tick_rate"`
+}
+
+// seenNode is a node's entry as this node last heard it, and when (on this node's clock, so
+// that the clocks of other nodes never matter).
+type seenNode struct {
+	info NodeInfo
+	at   time.Time
+}
+
+// seenLobby is another node's lobby as this node last heard it.
+type seenLobby struct {
+	Lobby
+	rev uint64
+	at  time.Time
+}
+
+// directory is this node's side of the two buckets: what it publishes of itself and what it
+// has heard of everyone.
+type directory struct {
+	n       *Node
+	nodes   jetstream.KeyValue
+	lobbies jetstream.KeyValue
+	self    string // this node's key
+
+	mu     sync.RWMutex
+	seen   map[string]seenNode  // by node id
+	remote map[string]seenLobby // other nodes' lobbies by key
+	byID   map[string]string    // lobby id to key
+	byCode map[string]string    // join code to key
+
+	synced    chan struct{}    // closed when both watches have delivered what the buckets held
+	published map[string]Lobby // this node's lobbies as last put, by id; the publisher's own
+}
+
+func nodeKey(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
+
+// lobbyKey is the key of lobby id of the node whose key is node.
+func lobbyKey(node, id string) string { return node + "." + id }
+
+func openDirectory(ctx context.Context, n *Node) (*directory, error) {
+	nodes, err := replicated(ctx, n.js, jetstream.KeyValueConfig{
+		Bucket: n.name("tickwire_nodes"), Description: "Tickwire nodes and their heartbeats",
+		History: 1, TTL: nodeTTL, LimitMarkerTTL: nodeTTL, Storage: jetstream.MemoryStorage,
+	})
+	if err != nil {
+		return nil, err
+	}
+	lobbies, err := replicated(ctx, n.js, jetstream.KeyValueConfig{
+		Bucket: n.name("tickwire_lobbies"), Description: "Tickwire lobbies of every node",
+		History: 1, Storage: jetstream.MemoryStorage,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d := &directory{n: n, nodes: nodes, lobbies: lobbies, self: nodeKey(n.cfg.NodeID),
+		seen: map[string]seenNode{}, remote: map[string]seenLobby{}, byID: map[string]string{},
+		byCode: map[string]string{}, synced: make(chan struct{}), published: map[string]Lobby{}}
+	// This node is in the directory before it serves anyone, and withdraws what a previous
+	// run under its name left there.
+	d.heartbeat(ctx)
+	d.publish(ctx, true)
+	return d, nil
+}
+
+// start runs the watches and the publisher, and waits until the watches have caught up.
+func (d *directory) start(ctx context.Context) error {
+	var both sync.WaitGroup
+	both.Add(2)
+	d.n.wg.Add(3)
+	go func() { defer d.n.wg.Done(); d.watch(d.nodes, d.applyNode, both.Done) }()
+	go func() { defer d.n.wg.Done(); d.watch(d.lobbies, d.applyLobby, both.Done) }()
+	go func() { defer d.n.wg.Done(); d.publishLoop() }()
+	go func() { both.Wait(); close(d.synced) }()
+	select {
+	case <-d.synced:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// watch follows a bucket into memory until the node closes, watching again whenever the
+// watch ends early; caught is called once, when the first watch has delivered what the
+// bucket held.
+func (d *directory) watch(kv jetstream.KeyValue, apply func(jetstream.KeyValueEntry, bool), caught func()) {
+	var once sync.Once
+	for d.n.ctx.Err() == nil {
+		w, err := kv.WatchAll(d.n.ctx)
+		if err != nil {
+			select {
+			case <-d.n.ctx.Done():
+				return
+			case <-time.After(time.Second):
+				continue
+			}
+		}
+		initial := true
+		for e := range w.Updates() {
+			if e == nil {
+				initial = false
+				once.Do(caught)
+				continue
+			}
+			apply(e, initial)
+		}
+		_ = w.Stop()
+	}
+}
+
+func (d *directory) applyNode(e jetstream.KeyValueEntry, _ bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(e.Key())
+	if err != nil {
+		return
+	}
+	id := string(raw)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e.Operation() != jetstream.KeyValuePut {
+		delete(d.seen, id)
+		return
+	}
+	var info NodeInfo
+	if json.Unmarshal(e.Value(), &info) != nil || info.ID != id {
+		return
+	}
+	d.seen[id] = seenNode{info: info, at: time.Now()}
+}
+
+func (d *directory) applyLobby(e jetstream.KeyValueEntry, _ bool) {
+	node, _, ok := strings.Cut(e.Key(), ".")
+	if !ok || node == d.self {
+		return // this node's own lobbies are read from the node itself
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if old, ok := d.remote[e.Key()]; ok {
+		delete(d.byID, old.ID)
+		if old.Code != "" {
+			delete(d.byCode, old.Code)
+		}
+		delete(d.remote, e.Key())
+	}
+	if e.Operation() != jetstream.KeyValuePut {
+		return
+	}
+	var l Lobby
+	if json.Unmarshal(e.Value(), &l) != nil || lobbyKey(nodeKey(l.Node), l.ID) != e.Key() {
+		return
+	}
+	d.remote[e.Key()] = seenLobby{Lobby: l, rev: e.Revision(), at: time.Now()}
+	d.byID[l.ID] = e.Key()
+	if l.Code != "" {
+		d.byCode[l.Code] = e.Key()
+	}
+}
+
+// publishLoop puts this node's heartbeat every heartbeatEvery and its lobbies as they
+// change, and sweeps the lobbies of dead nodes, until the node closes.
+func (d *directory) publishLoop() {
+	t := time.NewTicker(publishEvery)
+	defer t.Stop()
+	lastBeat := time.Now()
+	for {
+		select {
+		case <-d.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !d.n.nc.IsConnected() {
+			continue
+		}
+		if time.Since(lastBeat) >= heartbeatEvery || d.n.resync.Load() {
+			d.heartbeat(d.n.ctx)
+			d.sweep(d.n.ctx)
+			lastBeat = time.Now()
+		}
+		d.publish(d.n.ctx, d.n.resync.Swap(false))
+	}
+}
+
+// heartbeat puts this node's entry.
+func (d *directory) heartbeat(ctx context.Context) {
+	local := d.n.cfg.Local()
+	info := NodeInfo{ID: d.n.cfg.NodeID, PublicURL: d.n.cfg.PublicURL, Sockets: local.Sockets,
+		Lobbies: len(local.Lobbies), Heartbeat: time.Now().UnixMilli()}
+	b, _ := json.Marshal(info)
+	ctx, cancel := context.WithTimeout(ctx, putWait)
+	defer cancel()
+	if _, err := d.nodes.Put(ctx, d.self, b); err != nil {
+		d.n.log.Debug("directory heartbeat", "err", err)
+		return
+	}
+	d.mu.Lock()
+	d.seen[info.ID] = seenNode{info: info, at: time.Now()}
+	d.mu.Unlock()
+}
+
+// publish puts the lobbies of this node that changed since they were last put and deletes
+// those that closed; with all, it first forgets what it put and deletes whatever the bucket
+// holds under this node's name that the node does not run.
+func (d *directory) publish(ctx context.Context, all bool) {
+	local := d.n.cfg.Local()
+	now := make(map[string]Lobby, len(local.Lobbies))
+	for _, l := range local.Lobbies {
+		l.Node = d.n.cfg.NodeID
+		now[l.ID] = l
+	}
+	if all {
+		clear(d.published)
+		if keys, err := d.lobbies.ListKeysFiltered(ctx, d.self+".*"); err == nil {
+			for k := range keys.Keys() {
+				_, id, _ := strings.Cut(k, ".")
+				if _, ok := now[id]; !ok {
+					d.published[id] = Lobby{ID: id} // deleted below
+				}
+			}
+		}
+	}
+	for id, l := range now {
+		if old, ok := d.published[id]; ok && old == l {
+			continue
+		}
+		b, _ := json.Marshal(l)
+		pctx, cancel := context.WithTimeout(ctx, putWait)
+		_, err := d.lobbies.Put(pctx, lobbyKey(d.self, id), b)
+		cancel()
+		if err != nil {
+			d.n.log.Debug("directory put lobby", "lobby", id, "err", err)
+			return
+		}
+		d.published[id] = l
+	}
+	for id := range d.published {
+		if _, ok := now[id]; ok {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, putWait)
+		err := d.lobbies.Delete(pctx, lobbyKey(d.self, id))
+		cancel()
+		if err != nil {
+			d.n.log.Debug("directory delete lobby", "lobby", id, "err", err)
+			return
+		}
+		delete(d.published, id)
+	}
+}
+
+// sweep deletes the lobbies of nodes that died without withdrawing them, each only if
+// nobody put it again meanwhile: every node sweeps, and a node back under the same name
+// publishes its lobbies anew.
+func (d *directory) sweep(ctx context.Context) {
+	type stale struct {
+		key string
+		rev uint64
+	}
+	var gone []stale
+	now := time.Now()
+	d.mu.RLock()
+	for k, l := range d.remote {
+		if now.Sub(l.at) > nodeTTL && !d.aliveLocked(l.Node, now) {
+			gone = append(gone, stale{k, l.rev})
+		}
+	}
+	d.mu.RUnlock()
+	for _, s := range gone {
+		pctx, cancel := context.WithTimeout(ctx, putWait)
+		_ = d.lobbies.Delete(pctx, s.key, jetstream.LastRevision(s.rev))
+		cancel()
+	}
+}
+
+// withdraw deletes this node's entry and its lobbies, at a clean stop.
+func (d *directory) withdraw(ctx context.Context) {
+	for id := range d.published {
+		_ = d.lobbies.Delete(ctx, lobbyKey(d.self, id))
+	}
+	_ = d.nodes.Delete(ctx, d.self)
+}
+
+// aliveLocked reports whether node id was heard from within nodeTTL; d.mu is held.
+func (d *directory) aliveLocked(id string, now time.Time) bool {
+	if id == d.n.cfg.NodeID {
+		return true
+	}
+	s, ok := d.seen[id]
+	return ok && now.Sub(s.at) <= nodeTTL
+}
+
+// Nodes lists the live nodes, this one among them, by id.
+func (n *Node) Nodes() []NodeInfo {
+	d := n.dir
+	now := time.Now()
+	d.mu.RLock()
+	out := make([]NodeInfo, 0, len(d.seen))
+	for id, s := range d.seen {
+		if d.aliveLocked(id, now) {
+			out = append(out, s.info)
+		}
+	}
+	d.mu.RUnlock()
+	slices.SortFunc(out, func(a, b NodeInfo) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Lobbies lists the public lobbies, not closed, of the other live nodes, in no order.
+func (n *Node) Lobbies() []Lobby {
+	d := n.dir
+	now := time.Now()
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]Lobby, 0, len(d.remote))
+	for _, l := range d.remote {
+		if !l.Private && l.State != "closed" && d.aliveLocked(l.Node, now) {
+			out = append(out, l.Lobby)
+		}
+	}
+	return out
+}
+
+// Lookup returns the lobby id of another live node.
+func (n *Node) Lookup(id string) (Lobby, bool) {
+	return n.lookup(func(d *directory) (string, bool) { k, ok := d.byID[id]; return k, ok })
+}
+
+// LookupCode returns the private lobby of another live node whose join code is code (as the
+// lobby's node wrote it: upper case).
+func (n *Node) LookupCode(code string) (Lobby, bool) {
+	return n.lookup(func(d *directory) (string, bool) { k, ok := d.byCode[code]; return k, ok })
+}
+
+func (n *Node) lookup(key func(*directory) (string, bool)) (Lobby, bool) {
+	d := n.dir
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	k, ok := key(d)
+	if !ok {
+		return Lobby{}, false
+	}
+	l := d.remote[k]
+	if l.State == "closed" || !d.aliveLocked(l.Node, time.Now()) {
+		return Lobby{}, false
+	}
+	return l.Lobby, true
+}
+
+// NodeURL returns the public URL of live node id.
+func (n *Node) NodeURL(id string) (string, bool) {
+	d := n.dir
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	s, ok := d.seen[id]
+	if !ok || !d.aliveLocked(id, time.Now()) {
+		return "", false
+	}
+	return s.info.PublicURL, true
+}

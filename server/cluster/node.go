@@ -1,0 +1,183 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Link timings. A node pings NATS every pingEvery and counts the link dead when pingsOut
+// pings go unanswered, so a link gone silent is noticed within about three seconds, well
+// inside the five the contract allows beyond --cluster-grace.
+const (
+	pingEvery     = time.Second
+	pingsOut      = 2
+	reconnectWait = 250 * time.Millisecond
+	// setupWait bounds each request that makes or opens a bucket or a stream.
+	setupWait = 10 * time.Second
+)
+
+// Config is what a Node needs to know about itself.
+type Config struct {
+	URLs      []string // NATS server URLs
+	NodeID    string   // this node's unique name
+	PublicURL string   // where clients reach this node: scheme, host and port
+	Prefix    string   // prefix of every NATS name; empty for none
+	// Grace is how long the node may be cut off from NATS before Refusing reports true.
+	Grace time.Duration
+	// Local reads this node's own state for the directory: its socket count and its lobbies.
+	// It is called from one goroutine at a time, every publishEvery, and must not block.
+	Local func() Local
+	Log   *slog.Logger
+}
+
+// Local is this node's state as the directory shows it.
+type Local struct {
+	Sockets int
+	Lobbies []Lobby
+}
+
+// Node is this process's membership of the cluster.
+type Node struct {
+	cfg Config
+	log *slog.Logger
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	dir *directory
+
+	mu       sync.Mutex
+	cutSince time.Time   // when the link went down; zero while it is up
+	resync   atomic.Bool // the link came back: the directory publishes everything again
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Open connects to NATS (retrying in the background when no server answers yet), makes or
+// opens the cluster's buckets, and starts publishing this node and watching the others. It
+// fails when NATS refuses what it asks, or when it cannot reach NATS within setupWait.
+func Open(ctx context.Context, cfg Config) (*Node, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	n := &Node{cfg: cfg, log: cfg.Log}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	nc, err := nats.Connect(strings.Join(cfg.URLs, ","),
+		nats.Name("tickwire "+cfg.NodeID),
+		nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(reconnectWait),
+		nats.PingInterval(pingEvery),
+		nats.MaxPingsOutstanding(pingsOut),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { n.linkDown(err) }),
+		nats.ReconnectHandler(func(c *nats.Conn) { n.linkUp(c.ConnectedUrlRedacted()) }),
+	)
+	if err != nil {
+		n.cancel()
+		return nil, fmt.Errorf("connect to NATS: %w", err)
+	}
+	n.nc = nc
+	if !nc.IsConnected() {
+		n.linkDown(nil)
+	}
+	n.js, err = jetstream.New(nc)
+	if err != nil {
+		n.Close()
+		return nil, fmt.Errorf("JetStream: %w", err)
+	}
+	setup, cancel := context.WithTimeout(ctx, setupWait)
+	defer cancel()
+	if n.dir, err = openDirectory(setup, n); err != nil {
+		n.Close()
+		return nil, err
+	}
+	if err := n.dir.start(setup); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("watch the directory: %w", err)
+	}
+	return n, nil
+}
+
+// ID is this node's name.
+func (n *Node) ID() string { return n.cfg.NodeID }
+
+// PublicURL is where clients reach this node.
+func (n *Node) PublicURL() string { return n.cfg.PublicURL }
+
+func (n *Node) linkDown(err error) {
+	n.mu.Lock()
+	if n.cutSince.IsZero() {
+		n.cutSince = time.Now()
+	}
+	n.mu.Unlock()
+	n.log.Warn("cut off from NATS", "err", err)
+}
+
+func (n *Node) linkUp(url string) {
+	n.mu.Lock()
+	n.cutSince = time.Time{}
+	n.mu.Unlock()
+	n.resync.Store(true)
+	n.log.Info("linked to NATS again", "server", url)
+}
+
+// Refusing reports whether the node has been cut off from NATS for longer than its grace,
+// when it must refuse new sockets and fail /readyz.
+func (n *Node) Refusing() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return !n.cutSince.IsZero() && time.Since(n.cutSince) > n.cfg.Grace
+}
+
+// Close stops publishing, withdraws this node and its lobbies from the directory (a node
+// that stops cleanly leaves the lists at once; one that dies leaves them when its heartbeat
+// expires), and closes the link to NATS.
+func (n *Node) Close() {
+	n.cancel()
+	n.wg.Wait()
+	if n.dir != nil && n.nc.IsConnected() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		n.dir.withdraw(ctx)
+		cancel()
+	}
+	if err := n.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		n.nc.Close()
+	}
+}
+
+// name prefixes a NATS name with the cluster's prefix.
+func (n *Node) name(s string) string { return n.cfg.Prefix + s }
+
+// errReplicasNotSupported is JetStream's answer to more than one replica on a NATS server
+// that is not clustered.
+const errReplicasNotSupported jetstream.ErrorCode = 10074
+
+// notClustered reports whether err is JetStream refusing replicas for want of a cluster.
+func notClustered(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.ErrorCode == errReplicasNotSupported
+}
+
+// replicated makes a key-value bucket with three replicas, or with one when NATS is not
+// clustered, or opens it (updating its settings) when it exists.
+func replicated(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	cfg.Replicas = 3
+	kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
+	if notClustered(err) {
+		cfg.Replicas = 1
+		kv, err = js.CreateOrUpdateKeyValue(ctx, cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("key-value bucket %s: %w", cfg.Bucket, err)
+	}
+	return kv, nil
+}

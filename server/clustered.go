@@ -1,0 +1,106 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tickwire/tickwire/game"
+	"github.com/tickwire/tickwire/server/cluster"
+)
+
+// This file joins a server to its cluster (contract section "Cluster (v1.3)"): the node's
+// side of server/cluster, which alone speaks NATS. A server without --nats has no node and
+// every function here leaves it as it would be alone.
+
+// joinCluster connects to NATS and enters the directory under cfg.NodeID, or under the host
+// name and the port of ln when none was set.
+func (s *Server) joinCluster(ctx context.Context, ln net.Listener) error {
+	id := s.cfg.NodeID
+	if id == "" {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "localhost"
+		}
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		id = host + ":" + port
+	}
+	// The command line requires --public-url with --nats; a Config built in code may leave it
+	// empty, and the listener's own URL stands in.
+	public := cmp.Or(s.cfg.PublicURL, s.URL())
+	node, err := cluster.Open(ctx, cluster.Config{
+		URLs: s.cfg.NATS, NodeID: id, PublicURL: public, Prefix: s.cfg.ClusterPrefix,
+		Grace: s.cfg.ClusterGrace, Local: s.clusterLocal, Log: s.log.With("node", id),
+	})
+	if err != nil {
+		return err
+	}
+	s.cluster = node
+	s.log.Info("joined the cluster", "node", id, "nats", strings.Join(s.cfg.NATS, ","), "public_url", public, "role", s.cfg.Role)
+	return nil
+}
+
+// leaveCluster withdraws the node from the directory and closes its link, at shutdown.
+func (s *Server) leaveCluster() {
+	if s.cluster != nil {
+		s.cluster.Close()
+	}
+}
+
+// clusterLocal is what the directory shows of this node: its sockets and every lobby it
+// runs that has not closed, private ones with their codes (for joins by code elsewhere).
+func (s *Server) clusterLocal() cluster.Local {
+	all := s.lobbies.All()
+	out := cluster.Local{Sockets: s.conns.count(), Lobbies: make([]cluster.Lobby, 0, len(all))}
+	for _, l := range all {
+		i := l.Summary()
+		if i.State == game.StateClosed || i.ID == "" {
+			continue
+		}
+		out.Lobbies = append(out.Lobbies, cluster.Lobby{ID: i.ID, Name: i.Name, Game: i.Game, Code: i.Code,
+			Private: i.Private, Players: i.Players, MaxPlayers: i.MaxPlayers, State: string(i.State), TickRate: i.TickRate})
+	}
+	return out
+}
+
+// clusterLobbies adds to this node's public lobbies (out, from its registry) those of every
+// other live node, each marked with its node, keeping the list's order by name and its cap.
+// Alone, it returns out unchanged.
+func (s *Server) clusterLobbies(out []lobbyJSON) []lobbyJSON {
+	if s.cluster == nil {
+		return out
+	}
+	for i := range out {
+		out[i].Node = s.cluster.ID()
+	}
+	for _, l := range s.cluster.Lobbies() {
+		out = append(out, lobbyJSON{ID: l.ID, Name: l.Name, Game: l.Game, Players: l.Players, MaxPlayers: l.MaxPlayers,
+			State: l.State, TickRate: l.TickRate, Node: l.Node})
+	}
+	slices.SortFunc(out, func(a, b lobbyJSON) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID)) })
+	if len(out) > s.cfg.LobbyListMax {
+		out = out[:s.cfg.LobbyListMax]
+	}
+	return out
+}
+
+// handleNodes is GET /api/v1/admin/nodes: {"nodes":[{"id","public_url","sockets","lobbies",
+// "heartbeat"}]}, the live nodes by id. Alone, the server is its one node.
+func (s *Server) handleNodes(c echo.Context) error {
+	var nodes []cluster.NodeInfo
+	if s.cluster != nil {
+		nodes = s.cluster.Nodes()
+	} else {
+		local := s.clusterLocal()
+		nodes = []cluster.NodeInfo{{ID: "local", PublicURL: s.cfg.PublicURL, Sockets: local.Sockets,
+			Lobbies: len(local.Lobbies), Heartbeat: time.Now().UnixMilli()}}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"nodes": nodes})
+}

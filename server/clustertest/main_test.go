@@ -1,0 +1,9 @@
+package clustertest_test
+
+import (
+	"testing"
+
+	"github.com/tickwire/tickwire/server/clustertest"
+)
+
+func TestMain(m *testing.M) { clustertest.Main(m) }
