@@ -13,8 +13,12 @@ import (
 // account's sessions and closes its sockets at once.
 func (s *Server) handleBan(banned bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if _, err := s.auth.SetBanned(c.Request().Context(), c.Param("username"), banned); err != nil {
+		a, err := s.auth.SetBanned(c.Request().Context(), c.Param("username"), banned)
+		if err != nil {
 			return err
+		}
+		if !banned {
+			s.publishUnban(a.ID)
 		}
 		return c.NoContent(http.StatusNoContent)
 	}

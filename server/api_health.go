@@ -18,6 +18,9 @@ func (s *Server) handleReady(c echo.Context) error {
 	if s.shuttingDown.Load() {
 		return apiErr(wire.CodeShuttingDown, "the server is shutting down")
 	}
+	if s.cluster != nil && s.cluster.Refusing() {
+		return apiErr(wire.CodeUnavailable, "this node is cut off from its cluster")
+	}
 	if err := s.db.Ping(c.Request().Context()); err != nil {
 		return apiErr(wire.CodeNotReady, "the database does not answer")
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server/cluster"
 )
@@ -37,6 +38,7 @@ func (s *Server) joinCluster(ctx context.Context, ln net.Listener) error {
 	node, err := cluster.Open(ctx, cluster.Config{
 		URLs: s.cfg.NATS, NodeID: id, PublicURL: public, Prefix: s.cfg.ClusterPrefix,
 		Grace: s.cfg.ClusterGrace, Local: s.clusterLocal, Log: s.log.With("node", id),
+		Revoked: s.applyRevocation, KeepRevocations: s.cfg.AccessTTL + auth.Leeway,
 	})
 	if err != nil {
 		return err
@@ -103,4 +105,49 @@ func (s *Server) handleNodes(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, map[string]any{"nodes": nodes})
+}
+
+// publishEnded tells the other nodes of a session ended or an account banned here, so that
+// they refuse its tokens and close its sockets too. Alone, it does nothing.
+func (s *Server) publishEnded(e auth.Ended) {
+	if s.cluster == nil {
+		return
+	}
+	if e.SessionID == "" {
+		s.cluster.Revoke(cluster.Revocation{Kind: cluster.RevokeBan, Account: e.AccountID, Reason: e.Reason})
+		return
+	}
+	s.cluster.Revoke(cluster.Revocation{Kind: cluster.RevokeSession, Session: e.SessionID, Account: e.AccountID,
+		Reason: e.Reason, Until: s.now().Add(s.cfg.AccessTTL).UnixMilli()})
+}
+
+// publishUnban tells the other nodes that an account may sign in again.
+func (s *Server) publishUnban(accountID string) {
+	if s.cluster != nil {
+		s.cluster.Revoke(cluster.Revocation{Kind: cluster.RevokeUnban, Account: accountID})
+	}
+}
+
+// applyRevocation applies a revocation of the cluster's stream here: the index refuses its
+// tokens from now on and this node's sockets of it close 4003. What the index already holds
+// (this node's own revocations, and those replayed again) is skipped, so nothing is kicked
+// twice.
+func (s *Server) applyRevocation(v cluster.Revocation) {
+	x := s.auth.Index
+	switch v.Kind {
+	case cluster.RevokeSession:
+		if x.SessionEnded(v.Session) {
+			return
+		}
+		x.EndSession(v.Session, time.UnixMilli(v.Until))
+		s.closeEnded(auth.Ended{SessionID: v.Session, AccountID: v.Account, Reason: v.Reason})
+	case cluster.RevokeBan:
+		if x.Disabled(v.Account) {
+			return
+		}
+		x.SetDisabled(v.Account, true)
+		s.closeEnded(auth.Ended{AccountID: v.Account, Reason: "ban"})
+	case cluster.RevokeUnban:
+		x.SetDisabled(v.Account, false)
+	}
 }

@@ -139,9 +139,17 @@ func (cs *connSet) wait(ctx context.Context) {
 	}
 }
 
-// onSessionEnded closes the live sockets of an ended session, or of a banned account, 4003.
-// auth calls it after the end is committed; it does not block.
+// onSessionEnded closes the live sockets of an ended session, or of a banned account, 4003,
+// and in a cluster tells every other node to close theirs. auth calls it after the end is
+// committed; it does not block.
 func (s *Server) onSessionEnded(e auth.Ended) {
+	s.closeEnded(e)
+	s.publishEnded(e)
+}
+
+// closeEnded closes this node's live sockets of an ended session, or of a banned account,
+// 4003.
+func (s *Server) closeEnded(e auth.Ended) {
 	var conns []*conn
 	if e.SessionID != "" {
 		conns = s.conns.list(s.conns.bySession, e.SessionID)

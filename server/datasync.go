@@ -72,6 +72,7 @@ func (s *Server) syncOnce(ctx context.Context, st *dataSync) error {
 	for id := range st.disabled {
 		if !disabled[id] {
 			s.auth.Index.SetDisabled(id, false)
+			s.publishUnban(id)
 		}
 	}
 	st.disabled = disabled

@@ -96,6 +96,9 @@ func (s *Server) handleWS(c echo.Context) error {
 	if s.shuttingDown.Load() {
 		return s.refuse(c, "shutting_down", apiErr(wire.CodeShuttingDown, "the server is shutting down"))
 	}
+	if s.cluster != nil && s.cluster.Refusing() {
+		return s.refuse(c, "cluster", apiErr(wire.CodeUnavailable, "this node is cut off from its cluster; try again shortly"))
+	}
 	raw := socketToken(r)
 	if !s.originAllowed(r) {
 		return s.refuse(c, "origin", apiErr(wire.CodeForbidden, "this page's origin may not open sockets here"))

@@ -33,6 +33,14 @@ type Config struct {
 	Prefix    string   // prefix of every NATS name; empty for none
 	// Grace is how long the node may be cut off from NATS before Refusing reports true.
 	Grace time.Duration
+	// Revoked applies a revocation of the stream on this node: to its index of revoked
+	// sessions and accounts, and to its open sockets. It is called from one goroutine, in
+	// the stream's order, for every revocation kept (a node's own among them), and again
+	// for some after the link returns: it must be idempotent and must not block.
+	Revoked func(Revocation)
+	// KeepRevocations is how long the stream keeps a revocation: as long as the longest
+	// access token can live.
+	KeepRevocations time.Duration
 	// Local reads this node's own state for the directory: its socket count and its lobbies.
 	// It is called from one goroutine at a time, every publishEvery, and must not block.
 	Local func() Local
@@ -47,11 +55,15 @@ type Local struct {
 
 // Node is this process's membership of the cluster.
 type Node struct {
-	cfg Config
-	log *slog.Logger
-	nc  *nats.Conn
-	js  jetstream.JetStream
-	dir *directory
+	cfg  Config
+	log  *slog.Logger
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	dir  *directory
+	revs *revocations
+
+	relinked chan struct{} // the link came back: catch up on revocations
+	caught   atomic.Bool   // every revocation stored when the link last came up is applied
 
 	mu       sync.Mutex
 	cutSince time.Time   // when the link went down; zero while it is up
@@ -69,11 +81,13 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	n := &Node{cfg: cfg, log: cfg.Log}
+	n := &Node{cfg: cfg, log: cfg.Log, relinked: make(chan struct{}, 1)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	nc, err := nats.Connect(strings.Join(cfg.URLs, ","),
 		nats.Name("tickwire "+cfg.NodeID),
 		nats.RetryOnFailedConnect(true),
+		// Only the servers named: a host lists every one it wants its nodes to use.
+		nats.IgnoreDiscoveredServers(),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(reconnectWait),
 		nats.PingInterval(pingEvery),
@@ -100,6 +114,12 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		n.Close()
 		return nil, err
 	}
+	if n.revs, err = openRevocations(setup, n, cfg.KeepRevocations); err != nil {
+		n.Close()
+		return nil, err
+	}
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); n.revs.run(n.relinked) }()
 	if err := n.dir.start(setup); err != nil {
 		n.Close()
 		return nil, fmt.Errorf("watch the directory: %w", err)
@@ -127,15 +147,22 @@ func (n *Node) linkUp(url string) {
 	n.cutSince = time.Time{}
 	n.mu.Unlock()
 	n.resync.Store(true)
+	n.caught.Store(false)
+	select {
+	case n.relinked <- struct{}{}:
+	default:
+	}
 	n.log.Info("linked to NATS again", "server", url)
 }
 
-// Refusing reports whether the node has been cut off from NATS for longer than its grace,
-// when it must refuse new sockets and fail /readyz.
+// Refusing reports whether the node must refuse new sockets and fail /readyz: it has been
+// cut off from NATS for longer than its grace, or its link came back and it has not yet
+// applied every revocation it missed.
 func (n *Node) Refusing() bool {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	return !n.cutSince.IsZero() && time.Since(n.cutSince) > n.cfg.Grace
+	cut := !n.cutSince.IsZero() && time.Since(n.cutSince) > n.cfg.Grace
+	n.mu.Unlock()
+	return cut || !n.caught.Load()
 }
 
 // Close stops publishing, withdraws this node and its lobbies from the directory (a node
@@ -144,6 +171,13 @@ func (n *Node) Refusing() bool {
 func (n *Node) Close() {
 	n.cancel()
 	n.wg.Wait()
+	if n.revs != nil {
+		n.revs.cc.Stop()
+		// What is still queued gets a last chance; another node may be waiting for it.
+		ctx, cancel := context.WithTimeout(context.Background(), putWait)
+		n.revs.flush(ctx)
+		cancel()
+	}
 	if n.dir != nil && n.nc.IsConnected() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		n.dir.withdraw(ctx)

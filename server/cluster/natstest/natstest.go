@@ -184,3 +184,10 @@ func freePort() (int, error) {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
+
+// ClientAddr is server i's client address, host:port.
+func (c *Cluster) ClientAddr(i int) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return fmt.Sprintf("127.0.0.1:%d", c.opts[i].Port)
+}
