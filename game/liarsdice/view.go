@@ -24,7 +24,8 @@ func (g *Game) ViewOf(p game.Player) game.View {
 //	hand      hands rolled in this match (0 before the first)
 //	ones_wild whether ones are wild
 //	players   [id, dice held, away] for every seated player in seat order (the order of play);
-//	          dice held is 0 for a player out of the match or waiting for the next
+//	          dice held is 0 for a player out of the match or waiting for the next; once the
+//	          match is over, the winner's last dice stay counted (and in their own view)
 //	turn      the player to act, 0 when nobody is
 //	turn_ms   milliseconds left to act
 //	bid       [count, face, bidder], or [] before this hand's first bid
@@ -41,15 +42,13 @@ func (g *Game) WriteState(v game.View, w *game.StateWriter) {
 	_ = enc.EncodeArrayLen(len(g.players))
 	var mine []int
 	for _, p := range g.players {
-		n := 0
-		if p.playing {
-			n = len(p.dice)
-		}
+		n := len(p.dice) // a winner keeps theirs on show until the next match
+
 		_ = enc.EncodeArrayLen(3)
 		_ = enc.EncodeUint(uint64(p.id))
 		_ = enc.EncodeUint(uint64(n))
 		_ = enc.EncodeBool(p.away)
-		if v != spectators && game.View(p.id) == v && p.playing {
+		if v != spectators && game.View(p.id) == v {
 			mine = p.dice
 		}
 	}

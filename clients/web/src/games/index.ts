@@ -3,11 +3,13 @@
 
 import { h, replace } from "../dom.ts";
 import { ArenaView } from "./arena/view.ts";
+import { LiarsDiceView } from "./liarsdice/view.ts";
 import type { GameSnapshot, GameView, ViewContext } from "./view.ts";
 
 /** views makes a fresh view for each game the page knows. */
 export const views: Record<string, () => GameView> = {
   arena: () => new ArenaView(),
+  liarsdice: () => new LiarsDiceView(),
 };
 
 /** viewFor returns the view of game, or for a game this page has no view of, one that says so
