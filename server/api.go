@@ -17,6 +17,9 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit("16K"))
 	e.Use(s.securityHeaders)
+	if s.cfg.Role == RoleGame {
+		e.Use(s.forwardToDatabase)
+	}
 
 	api := e.Group("/api/v1")
 	api.POST("/auth/register", s.handleRegister, s.budgeted(s.registers, "too many sign-ups from your address; try again later"), s.registrationGate)

@@ -3,6 +3,9 @@ package server
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +17,7 @@ import (
 	"github.com/tickwire/tickwire/auth"
 	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server/cluster"
+	"github.com/tickwire/tickwire/server/wire"
 )
 
 // This file joins a server to its cluster (contract section "Cluster (v1.3)"): the node's
@@ -39,11 +43,22 @@ func (s *Server) joinCluster(ctx context.Context, ln net.Listener) error {
 		URLs: s.cfg.NATS, NodeID: id, PublicURL: public, Prefix: s.cfg.ClusterPrefix,
 		Grace: s.cfg.ClusterGrace, Local: s.clusterLocal, Log: s.log.With("node", id),
 		Revoked: s.applyRevocation, KeepRevocations: s.cfg.AccessTTL + auth.Leeway,
+		Keys: s.takeKeys(),
 	})
 	if err != nil {
 		return err
 	}
 	s.cluster = node
+	if s.db != nil {
+		if err := node.ServeDatabase(s.echo); err != nil {
+			node.Close()
+			return fmt.Errorf("serve the database to the cluster: %w", err)
+		}
+		if err := node.PublishKeys(ctx, s.auth.Tokens.Keys.JWKS()); err != nil {
+			node.Close()
+			return err
+		}
+	}
 	s.log.Info("joined the cluster", "node", id, "nats", strings.Join(s.cfg.NATS, ","), "public_url", public, "role", s.cfg.Role)
 	return nil
 }
@@ -149,5 +164,72 @@ func (s *Server) applyRevocation(v cluster.Revocation) {
 		s.closeEnded(auth.Ended{AccountID: v.Account, Reason: "ban"})
 	case cluster.RevokeUnban:
 		x.SetDisabled(v.Account, false)
+	}
+}
+
+// gameParts are a game node's pieces: no database and no signing key, an auth service that
+// verifies tokens with the public keys the database node publishes and refuses what the
+// revocations stream names.
+func gameParts(cfg Config, now func() time.Time) *parts {
+	keys := auth.NewPublicKeySet()
+	return &parts{keys: keys, auth: &auth.Service{
+		Tokens: &auth.Tokens{Keys: keys, AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, Now: now},
+		Index:  auth.NewIndex(auth.Revoked{}),
+		Now:    now,
+	}}
+}
+
+// takeKeys is how a game node takes the database node's public keys; the database node
+// takes none.
+func (s *Server) takeKeys() func([]byte) error {
+	if s.db != nil {
+		return nil
+	}
+	return s.auth.Tokens.Keys.SetJWKS
+}
+
+// publishKeys publishes the database node's public keys again, after the key folder was
+// read again (a rotation shows there).
+func (s *Server) publishKeys(ctx context.Context) {
+	if s.cluster == nil {
+		return
+	}
+	if err := s.cluster.PublishKeys(ctx, s.auth.Tokens.Keys.JWKS()); err != nil {
+		s.log.Warn("publish the public keys", "err", err)
+	}
+}
+
+// servedByGameNode reports whether a game node answers path itself: everything but the API
+// (the socket, health, metrics, the browser client), and the API's lobby list and node list,
+// which come from its memory. The rest of the API needs the database.
+func servedByGameNode(path string) bool {
+	switch {
+	case path == "/api/v1/lobbies", path == "/api/v1/admin/nodes":
+		return true
+	case strings.HasPrefix(path, "/api/"), path == "/.well-known/jwks.json":
+		return false
+	}
+	return true
+}
+
+// forwardToDatabase, on a game node, sends the requests that need the database to the
+// database node over NATS and answers what it answers, or 503 unavailable at once while it
+// is down.
+func (s *Server) forwardToDatabase(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if servedByGameNode(r.URL.Path) {
+			return next(c)
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err // the body limit's answer
+		}
+		err = s.cluster.Forward(c.Response(), r, c.RealIP(), body)
+		if errors.Is(err, cluster.ErrNoDatabase) {
+			c.Response().Header().Set("Retry-After", "1")
+			return apiErr(wire.CodeUnavailable, "the database node does not answer; try again shortly")
+		}
+		return err
 	}
 }

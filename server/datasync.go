@@ -44,6 +44,7 @@ func (s *Server) syncOnce(ctx context.Context, st *dataSync) error {
 	if err := s.auth.Tokens.Keys.Reload(); err != nil {
 		return err
 	}
+	s.publishKeys(ctx)
 	now := s.now()
 	// ended_at has one-second resolution: look back a second so that a session ended in the
 	// same second as the last look is not missed; the index makes the overlap harmless.

@@ -80,17 +80,22 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	// The data-folder sync picks up what commands change from before anything is read.
 	start := now()
-	p, err := openParts(ctx, cfg, now, s.onSessionEnded)
-	if err != nil {
-		return nil, err
+	var p *parts
+	var disabled map[string]bool
+	if cfg.Role == RoleGame {
+		p = gameParts(cfg, now)
+	} else {
+		var err error
+		if p, err = openParts(ctx, cfg, now, s.onSessionEnded); err != nil {
+			return nil, err
+		}
+		// The accounts disabled at start, from which the data-folder sync tells later changes.
+		if disabled, err = p.db.DisabledAccounts(ctx); err != nil {
+			p.db.Close()
+			return nil, err
+		}
 	}
 	s.db, s.auth = p.db, p.auth
-	// The accounts disabled at start, from which the data-folder sync tells later changes.
-	disabled, err := p.db.DisabledAccounts(ctx)
-	if err != nil {
-		p.db.Close()
-		return nil, err
-	}
 	s.sync = newDataSync(start, disabled)
 	s.conns = newConnSet()
 	s.metrics = newMetrics(s)
@@ -99,12 +104,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.throttle = newLoginThrottle(cfg)
 	s.registers = newKeyedBudget(limit{cfg.RegisterAddrBurst, cfg.RegisterAddrEvery}, cfg.LoginTrackedKeys)
 	s.guests = newKeyedBudget(limit{cfg.GuestAddrBurst, cfg.GuestAddrEvery}, cfg.LoginTrackedKeys)
-	s.db.SetPublicReads(cfg.PublicReads)
+	if s.db != nil {
+		s.db.SetPublicReads(cfg.PublicReads)
+	}
 	s.public = newPublicReads(cfg.PublicReads, cfg.PublicReadWait)
 	s.lobbyAddr = newKeyedBudget(limit{cfg.LobbyAddrBurst, cfg.LobbyAddrEvery}, cfg.LoginTrackedKeys)
 	s.codeFails = newKeyedBudget(limit{cfg.CodeFailBurst, cfg.CodeFailEvery}, cfg.LoginTrackedKeys)
 	s.oidc = newOIDC(cfg, p, now)
 	s.lobbies = newRegistry(cfg, games, s.db, log)
+	if s.db == nil {
+		s.lobbies.Results = nil // a game node keeps no results of its own
+	}
 	// Encoded at the first request, once Serve has started the registry, which gives the
 	// games' bounds their defaults.
 	s.gamesJSON = sync.OnceValues(func() ([]byte, error) { return gamesBody(s.lobbies.Games) })
@@ -187,25 +197,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 		return err
 	}
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		s.purgeLoop(runCtx)
-	}()
-	if s.cfg.ResultsRetention > 0 {
+	// What follows keeps the database; a game node has none.
+	if s.db != nil {
 		s.bg.Add(1)
 		go func() {
 			defer s.bg.Done()
-			s.pruneResultsLoop(runCtx)
+			s.purgeLoop(runCtx)
 		}()
-	}
-	s.oidc.warm(runCtx, s)
-	if s.cfg.SyncInterval > 0 {
-		s.bg.Add(1)
-		go func() {
-			defer s.bg.Done()
-			s.syncLoop(runCtx, s.sync)
-		}()
+		if s.cfg.ResultsRetention > 0 {
+			s.bg.Add(1)
+			go func() {
+				defer s.bg.Done()
+				s.pruneResultsLoop(runCtx)
+			}()
+		}
+		s.oidc.warm(runCtx, s)
+		if s.cfg.SyncInterval > 0 {
+			s.bg.Add(1)
+			go func() {
+				defer s.bg.Done()
+				s.syncLoop(runCtx, s.sync)
+			}()
+		}
 	}
 	go func() {
 		err := s.http.Serve(ln)
@@ -297,10 +310,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.leaveCluster()
 	s.bg.Wait()
-	s.shutdownErr = errors.Join(err, s.db.Close())
+	if s.db != nil {
+		err = errors.Join(err, s.db.Close())
+	}
+	s.shutdownErr = err
 	s.log.Info("shut down", "took", time.Since(start).Round(time.Millisecond), "sockets_left", s.conns.count())
 	return s.shutdownErr
 }
 
 // Close closes a server that was opened but never served.
-func (s *Server) Close() error { return s.db.Close() }
+func (s *Server) Close() error {
+	if s.db == nil {
+		return nil
+	}
+	return s.db.Close()
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
 )
 
 // Link timings. A node pings NATS every pingEvery and counts the link dead when pingsOut
@@ -41,6 +42,10 @@ type Config struct {
 	// KeepRevocations is how long the stream keeps a revocation: as long as the longest
 	// access token can live.
 	KeepRevocations time.Duration
+	// Keys, on a game node, takes each version of the database node's public keys (a JSON
+	// Web Key Set); the node refuses sockets until the first has been taken. Nil on the
+	// database node, which publishes them (PublishKeys).
+	Keys func(jwks []byte) error
 	// Local reads this node's own state for the directory: its socket count and its lobbies.
 	// It is called from one goroutine at a time, every publishEvery, and must not block.
 	Local func() Local
@@ -61,6 +66,10 @@ type Node struct {
 	js   jetstream.JetStream
 	dir  *directory
 	revs *revocations
+	keys jetstream.KeyValue
+	svc  micro.Service // the database node's service; nil elsewhere
+
+	hasKeys atomic.Bool // a game node has the public keys
 
 	relinked chan struct{} // the link came back: catch up on revocations
 	caught   atomic.Bool   // every revocation stored when the link last came up is applied
@@ -114,6 +123,16 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		n.Close()
 		return nil, err
 	}
+	if n.keys, err = openKeys(setup, n); err != nil {
+		n.Close()
+		return nil, err
+	}
+	if cfg.Keys != nil {
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); n.watchKeys() }()
+	} else {
+		n.hasKeys.Store(true)
+	}
 	if n.revs, err = openRevocations(setup, n, cfg.KeepRevocations); err != nil {
 		n.Close()
 		return nil, err
@@ -157,18 +176,21 @@ func (n *Node) linkUp(url string) {
 
 // Refusing reports whether the node must refuse new sockets and fail /readyz: it has been
 // cut off from NATS for longer than its grace, or its link came back and it has not yet
-// applied every revocation it missed.
+// applied every revocation it missed, or it is a game node without the public keys yet.
 func (n *Node) Refusing() bool {
 	n.mu.Lock()
 	cut := !n.cutSince.IsZero() && time.Since(n.cutSince) > n.cfg.Grace
 	n.mu.Unlock()
-	return cut || !n.caught.Load()
+	return cut || !n.caught.Load() || !n.hasKeys.Load()
 }
 
 // Close stops publishing, withdraws this node and its lobbies from the directory (a node
 // that stops cleanly leaves the lists at once; one that dies leaves them when its heartbeat
 // expires), and closes the link to NATS.
 func (n *Node) Close() {
+	if n.svc != nil {
+		_ = n.svc.Stop()
+	}
 	n.cancel()
 	n.wg.Wait()
 	if n.revs != nil {

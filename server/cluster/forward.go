@@ -1,0 +1,158 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+)
+
+// Forwarding limits. A forwarded request waits at most forwardWait for its answer (a login
+// may queue for a hashing slot); the database node serves at most forwardConcurrency at once
+// and answers the rest 503 at once.
+const (
+	forwardWait        = 30 * time.Second
+	forwardConcurrency = 256
+)
+
+// ErrNoDatabase reports that no database node answers: it is down or unreachable.
+var ErrNoDatabase = errors.New("cluster: the database node does not answer")
+
+// httpRequest is an HTTP request as a game node forwards it: what the database node's
+// routes read of it, the client's address as the game node resolved it among them.
+type httpRequest struct {
+	Method   string      `json:"method"`
+	URI      string      `json:"uri"` // path and query
+	Host     string      `json:"host"`
+	Header   http.Header `json:"header"`
+	Body     []byte      `json:"body,omitempty"`
+	ClientIP string      `json:"client_ip"`
+	TLS      bool        `json:"tls,omitempty"` // the client came over HTTPS
+}
+
+// httpResponse is the database node's answer.
+type httpResponse struct {
+	Status int         `json:"status"`
+	Header http.Header `json:"header"`
+	Body   []byte      `json:"body,omitempty"`
+}
+
+func (n *Node) httpSubject() string { return n.name("tickwire.db.http") }
+
+// ServeDatabase answers the requests game nodes forward, with h, as a NATS micro service in
+// a queue group (so that a second database node, were there one, would share them). The
+// request is rebuilt as the client sent it: h sees the client's address as its peer and
+// HTTPS when the client used it, and no proxy header a client could have forged.
+func (n *Node) ServeDatabase(h http.Handler) error {
+	slots := make(chan struct{}, forwardConcurrency)
+	svc, err := micro.AddService(n.nc, micro.Config{Name: n.name("tickwire_db"), Version: "1.0.0",
+		Description: "the HTTP routes of Tickwire that need the database"})
+	if err != nil {
+		return err
+	}
+	n.svc = svc
+	return svc.AddEndpoint("http", micro.HandlerFunc(func(req micro.Request) {
+		select {
+		case slots <- struct{}{}:
+		default:
+			_ = req.Error("503", "busy", nil)
+			return
+		}
+		// Each request on a goroutine of its own: the subscription delivers one at a time.
+		go func() {
+			defer func() { <-slots }()
+			b, _ := json.Marshal(serveForwarded(h, req.Data()))
+			_ = req.Respond(b)
+		}()
+	}), micro.WithEndpointSubject(n.httpSubject()))
+}
+
+func serveForwarded(h http.Handler, data []byte) httpResponse {
+	var in httpRequest
+	if err := json.Unmarshal(data, &in); err != nil {
+		return httpResponse{Status: http.StatusBadRequest}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), forwardWait)
+	defer cancel()
+	r, err := http.NewRequestWithContext(ctx, in.Method, in.URI, bytes.NewReader(in.Body))
+	if err != nil {
+		return httpResponse{Status: http.StatusBadRequest}
+	}
+	r.Header = in.Header
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	for _, h := range []string{"X-Forwarded-For", "X-Real-Ip", "X-Forwarded-Proto", "Forwarded"} {
+		r.Header.Del(h)
+	}
+	r.Host = in.Host
+	r.RemoteAddr = net.JoinHostPort(in.ClientIP, "0")
+	if in.TLS {
+		r.TLS = &tls.ConnectionState{}
+	}
+	w := &recorder{header: http.Header{}}
+	h.ServeHTTP(w, r)
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return httpResponse{Status: w.status, Header: w.header, Body: w.body.Bytes()}
+}
+
+// recorder is the answer of a forwarded request, as the routes write it.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *recorder) Header() http.Header { return w.header }
+func (w *recorder) WriteHeader(s int) {
+	if w.status == 0 {
+		w.status = s
+	}
+}
+func (w *recorder) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(p)
+}
+
+// Forward sends r to the database node and writes its answer to w. It returns ErrNoDatabase,
+// having written nothing, when no database node answers: at once when none is subscribed.
+func (n *Node) Forward(w http.ResponseWriter, r *http.Request, clientIP string, body []byte) error {
+	b, err := json.Marshal(httpRequest{Method: r.Method, URI: r.URL.RequestURI(), Host: r.Host, Header: r.Header,
+		Body: body, ClientIP: clientIP, TLS: r.TLS != nil})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), forwardWait)
+	defer cancel()
+	m, err := n.nc.RequestWithContext(ctx, n.httpSubject(), b)
+	if err != nil {
+		if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || !n.nc.IsConnected() {
+			return ErrNoDatabase
+		}
+		return err
+	}
+	if m.Header.Get(micro.ErrorCodeHeader) != "" {
+		return ErrNoDatabase
+	}
+	var out httpResponse
+	if err := json.Unmarshal(m.Data, &out); err != nil {
+		return err
+	}
+	for k, v := range out.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(out.Status)
+	_, _ = w.Write(out.Body)
+	return nil
+}
