@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +56,10 @@ func (s *Server) joinCluster(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("serve the database to the cluster: %w", err)
 		}
 		if err := node.PublishKeys(ctx, s.auth.Tokens.Keys.JWKS()); err != nil {
+			node.Close()
+			return err
+		}
+		if err := node.ConsumeResults(ctx, s.recordClusterResult); err != nil {
 			node.Close()
 			return err
 		}
@@ -232,4 +237,30 @@ func (s *Server) forwardToDatabase(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return err
 	}
+}
+
+// clusterResults is where a game node's lobbies record their rounds: the cluster's results
+// stream, which the database node consumes.
+type clusterResults struct{ s *Server }
+
+var _ game.Results = clusterResults{}
+
+// RecordMatch publishes m on the results stream, named by its lobby and start, so that a
+// publish retried after a lost acknowledgement is stored once.
+func (r clusterResults) RecordMatch(ctx context.Context, m game.Match) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return r.s.cluster.PublishResult(ctx, fmt.Sprintf("%s/%d", m.LobbyID, m.Started.UnixNano()), b)
+}
+
+// recordClusterResult records on the database node a round a game node published.
+func (s *Server) recordClusterResult(ctx context.Context, data []byte) error {
+	var m game.Match
+	if err := json.Unmarshal(data, &m); err != nil {
+		s.log.Error("a result from the cluster that does not decode; dropped", "err", err)
+		return nil
+	}
+	return s.db.RecordMatch(ctx, m)
 }

@@ -113,7 +113,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.oidc = newOIDC(cfg, p, now)
 	s.lobbies = newRegistry(cfg, games, s.db, log)
 	if s.db == nil {
-		s.lobbies.Results = nil // a game node keeps no results of its own
+		s.lobbies.Results = clusterResults{s} // to the database node, through NATS
 	}
 	// Encoded at the first request, once Serve has started the registry, which gives the
 	// games' bounds their defaults.

@@ -69,6 +69,8 @@ type Node struct {
 	keys jetstream.KeyValue
 	svc  micro.Service // the database node's service; nil elsewhere
 
+	resultsCC jetstream.ConsumeContext // the database node's results consumer; nil elsewhere
+
 	hasKeys atomic.Bool // a game node has the public keys
 
 	relinked chan struct{} // the link came back: catch up on revocations
@@ -120,6 +122,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	setup, cancel := context.WithTimeout(ctx, setupWait)
 	defer cancel()
 	if n.dir, err = openDirectory(setup, n); err != nil {
+		n.Close()
+		return nil, err
+	}
+	if _, err = openResults(setup, n); err != nil {
 		n.Close()
 		return nil, err
 	}
@@ -190,6 +196,9 @@ func (n *Node) Refusing() bool {
 func (n *Node) Close() {
 	if n.svc != nil {
 		_ = n.svc.Stop()
+	}
+	if n.resultsCC != nil {
+		n.resultsCC.Stop()
 	}
 	n.cancel()
 	n.wg.Wait()

@@ -1,0 +1,58 @@
+package clustertest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/clustertest"
+	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/server/wire"
+)
+
+func TestARoundEndedWhileTheDatabaseIsDownIsRecordedOnItsReturn(t *testing.T) {
+	prefix := clustertest.Prefix(t)
+	db := clustertest.Node(t, prefix, "db", nil)
+	g := clustertest.Node(t, prefix, "game-1", func(c *server.Config) {
+		c.Role, c.RoundLength, c.RoundPause = server.RoleGame, time.Second, time.Minute
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conns := make([]*goclient.Conn, 2)
+	for i, name := range []string{"ann", "bob"} {
+		c, err := goclient.Dial(ctx, goclient.WebSocketURL(g.URL()), g.Guest(t, name).AccessToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if _, err := c.Join(ctx, wire.Join{Quick: true}); err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	db.Stop()
+	for over := false; !over; {
+		select {
+		case e := <-conns[0].Events():
+			over = e.Kind == wire.EventRoundOver
+		case <-ctx.Done():
+			t.Fatal("no round_over within 30 s")
+		}
+	}
+	db.Restart()
+	back := time.Now()
+	servertest.Eventually(t, 15*time.Second, "the round on the leaderboard within 15 s of the database node's return", func() bool {
+		status, body, _ := servertest.Call(t, nil, "GET", db.URL()+"/api/v1/leaderboard", "", nil)
+		leaders, _ := body["leaders"].([]any)
+		return status == 200 && len(leaders) == 2
+	})
+	t.Logf("the round reached the database %v after its return", time.Since(back).Round(10*time.Millisecond))
+	_, body, _ := servertest.Call(t, nil, "GET", db.URL()+"/api/v1/leaderboard", "", nil)
+	for _, l := range body["leaders"].([]any) {
+		if m := l.(map[string]any)["matches"]; m != float64(1) {
+			t.Fatalf("leader %v: want the round recorded once", l)
+		}
+	}
+}
