@@ -10,6 +10,7 @@ import (
 
 	"github.com/tickwire/tickwire/clients/goclient"
 	"github.com/tickwire/tickwire/clients/goclient/arena"
+	"github.com/tickwire/tickwire/clients/goclient/liarsdice"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -57,6 +58,8 @@ type bot struct {
 	tx, ty  float32
 	turnIn  int
 
+	diceActed string // Liar's Dice: the hand and bid the bot last acted on
+
 	snaps     atomic.Uint64 // snapshots inside the measured window
 	connected atomic.Bool
 	ended     atomic.Bool
@@ -84,15 +87,20 @@ func (b *bot) onSnapshot(s *goclient.RawSnapshot) {
 		}
 	}
 	b.lastSnap = now
+	dice := r.cfg.game == liarsdice.Name
 	x, y := float32(arenaW/2), float32(arenaH/2)
-	p, ok := arena.FindPlayer(s.D, b.player)
-	if !ok {
-		// Not seated yet as far as this bot knew, or seated anew after a rejoin.
+	if dice {
 		_, b.player = b.conn.Lobby()
-		p, ok = arena.FindPlayer(s.D, b.player)
-	}
-	if ok {
-		x, y = p.X, p.Y
+	} else {
+		p, ok := arena.FindPlayer(s.D, b.player)
+		if !ok {
+			// Not seated yet as far as this bot knew, or seated anew after a rejoin.
+			_, b.player = b.conn.Lobby()
+			p, ok = arena.FindPlayer(s.D, b.player)
+		}
+		if ok {
+			x, y = p.X, p.Y
+		}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -108,6 +116,10 @@ func (b *bot) onSnapshot(s *goclient.RawSnapshot) {
 			}
 		}
 		b.lastAck = s.Ack
+	}
+	if dice {
+		b.onDiceSnapshot(s.D)
+		return
 	}
 	b.x, b.y, b.seen = x, y, true
 	if r.cfg.inputs == inputsReply {
@@ -173,6 +185,9 @@ func (b *bot) randomPoint() (float32, float32) {
 // onEvent keeps rounds going: a lobby made by create waits after each round until its host
 // starts the next.
 func (b *bot) onEvent(e wire.Event) {
+	if b.host.Load() && e.Kind == wire.EventRoundOver && len(e.Scores) > 0 {
+		b.run.counters.matches.Add(1)
+	}
 	if b.host.Load() && e.Kind == wire.EventState && e.State == "waiting" {
 		if err := b.conn.Send(wire.TypeStart, struct{}{}); err != nil && !errors.Is(err, goclient.ErrConnectionLost) {
 			b.run.counters.errors.Add(1)

@@ -6,6 +6,13 @@
 //
 //	go run ./clients/bot --server http://localhost:8080 --bots 100 --duration 30s
 //
+// With --game liarsdice the bots play Liar's Dice instead, at tables of --lobby-size (4 unless
+// set), each taking its turn when a snapshot says it is theirs with a simple legal strategy
+// (liarsdice.go), the lobby's first bot dealing each next match; --options sets the game's
+// create options. The report counts the matches finished.
+//
+//	go run ./clients/bot --game liarsdice --options dice=3 --bots 8 --duration 1m
+//
 // Each bot is one goroutine (its connection's reader) that allocates nothing per frame, so that
 // on a machine shared with the server the bots are not what limits the measurement; the report
 // gives their CPU so that a reader can tell.
@@ -19,9 +26,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tickwire/tickwire/clients/goclient/liarsdice"
 )
 
 func main() {
@@ -48,6 +58,8 @@ type config struct {
 	cpuProfile  string
 	serverPprof string
 	inputs      string
+	game        string
+	options     map[string]any // the game's create options, from --options
 }
 
 // When a bot sends its inputs (--inputs).
@@ -75,7 +87,18 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.inputs, "inputs", inputsClock, "when bots send their inputs: clock (each on its own clock at the lobby's tick rate, at a phase of its own, as the browser client does) or reply (as soon as each snapshot arrives)")
 	fs.BoolVar(&c.quiet, "quiet", false, "print no progress and no per-bot failures")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the bots' own CPU profile over the window to this file")
+	fs.StringVar(&c.game, "game", "arena", "the game the bots play: arena (steering, for load) or liarsdice (turns, a simple legal strategy)")
+	options := fs.String("options", "", "the game's create options, name=value pairs separated by commas (liarsdice: dice=2,turn_seconds=10,ones_wild=false)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	sized := false
+	fs.Visit(func(f *flag.Flag) { sized = sized || f.Name == "lobby-size" })
+	if c.game == liarsdice.Name && !sized {
+		c.lobbySize = 4 // a table, not a crowd
+	}
+	var err error
+	if c.options, err = parseOptions(*options); err != nil {
 		return c, err
 	}
 	switch {
@@ -93,12 +116,39 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--setup-concurrency must be at least 1")
 	case c.inputs != inputsClock && c.inputs != inputsReply:
 		return c, fmt.Errorf("--inputs must be clock or reply, not %q", c.inputs)
+	case c.game != "arena" && c.game != liarsdice.Name:
+		return c, fmt.Errorf("--game must be arena or liarsdice, not %q", c.game)
+	case c.game == liarsdice.Name && (c.lobbySize < 2 || c.lobbySize > 6):
+		return c, errors.New("--lobby-size must be 2 to 6 for liarsdice")
 	case behaviourNames[c.behaviour] == nil:
 		return c, fmt.Errorf("--behaviour must be wander, orbit, seek or mixed, not %q", c.behaviour)
 	case !strings.HasPrefix(c.server, "http://") && !strings.HasPrefix(c.server, "https://"):
 		return c, fmt.Errorf("--server must be an http:// or https:// URL, not %q", c.server)
 	}
 	return c, nil
+}
+
+// parseOptions reads --options: name=value pairs, each value a whole number, true, false or
+// else a string, as create's options take them.
+func parseOptions(s string) (map[string]any, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := map[string]any{}
+	for kv := range strings.SplitSeq(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--options: %q is not name=value", kv)
+		}
+		if n, err := strconv.Atoi(v); err == nil {
+			out[k] = n
+		} else if b, err := strconv.ParseBool(v); err == nil && (v == "true" || v == "false") {
+			out[k] = b
+		} else {
+			out[k] = v
+		}
+	}
+	return out, nil
 }
 
 // Main runs the command line and returns the exit status.

@@ -114,6 +114,32 @@ func TestServerShutdownFailsTheRun(t *testing.T) {
 	}
 }
 
+// TestLiarsDiceBotsPlayMatches: bots at two tables of Liar's Dice play matches to their end,
+// the tables' hosts dealing again, with no refused input (the strategy is legal) and no drop.
+func TestLiarsDiceBotsPlayMatches(t *testing.T) {
+	leakCheck(t)
+	url := servertest.Start(t, nil).URL()
+	var out, errw servertest.Buffer
+	code := Main(context.Background(), []string{"--server", url, "--game", "liarsdice", "--options", "dice=1,turn_seconds=5",
+		"--bots", "5", "--lobby-size", "3", "--warmup", "0s", "--duration", "10s", "--progress", "0"}, &out, &errw)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errw.String())
+	}
+	kv := lastLine(t, out.String())
+	if kv["bots"] != 5 || kv["connected"] != 5 || kv["disconnects"] != 0 || kv["errors"] != 0 || kv["tick_hz"] != 10 {
+		t.Fatalf("report:\n%s\n%s", out.String(), errw.String())
+	}
+	// A table of three with a die each ends after two challenges, the table of two after one:
+	// each finishes a match in a few seconds.
+	if kv["matches"] < 2 {
+		t.Fatalf("%v matches finished in 10 s:\n%s\n%s", kv["matches"], out.String(), errw.String())
+	}
+	if kv["ack_p50_ms"] <= 0 {
+		t.Fatalf("no input was acknowledged:\n%s", out.String())
+	}
+	t.Logf("%v matches, inputs acknowledged in %v ms (p50)", kv["matches"], kv["ack_p50_ms"])
+}
+
 func TestBadCommandLines(t *testing.T) {
 	for _, args := range [][]string{
 		{"--bots", "0"},
@@ -122,6 +148,9 @@ func TestBadCommandLines(t *testing.T) {
 		{"--behaviour", "dance"},
 		{"--inputs", "sometimes"},
 		{"--server", "localhost:8080"},
+		{"--game", "chess"},
+		{"--game", "liarsdice", "--lobby-size", "8"},
+		{"--options", "dice"},
 		{"extra"},
 	} {
 		var out, errw servertest.Buffer

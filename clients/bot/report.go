@@ -26,6 +26,7 @@ func (r *run) report(res result) {
 	fmt.Fprintf(tw, "input to ack\tp50 %.1f ms, p99 %.1f ms, max %.1f ms (%d inputs)\n",
 		ms(r.ack.quantile(0.5)), ms(r.ack.quantile(0.99)), ms(r.ack.maxDur()), r.ack.count.Load())
 	fmt.Fprintf(tw, "reauths, disconnects, errors\t%d, %d, %d\n", res.reauths, res.disconnect, res.errors)
+	fmt.Fprintf(tw, "rounds finished\t%d (%s)\n", res.matches, r.cfg.game)
 	fmt.Fprintf(tw, "bots' CPU\t%.1f%% of one core, %.2f heap allocations per snapshot\n", res.loadCPU, res.allocsPerSnap)
 	if res.hasServer {
 		fmt.Fprintf(tw, "server CPU\t%.1f%% of one core, %.1f µs per client-tick\n", res.serverCPU, usPerClientTick)
@@ -49,6 +50,7 @@ func (r *run) report(res result) {
 		fmt.Sprintf("reauths=%d", res.reauths),
 		fmt.Sprintf("disconnects=%d", res.disconnect),
 		fmt.Sprintf("errors=%d", res.errors),
+		fmt.Sprintf("matches=%d", res.matches),
 		fmt.Sprintf("snapshot_hz_min=%.2f", res.hzMin),
 		fmt.Sprintf("snapshot_interval_p99_ms=%.1f", ms(r.interval.quantile(0.99))),
 		fmt.Sprintf("tick_hz=%d", res.tickRate),

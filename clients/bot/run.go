@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/clients/goclient/liarsdice"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -100,7 +101,7 @@ func (r *run) play(ctx context.Context) error {
 		r.end()
 		return ctx.Err()
 	}
-	if r.cfg.inputs == inputsClock {
+	if r.cfg.inputs == inputsClock && r.cfg.game != liarsdice.Name { // Liar's Dice bots act on snapshots
 		r.pacer = r.startPacer(ctx)
 	}
 	if !r.cfg.quiet {
@@ -220,9 +221,13 @@ func (r *run) setupLobby(ctx context.Context, members []*bot, g int) {
 		}
 		b.conn = c
 		b.connected.Store(true)
+		if r.cfg.game == liarsdice.Name {
+			go b.watchRefusals() // ends when the connection does
+		}
 		if lobby == "" {
 			b.host.Store(true)
-			j, err := c.Create(ctx, wire.Create{Name: fmt.Sprintf("bots %s/%d", r.runID, g), MaxPlayers: r.cfg.lobbySize})
+			j, err := c.Create(ctx, wire.Create{Name: fmt.Sprintf("bots %s/%d", r.runID, g), MaxPlayers: r.cfg.lobbySize,
+				Game: r.cfg.game, Options: r.cfg.options})
 			if err != nil {
 				b.host.Store(false)
 				r.counters.errors.Add(1)
@@ -373,6 +378,7 @@ type result struct {
 	tickRate, lobbies   int64
 	reauths, disconnect int64
 	errors              int64
+	matches             int64
 	allocsPerSnap       float64 // the bots' heap allocations per snapshot received, all causes
 	live, baseLive      int64   // the server's heap and stacks in use after a collection
 }
@@ -416,6 +422,7 @@ func (r *run) closeWindow(w window, baseRSS int64) result {
 	res.reauths = r.counters.reauths.Load()
 	res.disconnect = r.counters.disconnects.Load()
 	res.errors = r.counters.errors.Load()
+	res.matches = r.counters.matches.Load()
 	return res
 }
 

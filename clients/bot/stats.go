@@ -54,6 +54,7 @@ type counters struct {
 	disconnects atomic.Int64 // sockets lost, and connections ended, before the run's end
 	errors      atomic.Int64 // failed setup steps, failed reauths and rejoins, refused inputs
 	reconnects  atomic.Int64
+	matches     atomic.Int64 // rounds that ended with scores, counted by each lobby's host
 }
 
 func (h *histogram) maxDur() time.Duration { return time.Duration(h.max.Load()) }
