@@ -366,6 +366,22 @@ func TestTheTurnTimerTakesADie(t *testing.T) {
 	if g.reveal != nil {
 		t.Error("a timeout revealed the hand")
 	}
+	away := func() bool {
+		for _, p := range stateOf(t, g, spectators)["players"].([]any) {
+			if e := p.([]any); game.PlayerID(reflect.ValueOf(e[0]).Convert(reflect.TypeOf(uint64(0))).Uint()) == late {
+				return e[2].(bool)
+			}
+		}
+		t.Fatal("the late player is not at the table")
+		return false
+	}
+	if !away() {
+		t.Error("the state does not show the dropped player away")
+	}
+	g.Reconnected(late)
+	if away() {
+		t.Error("the state shows the player away after their return")
+	}
 }
 
 func TestLeavingTakesThePlayersDice(t *testing.T) {

@@ -2,6 +2,7 @@ package liarsdice_test
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -58,7 +59,9 @@ func TestNoSocketSeesAnothersDice(t *testing.T) {
 		st.id = j.Player
 		return j.Lobby.ID
 	}
-	host := dial("ann")
+	api := s.Client(t, "")
+	annTok := api.Guest("ann").AccessToken
+	host := &seat{ws: s.Dial(t, annTok), dice: map[int][]int{}, rolls: map[int][]int{}}
 	servertest.WriteEnvelope(t, host.ws, wire.TypeCreate, 1, wire.Create{Name: "dice", MaxPlayers: 3,
 		Game: liarsdice.Name, Options: map[string]any{"dice": 2}})
 	lobby := joined(host)
@@ -180,6 +183,20 @@ func TestNoSocketSeesAnothersDice(t *testing.T) {
 		if !st.spectator && len(st.dice) == 0 {
 			t.Errorf("socket %d was never shown its dice", i)
 		}
+	}
+	// The match is recorded with the host's place.
+	var mine struct {
+		Matches []struct {
+			Game  string `json:"game"`
+			Score int    `json:"score"`
+		} `json:"matches"`
+	}
+	servertest.Eventually(t, 5*time.Second, "the match recorded", func() bool {
+		api.Do(http.MethodGet, "/api/v1/me/matches", annTok, nil).Decode(t, &mine)
+		return len(mine.Matches) == 1
+	})
+	if m := mine.Matches[0]; m.Game != liarsdice.Name || m.Score < 0 || m.Score > 2 {
+		t.Errorf("the host's match %+v", m)
 	}
 }
 
