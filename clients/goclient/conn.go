@@ -124,8 +124,14 @@ type Conn struct {
 	Welcome wire.Welcome
 
 	api  *Client // nil for a Conn made by Dial
-	url  string
 	opts Options
+
+	urlMu   sync.Mutex
+	url     string               // where the Conn dials: the node it was last moved to
+	handoff chan *websocket.Conn // a socket to another node that the reader takes up next
+	// dialToken is the access token a Conn made by Dial opened its socket with; a Conn made
+	// by Connect keeps its tokens in tokens.
+	dialToken string
 
 	snapshots chan Snapshot
 	events    chan wire.Event
@@ -184,6 +190,7 @@ type result struct {
 // *APIError.
 func Dial(ctx context.Context, wsURL, accessToken string) (*Conn, error) {
 	c := newConn(nil, wsURL, Options{NoReconnect: true})
+	c.dialToken = accessToken
 	if err := c.start(ctx, accessToken); err != nil {
 		return nil, err
 	}
@@ -213,7 +220,7 @@ func (cl *Client) Connect(ctx context.Context, tok Tokens, opts Options) (*Conn,
 
 func newConn(api *Client, url string, opts Options) *Conn {
 	opts = opts.withDefaults()
-	c := &Conn{api: api, url: url, opts: opts,
+	c := &Conn{api: api, url: url, opts: opts, handoff: make(chan *websocket.Conn, 1),
 		snapshots: make(chan Snapshot, opts.Buffer), events: make(chan wire.Event, opts.Buffer),
 		other: make(chan wire.Envelope, opts.Buffer), done: make(chan struct{}),
 		up: make(chan struct{}), pending: map[uint64]*call{}}
@@ -242,7 +249,10 @@ func (c *Conn) dial(ctx context.Context, token string) (*websocket.Conn, wire.We
 	// every message it returns a buffer to the pool, and a client's frames are small.
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Subprotocols: []string{wire.Subprotocol},
 		ReadBufferSize: 2048, WriteBufferSize: 1024, Proxy: http.ProxyFromEnvironment}
-	ws, resp, err := d.DialContext(ctx, c.url, h)
+	c.urlMu.Lock()
+	url := c.url
+	c.urlMu.Unlock()
+	ws, resp, err := d.DialContext(ctx, url, h)
 	if err != nil {
 		if resp != nil {
 			return nil, w, dialRefused(resp, err)

@@ -63,6 +63,10 @@ type ServerError struct {
 	Message string
 	// RetryAfter, for ErrRateLimited, is how long the server asked to wait before asking again.
 	RetryAfter time.Duration
+	// URL and Join, with code moved, are the socket endpoint of the node that hosts the lobby
+	// and the join to send there (Conn.Join follows them on its own).
+	URL  string
+	Join *wire.Join
 }
 
 func (e *ServerError) Error() string { return "tickwire: " + e.Code + ": " + e.Message }

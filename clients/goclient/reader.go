@@ -22,6 +22,13 @@ func (c *Conn) run(ws *websocket.Conn) {
 			err = nil
 			return
 		}
+		select {
+		case next := <-c.handoff: // moved to another node
+			ws = next
+			c.install(ws)
+			continue
+		default:
+		}
 		if c.api == nil || c.opts.NoReconnect || !retryable(err) {
 			return
 		}

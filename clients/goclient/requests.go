@@ -3,6 +3,7 @@ package goclient
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -120,7 +121,7 @@ func errorFrame(env wire.Envelope) error {
 	}
 	var e wire.Error
 	_ = wire.DecodePayload(env.D, &e)
-	return &ServerError{Code: e.Code, Message: e.Message, RetryAfter: time.Duration(e.RetryAfter) * time.Second}
+	return &ServerError{Code: e.Code, Message: e.Message, RetryAfter: time.Duration(e.RetryAfter) * time.Second, URL: e.URL, Join: e.Join}
 }
 
 // Request sends a frame of type t and waits for the frame that answers it, decoding its payload
@@ -181,9 +182,23 @@ func (c *Conn) Request(ctx context.Context, t string, payload, out any) error {
 }
 
 // Join joins a lobby as req says: by id (Lobby), by join code (Code) or by quick join (Quick).
+// In a cluster, a lobby on another node answers moved: Join then moves the connection to that
+// node and sends the join it was told to, once; a second moved comes back as the error.
 func (c *Conn) Join(ctx context.Context, req wire.Join) (wire.Joined, error) {
 	var j wire.Joined
 	err := c.Request(ctx, wire.TypeJoin, req, &j)
+	var se *ServerError
+	if !errors.As(err, &se) || se.Code != wire.CodeMoved || se.URL == "" {
+		return j, err
+	}
+	if err := c.moveTo(ctx, se.URL); err != nil {
+		return j, err
+	}
+	if se.Join != nil {
+		req = *se.Join
+	}
+	j = wire.Joined{}
+	err = c.Request(ctx, wire.TypeJoin, req, &j)
 	return j, err
 }
 

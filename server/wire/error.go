@@ -20,6 +20,10 @@ type Error struct {
 	// again (with code rate_limited or unavailable): Retry-After over HTTP, retry_after in a
 	// frame.
 	RetryAfter int64 `msgpack:"retry_after,omitempty"`
+	// URL and Join go with code moved: the socket endpoint (ws:// or wss://) of the node that
+	// hosts the lobby, and the join payload to send there.
+	URL  string `msgpack:"url,omitempty"`
+	Join *Join  `msgpack:"join,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/tickwire/tickwire/game"
+	"github.com/tickwire/tickwire/server/cluster"
+	"github.com/tickwire/tickwire/server/wire"
+)
+
+// Joins across a cluster: a lobby runs on one node, and a join of a lobby that another node
+// hosts answers moved, with that node's socket endpoint and the join to send there.
+
+// lobbyElsewhere finds, by id or by join code, a lobby that another live node hosts.
+func (s *Server) lobbyElsewhere(id, code string) (cluster.Lobby, bool) {
+	if s.cluster == nil {
+		return cluster.Lobby{}, false
+	}
+	if id != "" {
+		return s.cluster.Lookup(id)
+	}
+	return s.cluster.LookupCode(strings.ToUpper(strings.TrimSpace(code)))
+}
+
+// quickElsewhere picks, for a quick join of game by account, a public lobby of another node:
+// only when this node has no lobby of that game that could seat it, and then the fullest
+// with room.
+func (s *Server) quickElsewhere(account, gameName string) (cluster.Lobby, bool) {
+	if s.cluster == nil {
+		return cluster.Lobby{}, false
+	}
+	if gameName == "" {
+		gameName = s.lobbies.Default
+	}
+	for _, l := range s.lobbies.List() {
+		if l.Game != gameName || l.State == game.StateClosed {
+			continue
+		}
+		if l.Players < l.MaxPlayers || slices.ContainsFunc(l.Seats, func(x game.Seat) bool { return x.AccountID == account }) {
+			return cluster.Lobby{}, false
+		}
+	}
+	var best cluster.Lobby
+	found := false
+	for _, l := range s.cluster.Lobbies() {
+		if l.Game != gameName || l.Players >= l.MaxPlayers {
+			continue
+		}
+		if !found || l.Players > best.Players || (l.Players == best.Players && l.ID < best.ID) {
+			best, found = l, true
+		}
+	}
+	return best, found
+}
+
+// moved is the answer to a join of lobby l of another node: code moved, that node's socket
+// endpoint, and req to send there as it was sent here.
+func (s *Server) moved(l cluster.Lobby, req wire.Join) error {
+	base, ok := s.cluster.NodeURL(l.Node)
+	if !ok {
+		return game.ErrNotFound
+	}
+	return &wire.Error{Code: wire.CodeMoved, Message: "the lobby is on node " + l.Node, URL: socketURL(base), Join: &req}
+}
+
+// socketURL is the socket endpoint of a node whose public URL is base.
+func socketURL(base string) string {
+	switch {
+	case strings.HasPrefix(base, "https://"):
+		return "wss://" + strings.TrimPrefix(base, "https://") + "/ws"
+	case strings.HasPrefix(base, "http://"):
+		return "ws://" + strings.TrimPrefix(base, "http://") + "/ws"
+	}
+	return base + "/ws"
+}
