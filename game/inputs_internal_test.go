@@ -1,6 +1,9 @@
 package game
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 // TestATickTakesOnlyInputsTicketedBeforeIt: an input that arrives while a tick goes from seat to
 // seat waits for the next tick, so that no input is applied before one that arrived earlier.
@@ -25,3 +28,44 @@ func TestATickTakesOnlyInputsTicketedBeforeIt(t *testing.T) {
 		t.Fatalf("the next tick took %+v, want b's 2 then a's 7", got)
 	}
 }
+
+// TestMessagesKeepTheirBytesAcrossATick: messages held in their arrival and longer ones held
+// in the seat's buffer come out in order and whole, also when a latecomer stays behind.
+func TestMessagesKeepTheirBytesAcrossATick(t *testing.T) {
+	s := &seat{limit: 8, bytes: 1 << 10}
+	m := &testMember{}
+	s.member, s.ref = m, s
+	l := &Lobby{seats: []*seat{s}}
+	short, long := []byte("short message"), bytes.Repeat([]byte("L"), inlineMsg+9)
+	for i, msg := range [][]byte{short, long, short, long} {
+		if !l.Input(&s.Seat, m, Input{Seq: uint32(i + 1), Msg: msg}) {
+			t.Fatalf("input %d refused", i+1)
+		}
+		if i == 1 {
+			// The third and fourth inputs come in after the tick's cut.
+			got := l.takeInputs()
+			if len(got) != 2 || !bytes.Equal(l.inbuf[got[0].off:got[0].off+got[0].n], short) || !bytes.Equal(l.inbuf[got[1].off:got[1].off+got[1].n], long) {
+				t.Fatalf("took %+v from %q", got, l.inbuf)
+			}
+		}
+	}
+	if s.held != len(short)+len(long) || len(s.buf) != len(long) {
+		t.Fatalf("held %d bytes, %d in the buffer", s.held, len(s.buf))
+	}
+	got := l.takeInputs()
+	if len(got) != 2 || got[0].seq != 3 || !bytes.Equal(l.inbuf[got[0].off:got[0].off+got[0].n], short) || !bytes.Equal(l.inbuf[got[1].off:got[1].off+got[1].n], long) {
+		t.Fatalf("the next tick took %+v from %q", got, l.inbuf)
+	}
+	if s.held != 0 || len(s.buf) != 0 {
+		t.Fatalf("%d bytes still held", s.held)
+	}
+}
+
+// testMember is a Member that takes everything and keeps nothing.
+type testMember struct{}
+
+func (*testMember) AccountID() string { return "t" }
+func (*testMember) Name() string      { return "t" }
+func (*testMember) Joined(Seat, Info) {}
+func (*testMember) Snapshot(Snapshot) {}
+func (*testMember) Event(Event)       {}

@@ -95,6 +95,7 @@ func (r *Registry) Start(ctx context.Context) {
 	if r.TickRate <= 0 {
 		r.TickRate = 20
 	}
+	r.Games = slices.Clone(r.Games) // the defaults below are filled in the registry's own copy
 	r.games = make(map[string]*Definition, len(r.Games))
 	for i := range r.Games {
 		d := &r.Games[i]

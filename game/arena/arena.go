@@ -127,7 +127,14 @@ func (a *Arena) Join(p game.Player) error {
 		return errFull
 	}
 	x, y := a.freeSpot(a.rules.PlayerRadius)
-	a.players = append(a.players, &player{id: p.ID, name: p.Name, acct: p.AccountID, x: x, y: y})
+	np := &player{id: p.ID, name: p.Name, acct: p.AccountID, x: x, y: y}
+	if n := len(a.players); n > 0 && a.players[n-1].id > p.ID {
+		// Not a lobby's numbering: keep the order find relies on.
+		i, _ := slices.BinarySearchFunc(a.players, p.ID, func(q *player, id game.PlayerID) int { return cmp.Compare(q.id, id) })
+		a.players = slices.Insert(a.players, i, np)
+		return nil
+	}
+	a.players = append(a.players, np)
 	return nil
 }
 
@@ -144,10 +151,26 @@ func (a *Arena) Input(id game.PlayerID, msg []byte) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range a.players {
-		if p.id == id {
-			p.dx, p.dy = dx, dy
-			return nil
+	if p := a.find(id); p != nil {
+		p.dx, p.dy = dx, dy
+	}
+	return nil
+}
+
+// find returns the player with id, or nil. Players are kept in join order, which is the order
+// of their ids (a lobby numbers seats upwards), so a binary search finds one: a tick's inputs
+// cost n log n, not n squared.
+func (a *Arena) find(id game.PlayerID) *player {
+	lo, hi := 0, len(a.players)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch p := a.players[m]; {
+		case p.id == id:
+			return p
+		case p.id < id:
+			lo = m + 1
+		default:
+			hi = m
 		}
 	}
 	return nil
