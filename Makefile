@@ -10,7 +10,7 @@ NPM         ?= npm
 WEB         := clients/web
 WEBDEPS     := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: all build run test lint gotest porttest cross webtest web bench fuzz soak loadtest clean
+.PHONY: all build run test lint gotest porttest cross webtest web bench fuzz soak loadtest cluster clean
 
 all: build
 
@@ -101,6 +101,13 @@ loadtest: build
 	$(GO) build -o bin/tickwire-bot ./clients/bot
 	BOTS=$(BOTS) LOBBY=$(LOBBY) TICK=$(TICK) DURATION=$(DURATION) TTL=$(TTL) PROFILE=$(PROFILE) NICE=$(NICE) RT=$(RT) \
 	  SERVER=$(BIN) BOT=bin/tickwire-bot bash clients/bot/loadtest.sh
+
+# cluster: three NATS servers (JetStream, clustered) and three Tickwire nodes on this machine
+# (a database node on :8080, game nodes on :8081 and :8082); prints the URLs, Ctrl-C stops all.
+# See server/cluster/cluster.sh and HOSTING.md, "A cluster on NATS".
+cluster: build
+	$(GO) build -o bin/nats-server github.com/nats-io/nats-server/v2
+	SERVER=$(BIN) NATS=bin/nats-server bash server/cluster/cluster.sh
 
 clean:
 	rm -rf bin $(WEB)/.build $(WEB)/test-output

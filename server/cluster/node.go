@@ -22,8 +22,10 @@ const (
 	pingEvery     = time.Second
 	pingsOut      = 2
 	reconnectWait = 250 * time.Millisecond
-	// setupWait bounds each request that makes or opens a bucket or a stream.
-	setupWait = 10 * time.Second
+	// setupWait bounds the whole of making or opening the buckets and streams at start;
+	// attemptWait bounds one try, which a cluster that has just formed may leave unanswered.
+	setupWait   = 30 * time.Second
+	attemptWait = 3 * time.Second
 )
 
 // Config is what a Node needs to know about itself.
@@ -121,6 +123,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	setup, cancel := context.WithTimeout(ctx, setupWait)
 	defer cancel()
+	if err := n.waitJetStream(setup); err != nil {
+		n.Close()
+		return nil, err
+	}
 	if n.dir, err = openDirectory(setup, n); err != nil {
 		n.Close()
 		return nil, err
@@ -157,6 +163,27 @@ func (n *Node) ID() string { return n.cfg.NodeID }
 
 // PublicURL is where clients reach this node.
 func (n *Node) PublicURL() string { return n.cfg.PublicURL }
+
+// waitJetStream returns once JetStream answers, asking again every second: NATS answers no
+// JetStream request until its cluster has elected a leader, and drops those sent before,
+// which happens when the node starts with NATS.
+func (n *Node) waitJetStream(ctx context.Context) error {
+	for {
+		actx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := n.js.AccountInfo(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("JetStream does not answer at %s: %w", strings.Join(n.cfg.URLs, ","), err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
 
 func (n *Node) linkDown(err error) {
 	n.mu.Lock()
@@ -235,14 +262,60 @@ func notClustered(err error) bool {
 // replicated makes a key-value bucket with three replicas, or with one when NATS is not
 // clustered, or opens it (updating its settings) when it exists.
 func replicated(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
-	cfg.Replicas = 3
-	kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
-	if notClustered(err) {
-		cfg.Replicas = 1
+	var kv jetstream.KeyValue
+	err := retry(ctx, func(ctx context.Context) error {
+		cfg.Replicas = 3
+		var err error
 		kv, err = js.CreateOrUpdateKeyValue(ctx, cfg)
-	}
+		if notClustered(err) {
+			cfg.Replicas = 1
+			kv, err = js.CreateOrUpdateKeyValue(ctx, cfg)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("key-value bucket %s: %w", cfg.Bucket, err)
 	}
 	return kv, nil
+}
+
+// retry runs f, bounded by attemptWait, until it succeeds or ctx ends: a request to JetStream
+// that a cluster electing its leaders dropped is worth sending again.
+func retry(ctx context.Context, f func(context.Context) error) error {
+	for {
+		actx, cancel := context.WithTimeout(ctx, attemptWait)
+		err := f(actx)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		var api *jetstream.APIError
+		if errors.As(err, &api) && api.Code != 503 && api.Code != 500 {
+			return err // a refusal, not a silence: asking again changes nothing
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// replicatedStream is replicated for streams.
+func replicatedStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	var s jetstream.Stream
+	err := retry(ctx, func(ctx context.Context) error {
+		cfg.Replicas = 3
+		var err error
+		s, err = js.CreateOrUpdateStream(ctx, cfg)
+		if notClustered(err) {
+			cfg.Replicas = 1
+			s, err = js.CreateOrUpdateStream(ctx, cfg)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", cfg.Name, err)
+	}
+	return s, nil
 }

@@ -25,14 +25,10 @@ func (n *Node) resultsSubject() string { return n.name("tickwire.results") }
 func openResults(ctx context.Context, n *Node) (jetstream.Stream, error) {
 	cfg := jetstream.StreamConfig{Name: n.name("tickwire_results"), Description: "Tickwire round results for the database node",
 		Subjects: []string{n.resultsSubject()}, Retention: jetstream.WorkQueuePolicy, MaxAge: resultsKeep,
-		Storage: jetstream.FileStorage, Replicas: 3, Duplicates: 2 * time.Minute}
-	s, err := n.js.CreateOrUpdateStream(ctx, cfg)
-	if notClustered(err) {
-		cfg.Replicas = 1
-		s, err = n.js.CreateOrUpdateStream(ctx, cfg)
-	}
+		Storage: jetstream.FileStorage, Duplicates: 2 * time.Minute}
+	s, err := replicatedStream(ctx, n.js, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("results stream: %w", err)
+		return nil, err
 	}
 	return s, nil
 }
@@ -64,8 +60,13 @@ func (n *Node) ConsumeResults(ctx context.Context, record func(context.Context, 
 	if err != nil {
 		return err
 	}
-	cons, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: "database", AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait: resultsAckWait, MaxAckPending: 64})
+	var cons jetstream.Consumer
+	err = retry(ctx, func(ctx context.Context) error {
+		var err error
+		cons, err = s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: "database", AckPolicy: jetstream.AckExplicitPolicy,
+			AckWait: resultsAckWait, MaxAckPending: 64})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("results consumer: %w", err)
 	}

@@ -56,14 +56,10 @@ func openRevocations(ctx context.Context, n *Node, keep time.Duration) (*revocat
 		keep = max(keep, s.CachedInfo().Config.MaxAge)
 	}
 	cfg := jetstream.StreamConfig{Name: name, Description: "Tickwire revocations: ended sessions and bans",
-		Subjects: []string{r.subject}, MaxAge: keep, Storage: jetstream.FileStorage, Replicas: 3, Discard: jetstream.DiscardOld}
-	s, err := n.js.CreateOrUpdateStream(ctx, cfg)
-	if notClustered(err) {
-		cfg.Replicas = 1
-		s, err = n.js.CreateOrUpdateStream(ctx, cfg)
-	}
+		Subjects: []string{r.subject}, MaxAge: keep, Storage: jetstream.FileStorage, Discard: jetstream.DiscardOld}
+	s, err := replicatedStream(ctx, n.js, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("revocations stream: %w", err)
+		return nil, err
 	}
 	r.stream = s
 	cons, err := n.js.OrderedConsumer(ctx, name, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
