@@ -55,6 +55,7 @@ func TestInputDecoding(t *testing.T) {
 		{"not a map", []byte{0x90}, 0, 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			samePaths(t, c.msg)
 			dx, dy, err := decodeInput(c.msg)
 			if c.bad {
 				if err == nil {
@@ -74,4 +75,43 @@ func TestInputDecoding(t *testing.T) {
 	if dx, dy, err := decodeInput(msg); err != nil || dx != 0.5 || dy != -0.25 {
 		t.Fatalf("AppendInput's message reads %v, %v, %v", dx, dy, err)
 	}
+}
+
+// samePaths checks that the one-pass reader, where it takes a message, reads what Fields reads.
+func samePaths(t *testing.T, msg []byte) {
+	t.Helper()
+	dx, dy, ok := decodePlain(msg)
+	if !ok {
+		return
+	}
+	fx, fy, err := decodeFields(msg)
+	if err != nil || math.Float32bits(fx) != math.Float32bits(dx) || math.Float32bits(fy) != math.Float32bits(dy) {
+		t.Fatalf("%x: one pass %v, %v; Fields %v, %v, %v", msg, dx, dy, fx, fy, err)
+	}
+}
+
+// TestThePlainFormsTakeTheOnePass: what clients send is read in one pass.
+func TestThePlainFormsTakeTheOnePass(t *testing.T) {
+	browser := []byte{0x83, 0xa3, 's', 'e', 'q', 0xcd, 0x01, 0x00, 0xa2, 'd', 'x', 0xcb, 0x3f, 0xd0, 0, 0, 0, 0, 0, 0, 0xa2, 'd', 'y', 0xff}
+	for _, msg := range [][]byte{AppendInput(nil, 7, 0.5, -1, 3), AppendInput(nil, 1<<31, 2, -2, 0), browser} {
+		if _, _, ok := decodePlain(msg); !ok {
+			t.Errorf("%x is left to Fields", msg)
+		}
+		samePaths(t, msg)
+	}
+	if dx, dy, _ := decodePlain(browser); dx != 0.25 || dy != -1 {
+		t.Errorf("the browser's input reads %v, %v", dx, dy)
+	}
+}
+
+// FuzzDecodeInput: on any bytes the one-pass reader never panics and agrees with Fields.
+func FuzzDecodeInput(f *testing.F) {
+	f.Add(AppendInput(nil, 7, 0.5, -1, 3))
+	f.Add([]byte{0x82, 0xa2, 'd', 'x', 0xcb, 0x3f, 0xd0, 0, 0, 0, 0, 0, 0, 0xa1, 'b', 0x05})
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		if wire.Validate(msg, wire.Limits{}) != nil {
+			return // the engine hands games validated messages only
+		}
+		samePaths(t, msg)
+	})
 }
