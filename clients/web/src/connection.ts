@@ -48,6 +48,8 @@ export class ServerError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** With code moved: where the lobby is, and the join to send there. */
+    readonly moved?: { url: string; join: unknown },
   ) {
     super(message);
   }
@@ -100,6 +102,8 @@ export class Connection {
   private reauthTimer: ReturnType<typeof setTimeout> | undefined;
   private lastHeard = 0;
   private reauthing = false;
+  // Who waits for the next welcome: a move to another node.
+  private welcomeWaiters: (() => void)[] = [];
   // The socket's token: when it was issued and expires, unix seconds.
   private iat = 0;
   private exp = 0;
@@ -115,7 +119,7 @@ export class Connection {
 
   constructor(
     private readonly session: Tokens,
-    private readonly url: string,
+    private url: string,
     private readonly events: ConnectionEvents,
     private readonly openSocket: SocketFactory = browserSockets,
   ) {}
@@ -169,6 +173,41 @@ export class Connection {
     });
   }
 
+  /**
+   * join sends a join. In a cluster, a lobby on another node answers moved: join then moves
+   * the connection to that node (where it also reconnects from then on) and sends the join it
+   * was told to there, once; a second moved is the error.
+   */
+  async join<T = unknown>(d: unknown): Promise<{ t: string; d: T }> {
+    try {
+      return await this.request<T>("join", d);
+    } catch (e) {
+      if (!(e instanceof ServerError) || !e.moved) throw e;
+      await this.moveTo(e.moved.url);
+      return this.request<T>("join", e.moved.join ?? d);
+    }
+  }
+
+  /** moveTo closes the socket in use and opens one to url, resolving at its welcome. */
+  private moveTo(url: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ServerError("timeout", "The other server did not answer in time.")), timing.requestTimeout);
+      this.welcomeWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.url = url;
+      if (this.ws) {
+        const ws = this.ws;
+        this.ws = null;
+        detach(ws);
+        ws.close(1000, "moved");
+      }
+      this.teardown(new ServerError("connection_lost", "The connection moved to another server."));
+      this.open();
+    });
+  }
+
   private open(): void {
     if (this.stopped) return;
     const token = this.session.accessToken;
@@ -216,7 +255,7 @@ export class Connection {
       clearTimeout(p.timer);
       if (f.t === "error") {
         const e = f.d as ErrorPayload;
-        p.reject(new ServerError(e.code, e.message));
+        p.reject(new ServerError(e.code, e.message, e.code === "moved" && e.url ? { url: e.url, join: e.join } : undefined));
       } else {
         p.resolve(f);
       }
@@ -249,6 +288,9 @@ export class Connection {
     this.events.onStatus({ kind: "open" });
     this.startPings();
     this.events.onWelcome(w, reconnected);
+    const waiters = this.welcomeWaiters;
+    this.welcomeWaiters = [];
+    waiters.forEach((f) => f());
   }
 
   private startPings(): void {

@@ -242,7 +242,7 @@ class App {
 
   private async join(d: Record<string, unknown>): Promise<void> {
     if (!this.conn) throw new Error("Not connected.");
-    await this.conn.request("join", d);
+    await this.conn.join(d);
   }
 
   private showLobbies(notice?: string): void {
@@ -255,7 +255,7 @@ class App {
     this.lobbies = new LobbiesView(
       this.session,
       {
-        quick: async (game) => void (await conn().request("join", { quick: true, ...(game ? { game } : {}) })),
+        quick: async (game) => void (await conn().join({ quick: true, ...(game ? { game } : {}) })),
         create: async (r) =>
           void (await conn().request("create", {
             ...(r.name ? { name: r.name } : {}),

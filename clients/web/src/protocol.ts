@@ -180,6 +180,10 @@ export interface Snapshot {
 export interface ErrorPayload {
   code: string;
   message: string;
+  /** With code moved: the socket endpoint of the node that hosts the lobby. */
+  url?: string;
+  /** With code moved: the join to send there. */
+  join?: unknown;
 }
 
 export interface Pong {

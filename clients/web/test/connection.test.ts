@@ -225,3 +225,39 @@ test("an error frame rejects its request with the server's code", async () => {
   ws.deliver({ t: "error", id: sent.id!, d: { code: "not_found", message: "no such lobby" } });
   await assert.rejects(p, (e: unknown) => e instanceof ServerError && e.code === "not_found");
 });
+
+test("a join answered moved moves the connection to that node and sends the join there, once", async () => {
+  const h = harness();
+  h.conn.start();
+  const first = h.sockets[0]!;
+  first.welcome(inAMinute());
+  const joined = h.conn.join({ code: "QX4TMR" });
+  const asked = first.lastSent("join")!;
+  assert.deepEqual(asked.d, { code: "QX4TMR" });
+  first.deliver({ t: "error", id: asked.id, d: { code: "moved", message: "the lobby is on node b", url: "ws://b.example/ws", join: { code: "QX4TMR" } } });
+  await until("a socket to the other node", () => h.sockets.length === 2);
+  const second = h.sockets[1]!;
+  assert.equal(first.closed, true);
+  assert.equal(second.url, "ws://b.example/ws");
+  assert.deepEqual(second.protocols, ["tickwire.v1", "bearer.tok1"]);
+  second.welcome(inAMinute());
+  await until("the join sent there", () => second.lastSent("join") !== undefined);
+  const there = second.lastSent("join")!;
+  assert.deepEqual(there.d, { code: "QX4TMR" });
+  second.deliver({ t: "joined", id: there.id, d: { lobby: { id: "l1" }, player: 1 } });
+  const got = await joined;
+  assert.equal(got.t, "joined");
+
+  // A second moved is the caller's.
+  const again = h.conn.join({ lobby: "l2" });
+  const ask2 = second.lastSent("join")!;
+  second.deliver({ t: "error", id: ask2.id, d: { code: "moved", message: "elsewhere", url: "ws://c.example/ws", join: { lobby: "l2" } } });
+  await until("a socket to the third node", () => h.sockets.length === 3);
+  const third = h.sockets[2]!;
+  third.welcome(inAMinute());
+  await until("the join sent to the third node", () => third.lastSent("join") !== undefined);
+  const ask3 = third.lastSent("join")!;
+  third.deliver({ t: "error", id: ask3.id, d: { code: "moved", message: "elsewhere again", url: "ws://d.example/ws", join: { lobby: "l2" } } });
+  await assert.rejects(again, (e: unknown) => e instanceof ServerError && e.code === "moved");
+  assert.equal(h.sockets.length, 3);
+});
