@@ -10,7 +10,7 @@ NPM         ?= npm
 WEB         := clients/web
 WEBDEPS     := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: all build run test lint gotest porttest cross webtest web bench fuzz soak loadtest cluster clean
+.PHONY: all build run test lint gotest porttest cross webtest web bench bench-cluster fuzz soak loadtest cluster clean
 
 all: build
 
@@ -86,8 +86,10 @@ soak:
 # make loadtest: the server on CPU 0, BOTS bots on CPU 1, LOBBY bots per lobby, for DURATION once
 # every bot plays; TTL is the access-token lifetime (short ones exercise reauth). PROFILE=file
 # also writes a CPU profile of the server over the window; NICE=-10 or RT=10 (SCHED_FIFO) favour
-# both sides on a busy machine. See clients/bot/loadtest.sh. Its defaults are its own (soak
-# shares the names BOTS and DURATION); the command line sets them.
+# both sides on a busy machine. CLUSTER=1 puts a game node of a cluster (with one NATS server
+# and the database node on CPU 1) in the server's place and adds its control plane's CPU to the
+# line. See clients/bot/loadtest.sh. Its defaults are its own (soak shares the names BOTS and
+# DURATION); the command line sets them.
 loadtest: BOTS = 1000
 loadtest: DURATION = 30s
 LOBBY    ?= 8
@@ -96,11 +98,13 @@ TTL      ?= 15m
 PROFILE  ?=
 NICE     ?= 0
 RT       ?=
+CLUSTER  ?=
 
 loadtest: build
 	$(GO) build -o bin/tickwire-bot ./clients/bot
+	$(if $(CLUSTER),$(GO) build -o bin/nats-server github.com/nats-io/nats-server/v2)
 	BOTS=$(BOTS) LOBBY=$(LOBBY) TICK=$(TICK) DURATION=$(DURATION) TTL=$(TTL) PROFILE=$(PROFILE) NICE=$(NICE) RT=$(RT) \
-	  SERVER=$(BIN) BOT=bin/tickwire-bot bash clients/bot/loadtest.sh
+	  CLUSTER=$(CLUSTER) NATS=bin/nats-server GO=$(GO) SERVER=$(BIN) BOT=bin/tickwire-bot bash clients/bot/loadtest.sh
 
 # cluster: three NATS servers (JetStream, clustered) and three Tickwire nodes on this machine
 # (a database node on :8080, game nodes on :8081 and :8082); prints the URLs, Ctrl-C stops all.
