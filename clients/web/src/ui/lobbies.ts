@@ -37,6 +37,9 @@ export class LobbiesView {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private games: GameInfo[] = [];
+  // shown is the list last rendered, drawn again once the games arrive: the rows name each
+  // lobby's game by its display name, which only the games list knows.
+  private shown: Lobby[] | undefined;
   private readonly gamePick = h("select", { id: "lobby-game", name: "lobby-game" });
   private readonly quickPick = h("select", { id: "quick-game", name: "quick-game" });
   private readonly max = h("select", { id: "lobby-max", name: "lobby-max" });
@@ -169,6 +172,7 @@ export class LobbiesView {
       pick.hidden = this.games.length < 2;
     }
     this.renderGame();
+    if (this.shown) this.render(this.shown);
   }
 
   private gameInfo(name: string): GameInfo | undefined {
@@ -257,6 +261,7 @@ export class LobbiesView {
   }
 
   private render(lobbies: Lobby[]): void {
+    this.shown = lobbies;
     if (lobbies.length === 0) {
       replace(this.list, h("p", { class: "empty", text: "No public lobbies right now. Quick play opens one, or create your own." }));
       return;
