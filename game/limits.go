@@ -108,6 +108,16 @@ type Match struct {
 	Scores []Score
 }
 
+// Codes is a set of join codes shared beyond one registry, such as a cluster's: a code one
+// registry holds, no other may hand out.
+type Codes interface {
+	// Reserve claims code for the lobby with id lobby; false when another lobby holds it. It
+	// may wait for a network round trip.
+	Reserve(ctx context.Context, code, lobby string) (bool, error)
+	// Release gives back the code of a lobby that closed. It must not block.
+	Release(code string)
+}
+
 // Results records finished rounds; package store implements it.
 type Results interface {
 	RecordMatch(ctx context.Context, m Match) error

@@ -43,7 +43,10 @@ type Registry struct {
 	Limits            Limits
 	Clock             Clock   // nil means SystemClock
 	Results           Results // nil: finished rounds are not recorded
-	Log               *slog.Logger
+	// Codes, when set, makes each private lobby's join code unique in that shared set too;
+	// nil: codes are unique in this registry alone.
+	Codes Codes
+	Log   *slog.Logger
 	// OnTick, when set, is told how long each tick took and how late it started, from the
 	// lobby's loop: it must be quick and safe for concurrent use (a histogram's Observe).
 	OnTick func(took, late time.Duration)
@@ -218,6 +221,11 @@ func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*
 		state: StateWaiting, next: firstTick(now, period), stateAt: now, emptySince: now, roundStart: now,
 	}
 	l.ownerAddr = o.OwnerAddr
+	if o.Private && r.Codes != nil {
+		if l.code, err = r.reserveCode(ctx, l.id); err != nil {
+			return nil, Seat{}, Info{}, err
+		}
+	}
 	if first != nil {
 		l.awaitFirst = first.AccountID()
 	}
@@ -232,6 +240,7 @@ func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*
 	g, err := def.New(Config{TickRate: o.TickRate, SnapshotRate: snapRate, MaxPlayers: o.MaxPlayers, Seed: n,
 		Options: opts, Out: dispatcher{l}})
 	if err != nil {
+		r.releaseCode(l.code)
 		return nil, Seat{}, Info{}, refusal(err, wire.CodeInvalidRequest)
 	}
 	l.game = g
@@ -243,6 +252,7 @@ func (r *Registry) Create(ctx context.Context, o CreateOptions, first Member) (*
 	// The lobby is found by id and code from here on, so that the creator's joined frame never
 	// names a lobby that others cannot find yet.
 	if err := r.register(l); err != nil {
+		r.releaseCode(l.code)
 		return nil, Seat{}, Info{}, err
 	}
 	l.publish()
@@ -285,11 +295,9 @@ func (r *Registry) register(l *Lobby) error {
 		return &wire.Error{Code: wire.CodeRefused, Message: fmt.Sprintf("your address already has %d lobbies open; they close once empty", r.ownedAddr[l.ownerAddr])}
 	}
 	if l.private {
-		for {
+		// A code reserved in r.Codes is this lobby's alone; any other is drawn here.
+		for l.code == "" || r.byCode[l.code] != nil {
 			l.code = newJoinCode()
-			if _, taken := r.byCode[l.code]; !taken {
-				break
-			}
 		}
 		r.byCode[l.code] = l
 	}
@@ -314,6 +322,7 @@ func (r *Registry) remove(l *Lobby) {
 	r.closed.add(&l.stats)
 	if l.code != "" {
 		delete(r.byCode, l.code)
+		r.releaseCode(l.code)
 	}
 	if l.owner != "" {
 		if r.owned[l.owner]--; r.owned[l.owner] <= 0 {
@@ -324,6 +333,40 @@ func (r *Registry) remove(l *Lobby) {
 		if r.ownedAddr[l.ownerAddr]--; r.ownedAddr[l.ownerAddr] <= 0 {
 			delete(r.ownedAddr, l.ownerAddr)
 		}
+	}
+}
+
+// reserveTries bounds the codes drawn for one lobby before its creation is refused: with
+// 31^CodeLength codes, a second draw is already rare.
+const reserveTries = 8
+
+// reserveCode draws a join code for the lobby with id that neither this registry nor r.Codes
+// holds, and reserves it in r.Codes.
+func (r *Registry) reserveCode(ctx context.Context, id string) (string, error) {
+	for range reserveTries {
+		code := newJoinCode()
+		r.mu.Lock()
+		taken := r.byCode[code] != nil
+		r.mu.Unlock()
+		if taken {
+			continue
+		}
+		ok, err := r.Codes.Reserve(ctx, code, id)
+		if err != nil {
+			r.Log.Warn("reserve a join code", "err", err)
+			return "", &wire.Error{Code: wire.CodeUnavailable, Message: "no join code could be reserved; try again shortly"}
+		}
+		if ok {
+			return code, nil
+		}
+	}
+	return "", &wire.Error{Code: wire.CodeUnavailable, Message: "no free join code was found; try again"}
+}
+
+// releaseCode gives a reserved code back to r.Codes.
+func (r *Registry) releaseCode(code string) {
+	if code != "" && r.Codes != nil {
+		r.Codes.Release(code)
 	}
 }
 

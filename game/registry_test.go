@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -270,4 +271,56 @@ func TestTheLobbyListIsBounded(t *testing.T) {
 			t.Errorf("list of 501 lobbies: %d, from %q to %q", len(list), list[0].Name, list[len(list)-1].Name)
 		}
 	})
+}
+
+// sharedCodes is a set of codes held beyond the registry, as another node of a cluster holds
+// its own: taken codes are refused.
+type sharedCodes struct {
+	mu       sync.Mutex
+	held     map[string]string // code to lobby
+	refused  int
+	released []string
+}
+
+func (s *sharedCodes) Reserve(_ context.Context, code, lobby string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.held[code]; ok || s.refused == 0 {
+		s.refused++ // the first draw is taken elsewhere
+		return false, nil
+	}
+	s.held[code] = lobby
+	return true, nil
+}
+
+func (s *sharedCodes) Release(code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.held, code)
+	s.released = append(s.released, code)
+}
+
+func TestAJoinCodeTakenElsewhereIsDrawnAgainAndReleasedAtClose(t *testing.T) {
+	e := newEnv(t, game.Limits{EmptyTimeout: time.Second})
+	codes := &sharedCodes{held: map[string]string{}}
+	e.reg.Codes = codes
+	alice := gametest.NewMember("a", "alice")
+	priv, _ := e.create(game.CreateOptions{Name: "secret", Private: true}, alice)
+	codes.mu.Lock()
+	held, refused := codes.held[priv.Code()], codes.refused
+	codes.mu.Unlock()
+	if held != priv.ID() || refused != 1 {
+		t.Fatalf("code %q held by %q after %d refusals, want %q after 1", priv.Code(), held, refused, priv.ID())
+	}
+	e.create(game.CreateOptions{Name: "open"}, gametest.NewMember("b", "bob"))
+	if err := priv.Leave(context.Background(), alice); err != nil {
+		t.Fatal(err)
+	}
+	e.ticks(10)
+	<-priv.Done()
+	codes.mu.Lock()
+	defer codes.mu.Unlock()
+	if len(codes.held) != 0 || !slices.Equal(codes.released, []string{priv.Code()}) {
+		t.Fatalf("after the close: held %v, released %v; want %q released alone", codes.held, codes.released, priv.Code())
+	}
 }

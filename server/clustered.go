@@ -50,6 +50,7 @@ func (s *Server) joinCluster(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	s.cluster = node
+	s.lobbies.Codes = clusterCodes{node}
 	if s.db != nil {
 		if err := node.ServeDatabase(s.echo); err != nil {
 			node.Close()
@@ -238,6 +239,18 @@ func (s *Server) forwardToDatabase(next echo.HandlerFunc) echo.HandlerFunc {
 		return err
 	}
 }
+
+// clusterCodes are the join codes reserved across the cluster, so that no two nodes hand
+// out one code.
+type clusterCodes struct{ n *cluster.Node }
+
+var _ game.Codes = clusterCodes{}
+
+func (c clusterCodes) Reserve(ctx context.Context, code, lobby string) (bool, error) {
+	return c.n.ReserveCode(ctx, code, lobby)
+}
+
+func (c clusterCodes) Release(code string) { c.n.ReleaseCode(code) }
 
 // clusterResults is where a game node's lobbies record their rounds: the cluster's results
 // stream, which the database node consumes.

@@ -3,8 +3,11 @@ package cluster
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -49,6 +52,17 @@ type Lobby struct {
 	TickRate   int    `json:"tick_rate"`
 }
 
+// nodeEntry is a node's entry as the bucket holds it: its NodeInfo and the run of the
+// process that puts it, so that a node tells its own puts from those of another process
+// started under its id.
+type nodeEntry struct {
+	NodeInfo
+	Run string `json:"run"`
+}
+
+// ErrNodeIDTaken is Open's answer when a live node already runs under the id asked for.
+var ErrNodeIDTaken = errors.New("node id taken")
+
 // seenNode is a node's entry as this node last heard it, and when (on this node's clock, so
 // that the clocks of other nodes never matter).
 type seenNode struct {
@@ -70,6 +84,8 @@ type directory struct {
 	nodes   jetstream.KeyValue
 	lobbies jetstream.KeyValue
 	self    string // this node's key
+	run     string // this process's run, random
+	beat    uint64 // revision of this node's entry as last put; the publisher's own
 
 	mu     sync.RWMutex
 	seen   map[string]seenNode  // by node id
@@ -101,12 +117,14 @@ func openDirectory(ctx context.Context, n *Node) (*directory, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &directory{n: n, nodes: nodes, lobbies: lobbies, self: nodeKey(n.cfg.NodeID),
+	d := &directory{n: n, nodes: nodes, lobbies: lobbies, self: nodeKey(n.cfg.NodeID), run: rand.Text(),
 		seen: map[string]seenNode{}, remote: map[string]seenLobby{}, byID: map[string]string{},
 		byCode: map[string]string{}, synced: make(chan struct{}), published: map[string]Lobby{}}
 	// This node is in the directory before it serves anyone, and withdraws what a previous
 	// run under its name left there.
-	d.heartbeat(ctx)
+	if err := d.claim(ctx); err != nil {
+		return nil, err
+	}
 	d.publish(ctx, true)
 	return d, nil
 }
@@ -227,21 +245,101 @@ func (d *directory) publishLoop() {
 	}
 }
 
-// heartbeat puts this node's entry.
-func (d *directory) heartbeat(ctx context.Context) {
+// entry is this node's entry as it stands now.
+func (d *directory) entry() (NodeInfo, []byte) {
 	local := d.n.cfg.Local()
 	info := NodeInfo{ID: d.n.cfg.NodeID, PublicURL: d.n.cfg.PublicURL, Sockets: local.Sockets,
 		Lobbies: len(local.Lobbies), Heartbeat: time.Now().UnixMilli()}
-	b, _ := json.Marshal(info)
+	b, _ := json.Marshal(nodeEntry{NodeInfo: info, Run: d.run})
+	return info, b
+}
+
+// claimWait is how often claim looks again at an entry under this node's id.
+const claimWait = 250 * time.Millisecond
+
+// claim makes this node's entry, if no other process holds its id: an entry under the id
+// that is put again meanwhile belongs to a live node, and claim fails with ErrNodeIDTaken;
+// one that expires (within nodeTTL) was left by a run that died, and claim takes its place.
+func (d *directory) claim(ctx context.Context) error {
+	var held uint64
+	waitUntil := time.Now().Add(nodeTTL + heartbeatEvery)
+	for {
+		info, b := d.entry()
+		var rev uint64
+		err := retry(ctx, func(ctx context.Context) error {
+			var err error
+			rev, err = d.nodes.Create(ctx, d.self, b)
+			return err
+		})
+		if err == nil {
+			d.beat = rev
+			d.mu.Lock()
+			d.seen[info.ID] = seenNode{info: info, at: time.Now()}
+			d.mu.Unlock()
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return fmt.Errorf("enter the directory: %w", err)
+		}
+		var e jetstream.KeyValueEntry
+		err = retry(ctx, func(ctx context.Context) error {
+			var err error
+			e, err = d.nodes.Get(ctx, d.self)
+			return err
+		})
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+			continue // it expired meanwhile
+		case err != nil:
+			return fmt.Errorf("enter the directory: %w", err)
+		case held != 0 && e.Revision() != held, time.Now().After(waitUntil):
+			return fmt.Errorf("%w: another node runs as %q (its heartbeat is fresh); give each node its own --node-id", ErrNodeIDTaken, d.n.cfg.NodeID)
+		case held == 0:
+			held = e.Revision()
+			d.n.log.Info("an entry under this node's id is in the directory; waiting for it to expire", "within", nodeTTL)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("enter the directory: %w", ctx.Err())
+		case <-time.After(claimWait):
+		}
+	}
+}
+
+// heartbeat puts this node's entry again, if no other process has put it since.
+func (d *directory) heartbeat(ctx context.Context) {
+	info, b := d.entry()
 	ctx, cancel := context.WithTimeout(ctx, putWait)
 	defer cancel()
-	if _, err := d.nodes.Put(ctx, d.self, b); err != nil {
-		d.n.log.Debug("directory heartbeat", "err", err)
-		return
+	rev, err := d.nodes.Update(ctx, d.self, b, d.beat)
+	if err != nil {
+		// The entry expired while the link was down, or the answer to a put was lost, or
+		// another process put it.
+		e, gerr := d.nodes.Get(ctx, d.self)
+		switch {
+		case errors.Is(gerr, jetstream.ErrKeyNotFound):
+			rev, err = d.nodes.Create(ctx, d.self, b)
+		case gerr == nil && d.ownEntry(e):
+			rev, err = d.nodes.Update(ctx, d.self, b, e.Revision())
+		case gerr == nil:
+			d.n.log.Error("another process runs under this node's id: this node stops heartbeating", "node", d.n.cfg.NodeID)
+			return
+		}
+		if err != nil {
+			d.n.log.Debug("directory heartbeat", "err", err)
+			return
+		}
 	}
+	d.beat = rev
 	d.mu.Lock()
 	d.seen[info.ID] = seenNode{info: info, at: time.Now()}
 	d.mu.Unlock()
+}
+
+// ownEntry reports whether e was put by this process.
+func (d *directory) ownEntry(e jetstream.KeyValueEntry) bool {
+	var ne nodeEntry
+	return json.Unmarshal(e.Value(), &ne) == nil && ne.Run == d.run
 }
 
 // publish puts the lobbies of this node that changed since they were last put and deletes
@@ -261,6 +359,7 @@ func (d *directory) publish(ctx context.Context, all bool) {
 				_, id, _ := strings.Cut(k, ".")
 				if _, ok := now[id]; !ok {
 					d.published[id] = Lobby{ID: id} // deleted below
+					d.releaseCodeOf(ctx, k)
 				}
 			}
 		}
@@ -299,22 +398,39 @@ func (d *directory) publish(ctx context.Context, all bool) {
 // publishes its lobbies anew.
 func (d *directory) sweep(ctx context.Context) {
 	type stale struct {
-		key string
-		rev uint64
+		key  string
+		rev  uint64
+		node string
+		code string
 	}
 	var gone []stale
 	now := time.Now()
 	d.mu.RLock()
 	for k, l := range d.remote {
 		if now.Sub(l.at) > nodeTTL && !d.aliveLocked(l.Node, now) {
-			gone = append(gone, stale{k, l.rev})
+			gone = append(gone, stale{k, l.rev, l.Node, l.Code})
 		}
 	}
 	d.mu.RUnlock()
 	for _, s := range gone {
 		pctx, cancel := context.WithTimeout(ctx, putWait)
-		_ = d.lobbies.Delete(pctx, s.key, jetstream.LastRevision(s.rev))
+		if d.lobbies.Delete(pctx, s.key, jetstream.LastRevision(s.rev)) == nil && s.code != "" {
+			d.n.releaseCode(pctx, s.code, s.node)
+		}
 		cancel()
+	}
+}
+
+// releaseCodeOf releases the join code of this node's lobby entry under key, left by a
+// previous run.
+func (d *directory) releaseCodeOf(ctx context.Context, key string) {
+	e, err := d.lobbies.Get(ctx, key)
+	if err != nil {
+		return
+	}
+	var l Lobby
+	if json.Unmarshal(e.Value(), &l) == nil && l.Code != "" {
+		d.n.releaseCode(ctx, l.Code, d.n.cfg.NodeID)
 	}
 }
 

@@ -69,7 +69,9 @@ type Node struct {
 	dir  *directory
 	revs *revocations
 	keys jetstream.KeyValue
-	svc  micro.Service // the database node's service; nil elsewhere
+	// codes holds the reserved join codes of private lobbies (codes.go).
+	codes jetstream.KeyValue
+	svc   micro.Service // the database node's service; nil elsewhere
 
 	resultsCC jetstream.ConsumeContext // the database node's results consumer; nil elsewhere
 
@@ -124,6 +126,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	setup, cancel := context.WithTimeout(ctx, setupWait)
 	defer cancel()
 	if err := n.waitJetStream(setup); err != nil {
+		n.Close()
+		return nil, err
+	}
+	if n.codes, err = openCodes(setup, n); err != nil {
 		n.Close()
 		return nil, err
 	}
