@@ -66,6 +66,15 @@ webtest: web
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
 
+# bench-cluster: the cluster's benchmarks (server/clustertest/bench_test.go, build tag
+# clusterbench, so that make bench leaves them out): a database node and two game nodes as child
+# processes on three embedded NATS servers; a join moved from one game node to the other, and a
+# logout's revocation reaching the sockets on both, each over BENCH_OPS operations with their
+# p50 and p99 in ms.
+BENCH_OPS ?= 100
+bench-cluster:
+	$(GO) test -tags clusterbench -run '^$$' -bench . -benchtime $(BENCH_OPS)x -count 1 -timeout 10m ./server/clustertest
+
 # fuzz runs each fuzz target for 30 s beyond its seeds (which go test runs every time): the
 # frame decoder of server/wire and the WebSocket frame parser of server/ws.
 fuzz:
