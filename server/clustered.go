@@ -220,7 +220,9 @@ func servedByGameNode(path string) bool {
 
 // forwardToDatabase, on a game node, sends the requests that need the database to the
 // database node over NATS and answers what it answers, or 503 unavailable at once while it
-// is down.
+// is down. The client's address and scheme go as this node resolved them, so that behind a
+// TLS proxy the database node sees HTTPS (the origin check, the Secure cookie) as this node
+// would.
 func (s *Server) forwardToDatabase(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -231,7 +233,8 @@ func (s *Server) forwardToDatabase(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err // the body limit's answer
 		}
-		err = s.cluster.Forward(c.Response(), r, c.RealIP(), body)
+		client := cluster.Client{IP: c.RealIP(), HTTPS: s.requestScheme(r) == "https"}
+		err = s.cluster.Forward(c.Response(), r, client, body)
 		if errors.Is(err, cluster.ErrNoDatabase) {
 			c.Response().Header().Set("Retry-After", "1")
 			return apiErr(wire.CodeUnavailable, "the database node does not answer; try again shortly")

@@ -37,6 +37,14 @@ type httpRequest struct {
 	TLS      bool        `json:"tls,omitempty"` // the client came over HTTPS
 }
 
+// Client is what a game node resolved of a request's client before forwarding it, its own
+// --trusted-proxies applied: the address, and whether the client came over HTTPS (to the node
+// itself, or to a trusted TLS proxy in front of it).
+type Client struct {
+	IP    string
+	HTTPS bool
+}
+
 // httpResponse is the database node's answer.
 type httpResponse struct {
 	Status int         `json:"status"`
@@ -125,11 +133,12 @@ func (w *recorder) Write(p []byte) (int, error) {
 	return w.body.Write(p)
 }
 
-// Forward sends r to the database node and writes its answer to w. It returns ErrNoDatabase,
-// having written nothing, when no database node answers: at once when none is subscribed.
-func (n *Node) Forward(w http.ResponseWriter, r *http.Request, clientIP string, body []byte) error {
+// Forward sends r, from client, to the database node and writes its answer to w. It returns
+// ErrNoDatabase, having written nothing, when no database node answers: at once when none is
+// subscribed.
+func (n *Node) Forward(w http.ResponseWriter, r *http.Request, client Client, body []byte) error {
 	b, err := json.Marshal(httpRequest{Method: r.Method, URI: r.URL.RequestURI(), Host: r.Host, Header: r.Header,
-		Body: body, ClientIP: clientIP, TLS: r.TLS != nil})
+		Body: body, ClientIP: client.IP, TLS: client.HTTPS})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,438 @@
+package clustertest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/auth/oidc"
+	"github.com/tickwire/tickwire/auth/oidc/oidctest"
+	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/clustertest"
+	"github.com/tickwire/tickwire/server/servertest"
+	"github.com/tickwire/tickwire/server/wire"
+)
+
+// This file walks the whole HTTP API through a game node and asks the database node the same
+// of itself, step by step: a game node must answer every route as the database node does.
+
+const oidcSecret = "cluster-client-secret"
+
+// freeAddr is a loopback address free a moment ago, for a node whose --public-url must be
+// known before it starts.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// side is one node the walk asks, with what its steps made: each side signs up accounts of
+// its own and speaks from client addresses of its own (X-Forwarded-For, the test being a
+// trusted proxy of both nodes), so that the sides share the database and no budget.
+type side struct {
+	name string
+	base string
+	ip   string // the client address its requests come from
+	c    *servertest.Client
+
+	user, target string // an account with a password; one the admin bans
+	tok          servertest.Tokens
+	rotated      string // a refresh token already used
+	admin        servertest.Tokens
+	invite       string
+}
+
+// call sends a request as a browser or bot of this side would; hdr are header names and
+// values, a "Cookie" among them set as is.
+func (s *side) call(t *testing.T, method, path, token string, body any, hdr ...string) servertest.Reply {
+	t.Helper()
+	return s.c.Do(method, path, token, body, func(r *http.Request) {
+		r.Header.Set("X-Forwarded-For", s.ip)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			r.Header.Set(hdr[i], hdr[i+1])
+		}
+	})
+}
+
+func (s *side) host() string { return strings.TrimPrefix(s.base, "http://") }
+
+// step is one request of the walk, sent to each side in turn.
+type step struct {
+	name string
+	do   func(t *testing.T, s *side) servertest.Reply
+}
+
+func TestTheWholeAPIThroughAGameNodeAnswersAsTheDatabaseNode(t *testing.T) {
+	prefix := clustertest.Prefix(t)
+	provider, err := oidctest.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { provider.Close() })
+	for _, u := range []string{"alice", "bob", "carol", "dave"} {
+		provider.AddUser(oidctest.User{Subject: "sub-" + u, Username: u, Password: u + "-pw", PreferredUsername: u})
+	}
+	proxies := []*net.IPNet{{IP: net.IPv4(127, 0, 0, 0), Mask: net.CIDRMask(8, 32)}}
+	dbAddr, gAddr := freeAddr(t), freeAddr(t)
+	db := clustertest.Node(t, prefix, "db", func(c *server.Config) {
+		c.Addr, c.PublicURL = dbAddr, "http://"+dbAddr
+		c.TrustedProxies = proxies
+		c.GuestAddrBurst, c.LoginAddrBurst = 12, 6
+		c.OIDC = []oidc.Config{{Name: "test", DisplayName: "Test ID", Issuer: provider.Issuer, ClientID: "tickwire", ClientSecret: oidcSecret}}
+	})
+	g := clustertest.Node(t, prefix, "game-1", func(c *server.Config) {
+		c.Addr, c.PublicURL = gAddr, "http://"+gAddr
+		c.TrustedProxies = proxies
+		c.Role = server.RoleGame
+	})
+	provider.AddClient("tickwire", oidcSecret, db.URL()+"/api/v1/auth/oidc/test/callback", g.URL()+"/api/v1/auth/oidc/test/callback")
+	if code, _, errOut := servertest.RunMain(t, "admin password\n", "user", "add", "--admin", "--data", db.Config.Data, "root"); code != 0 {
+		t.Fatalf("user add --admin: %d %s", code, errOut)
+	}
+
+	// A public lobby on the game node, so that both lists have one to show.
+	host := g.Dial(t, g.Guest(t, "host").AccessToken)
+	servertest.WriteEnvelope(t, host, wire.TypeCreate, 1, wire.Create{Name: "walk"})
+	if env := servertest.ReadEnvelope(t, host); env.T != wire.TypeJoined {
+		t.Fatalf("create: %s", env.T)
+	}
+	lister := db.Guest(t, "lister").AccessToken
+	servertest.Eventually(t, 5*time.Second, "the game node's lobby on the database node's list", func() bool {
+		return listed(t, db.URL(), lister)["walk"] == "game-1"
+	})
+
+	sides := []*side{
+		{name: "db", base: db.URL(), ip: "198.51.100.1", user: "ann_db", target: "tim_db"},
+		{name: "game", base: g.URL(), ip: "198.51.100.2", user: "ann_game", target: "tim_game"},
+	}
+	for _, s := range sides {
+		s.c = servertest.NewClient(t, s.base, "")
+		s.c.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	const pw = "correct horse"
+	evil := "http://evil.example"
+	steps := []step{
+		{"GET /healthz", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/healthz", "", nil) }},
+		{"GET /readyz", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/readyz", "", nil) }},
+		{"GET jwks", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/.well-known/jwks.json", "", nil)
+		}},
+		{"register", func(t *testing.T, s *side) servertest.Reply {
+			s.call(t, "POST", "/api/v1/auth/register", "", map[string]string{"username": s.target, "password": pw})
+			return s.call(t, "POST", "/api/v1/auth/register", "", map[string]string{"username": s.user, "password": pw})
+		}},
+		{"register a taken name", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/register", "", map[string]string{"username": s.user, "password": pw})
+		}},
+		{"register a bad name", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/register", "", map[string]string{"username": "x", "password": pw})
+		}},
+		{"register a body that is not JSON", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/register", "", "{not json")
+		}},
+		{"register a body over the limit", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/register", "", `{"username":"`+strings.Repeat("a", 20<<10)+`"}`)
+		}},
+		{"login with a wrong password", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": s.user, "password": "wrong password"})
+		}},
+		{"login of an unknown account", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "nobody_" + s.name, "password": pw})
+		}},
+		{"login", func(t *testing.T, s *side) servertest.Reply {
+			r := s.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": s.user, "password": pw})
+			r.Decode(t, &s.tok)
+			return r
+		}},
+		{"login from the node's own page", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": s.user, "password": pw}, "Origin", s.base)
+		}},
+		{"login from the node's own page behind a TLS proxy", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": s.user, "password": pw},
+				"Origin", "https://"+s.host(), "X-Forwarded-Proto", "https")
+		}},
+		{"login from another site", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": s.user, "password": pw}, "Origin", evil)
+		}},
+		{"GET /me", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/me", s.tok.AccessToken, nil)
+		}},
+		{"GET /me without a token", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/api/v1/me", "", nil) }},
+		{"GET /me with a tampered token", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/me", s.tok.AccessToken[:len(s.tok.AccessToken)-2]+"xx", nil)
+		}},
+		{"refresh in the body", func(t *testing.T, s *side) servertest.Reply {
+			r := s.call(t, "POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": s.tok.RefreshToken})
+			s.rotated = s.tok.RefreshToken
+			r.Decode(t, &s.tok)
+			return r
+		}},
+		{"refresh by the cookie", func(t *testing.T, s *side) servertest.Reply {
+			r := s.call(t, "POST", "/api/v1/auth/refresh", "", nil, "Cookie", "tickwire_refresh="+s.tok.RefreshToken)
+			r.Decode(t, &s.tok)
+			return r
+		}},
+		{"refresh from another site", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/refresh", "", nil, "Cookie", "tickwire_refresh="+s.tok.RefreshToken, "Origin", evil)
+		}},
+		{"refresh without a token", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/refresh", "", map[string]string{})
+		}},
+		{"refresh by a used cookie from another address (reuse)", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/refresh", "", nil, "Cookie", "tickwire_refresh="+s.rotated, "X-Forwarded-For", "192.0.2.99")
+		}},
+		{"GET /me in the session reuse ended", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/me", s.tok.AccessToken, nil)
+		}},
+		{"refresh of the session reuse ended", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": s.tok.RefreshToken})
+		}},
+		{"guest", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/guest", "", map[string]string{})
+		}},
+		{"guest with a name", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/guest", "", map[string]string{"name": "guest_" + s.name})
+		}},
+		{"guest with no body", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "POST", "/api/v1/auth/guest", "", nil) }},
+		{"guest sent by another site (Sec-Fetch-Site)", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/guest", "", map[string]string{}, "Sec-Fetch-Site", "cross-site")
+		}},
+		{"login again", func(t *testing.T, s *side) servertest.Reply {
+			r := s.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": s.user, "password": pw})
+			r.Decode(t, &s.tok)
+			return r
+		}},
+		{"GET /lobbies", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/lobbies", s.tok.AccessToken, nil)
+		}},
+		{"GET /lobbies without a token", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/api/v1/lobbies", "", nil) }},
+		{"GET /games", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/games", s.tok.AccessToken, nil)
+		}},
+		{"GET /leaderboard", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/api/v1/leaderboard", "", nil) }},
+		{"GET /me/matches", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/me/matches", s.tok.AccessToken, nil)
+		}},
+		{"GET an unknown API path", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/api/v1/nothing", "", nil) }},
+		{"GET a POST route", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/api/v1/auth/login", "", nil) }},
+		{"admin login", func(t *testing.T, s *side) servertest.Reply {
+			r := s.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "root", "password": "admin password"})
+			r.Decode(t, &s.admin)
+			return r
+		}},
+		{"ban without the admin scope", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/admin/accounts/"+s.target+"/ban", s.tok.AccessToken, nil)
+		}},
+		{"ban", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/admin/accounts/"+s.target+"/ban", s.admin.AccessToken, nil)
+		}},
+		{"login of a banned account", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": s.target, "password": pw})
+		}},
+		{"ban of an unknown account", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/admin/accounts/nobody_"+s.name+"/ban", s.admin.AccessToken, nil)
+		}},
+		{"unban", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/admin/accounts/"+s.target+"/unban", s.admin.AccessToken, nil)
+		}},
+		{"unban without the admin scope", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/admin/accounts/"+s.target+"/unban", s.tok.AccessToken, nil)
+		}},
+		{"create an invite", func(t *testing.T, s *side) servertest.Reply {
+			r := s.call(t, "POST", "/api/v1/admin/invites", s.admin.AccessToken, map[string]any{"uses": 2, "note": "for " + s.name})
+			var inv struct{ Code string }
+			r.Decode(t, &inv)
+			s.invite = inv.Code
+			return r
+		}},
+		{"create an invite without the admin scope", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/admin/invites", s.tok.AccessToken, map[string]any{})
+		}},
+		{"create an invite of too many uses", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/admin/invites", s.admin.AccessToken, map[string]any{"uses": 5000})
+		}},
+		{"list the invites", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/admin/invites", s.admin.AccessToken, nil)
+		}},
+		{"list the invites without the admin scope", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/admin/invites", s.tok.AccessToken, nil)
+		}},
+		{"revoke an invite", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/admin/invites/revoke", s.admin.AccessToken, map[string]string{"code": s.invite})
+		}},
+		{"revoke an unknown invite", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/admin/invites/revoke", s.admin.AccessToken, map[string]string{"code": s.invite})
+		}},
+		{"GET /admin/nodes", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/admin/nodes", s.admin.AccessToken, nil)
+		}},
+		{"GET /admin/nodes without the admin scope", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/admin/nodes", s.tok.AccessToken, nil)
+		}},
+		{"logout from another site", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/logout", s.tok.AccessToken, map[string]string{}, "Origin", evil)
+		}},
+		{"logout", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/logout", s.tok.AccessToken, map[string]string{})
+		}},
+		{"GET /me after logout", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/me", s.tok.AccessToken, nil)
+		}},
+		{"logout without a token", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/logout", "", map[string]string{})
+		}},
+		{"guests until the address's budget runs out", func(t *testing.T, s *side) servertest.Reply {
+			return until429(t, func() servertest.Reply {
+				return s.call(t, "POST", "/api/v1/auth/guest", "", map[string]string{}, "X-Forwarded-For", "203.0.113.1"+s.ip[len(s.ip)-1:])
+			})
+		}},
+		{"failed logins until the address's budget runs out", func(t *testing.T, s *side) servertest.Reply {
+			return until429(t, func() servertest.Reply {
+				return s.call(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": s.user, "password": "guess guess"},
+					"X-Forwarded-For", "203.0.113.2"+s.ip[len(s.ip)-1:])
+			})
+		}},
+	}
+	for _, st := range steps {
+		var replies []servertest.Reply
+		for _, s := range sides {
+			replies = append(replies, st.do(t, s))
+		}
+		sameAnswer(t, st.name, sides, replies)
+	}
+}
+
+// until429 repeats do until it answers 429, and returns that answer.
+func until429(t *testing.T, do func() servertest.Reply) servertest.Reply {
+	t.Helper()
+	for range 60 {
+		if r := do(); r.Status == http.StatusTooManyRequests {
+			return r
+		}
+	}
+	t.Errorf("no 429 in 60 requests")
+	return servertest.Reply{}
+}
+
+// answer is what the walk compares of an HTTP answer: everything a client reads of it, with
+// the values that differ by nature (ids, tokens, times, the node's own address) reduced to
+// their kinds.
+type answer struct {
+	Status     int
+	Error      string // the error body's code
+	Body       any    // the JSON body's shape
+	Headers    map[string]string
+	RetryAfter bool // a positive Retry-After
+	Cookies    []string
+	Location   string
+}
+
+func answerOf(t *testing.T, s *side, r servertest.Reply) answer {
+	t.Helper()
+	a := answer{Status: r.Status, Headers: map[string]string{}}
+	if len(r.Body) > 0 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var v any
+		if err := json.Unmarshal(r.Body, &v); err != nil {
+			t.Errorf("%s: body %q: %v", s.name, r.Body, err)
+		}
+		a.Body = shape(v)
+		if m, ok := v.(map[string]any); ok && r.Status >= 400 {
+			a.Error, _ = m["error"].(string)
+		}
+	}
+	for _, h := range []string{"Content-Type", "Cache-Control", "WWW-Authenticate", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"} {
+		a.Headers[h] = r.Header.Get(h)
+	}
+	if ra := r.Header.Get("Retry-After"); ra != "" {
+		var n int
+		_, err := fmt.Sscan(ra, &n)
+		a.RetryAfter = err == nil && n > 0
+	}
+	if r.Resp != nil {
+		for _, c := range r.Resp.Cookies() {
+			a.Cookies = append(a.Cookies, fmt.Sprintf("%s path=%s httponly=%v secure=%v samesite=%v maxage>0=%v empty=%v",
+				c.Name, c.Path, c.HttpOnly, c.Secure, c.SameSite, c.MaxAge > 0, c.Value == ""))
+		}
+	}
+	slices.Sort(a.Cookies)
+	a.Location = location(t, s, r.Header.Get("Location"))
+	return a
+}
+
+// location is a redirect's target as the walk compares it: this node's own address shown as
+// "self", and of a redirect to the provider its path, its query's names, and where it sends
+// the browser back to.
+func location(t *testing.T, s *side, loc string) string {
+	if loc == "" {
+		return ""
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		t.Errorf("%s: Location %q: %v", s.name, loc, err)
+		return loc
+	}
+	if u.Host == "" || u.Host == s.host() {
+		u.Scheme, u.Host = "", "self"
+		return u.String()
+	}
+	q := u.Query()
+	var names []string
+	for k := range q {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	back := q.Get("redirect_uri")
+	if b, err := url.Parse(back); err == nil && b.Host == s.host() {
+		back = "self" + b.Path
+	}
+	return fmt.Sprintf("%s%s?%s redirect_uri=%s", u.Host, u.Path, strings.Join(names, ","), back)
+}
+
+// shape is a JSON value with its strings, numbers and booleans replaced by their kinds and
+// each array by its first element's shape.
+func shape(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = shape(e)
+		}
+		return out
+	case []any:
+		if len(x) == 0 {
+			return "[]"
+		}
+		return []any{shape(x[0])}
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "bool"
+	}
+	return "null"
+}
+
+// sameAnswer fails unless every side answered a step as the first side (the database node).
+func sameAnswer(t *testing.T, name string, sides []*side, replies []servertest.Reply) {
+	t.Helper()
+	want := answerOf(t, sides[0], replies[0])
+	for i := 1; i < len(sides); i++ {
+		if got := answerOf(t, sides[i], replies[i]); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n  %s answered %+v (%s)\n  %s answered %+v (%s)", name,
+				sides[i].name, got, replies[i].Body, sides[0].name, want, replies[0].Body)
+		}
+	}
+	t.Logf("%s: %d %s", name, want.Status, want.Error)
+}
