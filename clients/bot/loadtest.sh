@@ -89,6 +89,7 @@ else
   served db >/dev/null
   gport=$(freeport)
   iport=$(freeport)
+  while [ "$iport" = "$gport" ]; do iport=$(freeport); done
   pin 1 "$SERVER" serve --nats "$nats" --node-id game-2 --role game --addr "127.0.0.1:$iport" \
     --public-url "http://127.0.0.1:$iport" --tick-rate "$TICK" --access-ttl "$TTL" --log-level warn >"$tmp/idle.out" 2>"$tmp/idle.err" &
   ipid=$!
