@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth/oidc"
+	"github.com/tickwire/tickwire/server/cluster"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -57,9 +59,12 @@ func (s *Server) oidcThrottle(c echo.Context) error {
 	return nil
 }
 
-// redirectURI is the provider's callback to us: from --public-url, else from the request.
+// redirectURI is the provider's callback to us: from --public-url, else from the request. In
+// a cluster it is the node the browser is on: for a request a game node forwarded, that
+// node's --public-url, so that the callback, the binding cookie and the refresh cookie it
+// sets all belong to the node the browser asked.
 func (s *Server) redirectURI(c echo.Context, name string) string {
-	base := s.cfg.PublicURL
+	base := cmp.Or(cluster.ForwardedBy(c.Request().Context()), s.cfg.PublicURL)
 	if base == "" {
 		base = s.requestScheme(c.Request()) + "://" + c.Request().Host
 	}

@@ -34,7 +34,8 @@ type httpRequest struct {
 	Header   http.Header `json:"header"`
 	Body     []byte      `json:"body,omitempty"`
 	ClientIP string      `json:"client_ip"`
-	TLS      bool        `json:"tls,omitempty"` // the client came over HTTPS
+	TLS      bool        `json:"tls,omitempty"`  // the client came over HTTPS
+	From     string      `json:"from,omitempty"` // the forwarding node's public URL
 }
 
 // Client is what a game node resolved of a request's client before forwarding it, its own
@@ -87,7 +88,7 @@ func serveForwarded(h http.Handler, data []byte) httpResponse {
 	if err := json.Unmarshal(data, &in); err != nil {
 		return httpResponse{Status: http.StatusBadRequest}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), forwardWait)
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), forwardedKey{}, in.From), forwardWait)
 	defer cancel()
 	r, err := http.NewRequestWithContext(ctx, in.Method, in.URI, bytes.NewReader(in.Body))
 	if err != nil {
@@ -111,6 +112,17 @@ func serveForwarded(h http.Handler, data []byte) httpResponse {
 		w.status = http.StatusOK
 	}
 	return httpResponse{Status: w.status, Header: w.header, Body: w.body.Bytes()}
+}
+
+type forwardedKey struct{}
+
+// ForwardedBy is, while the database node serves a forwarded request, the public URL of the
+// game node that forwarded it (where the client is), and "" for a request of its own. What
+// sends a browser back to a URL of the server, like an OpenID Connect redirect URI, takes it
+// rather than the database node's own public URL.
+func ForwardedBy(ctx context.Context) string {
+	u, _ := ctx.Value(forwardedKey{}).(string)
+	return u
 }
 
 // recorder is the answer of a forwarded request, as the routes write it.
@@ -138,7 +150,7 @@ func (w *recorder) Write(p []byte) (int, error) {
 // subscribed.
 func (n *Node) Forward(w http.ResponseWriter, r *http.Request, client Client, body []byte) error {
 	b, err := json.Marshal(httpRequest{Method: r.Method, URI: r.URL.RequestURI(), Host: r.Host, Header: r.Header,
-		Body: body, ClientIP: client.IP, TLS: client.HTTPS})
+		Body: body, ClientIP: client.IP, TLS: client.HTTPS, From: n.cfg.PublicURL})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"reflect"
 	"slices"
@@ -51,6 +52,7 @@ type side struct {
 	rotated      string // a refresh token already used
 	admin        servertest.Tokens
 	invite       string
+	browser      *browser
 }
 
 // call sends a request as a browser or bot of this side would; hdr are header names and
@@ -119,6 +121,7 @@ func TestTheWholeAPIThroughAGameNodeAnswersAsTheDatabaseNode(t *testing.T) {
 	for _, s := range sides {
 		s.c = servertest.NewClient(t, s.base, "")
 		s.c.HTTP.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		s.browser = newBrowser(t, s, []string{db.URL(), g.URL()})
 	}
 	const pw = "correct horse"
 	evil := "http://evil.example"
@@ -280,6 +283,64 @@ func TestTheWholeAPIThroughAGameNodeAnswersAsTheDatabaseNode(t *testing.T) {
 		{"GET /admin/nodes without the admin scope", func(t *testing.T, s *side) servertest.Reply {
 			return s.call(t, "GET", "/api/v1/admin/nodes", s.tok.AccessToken, nil)
 		}},
+		{"GET /auth/providers", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/auth/providers", "", nil)
+		}},
+		{"OIDC start", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/auth/oidc/test/start?return_to=/play", "", nil)
+		}},
+		{"OIDC start with a return_to elsewhere", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/auth/oidc/test/start?return_to=//evil.example/", "", nil)
+		}},
+		{"OIDC start of an unknown provider", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/auth/oidc/nope/start", "", nil)
+		}},
+		{"OIDC callback without a state", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "GET", "/api/v1/auth/oidc/test/callback?code=x", "", nil)
+		}},
+		{"OIDC login in a browser, then refresh by its cookie", func(t *testing.T, s *side) servertest.Reply {
+			user := map[string]string{"db": "alice", "game": "bob"}[s.name]
+			b := s.browser
+			landed := b.follow(t, s.base+"/api/v1/auth/oidc/test/start?return_to=/play", user, user+"-pw")
+			if landed.Host != s.host() || landed.Path != "/play" || landed.Fragment != "" {
+				t.Errorf("%s: the OIDC login landed on %s, want %s/play", s.name, landed, s.base)
+			}
+			return b.do(t, "POST", "/api/v1/auth/refresh", "")
+		}},
+		{"OIDC token of a native client that does not verify", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/oidc/test/token", "", map[string]string{"id_token": "not.a.token"})
+		}},
+		{"link an identity", func(t *testing.T, s *side) servertest.Reply {
+			return s.browser.do(t, "POST", "/api/v1/me/identities/test", s.tok.AccessToken)
+		}},
+		{"follow the link in the browser that asked", func(t *testing.T, s *side) servertest.Reply {
+			user := map[string]string{"db": "carol", "game": "dave"}[s.name]
+			b := s.browser
+			r := b.do(t, "POST", "/api/v1/me/identities/test", s.tok.AccessToken)
+			var link struct{ URL string }
+			r.Decode(t, &link)
+			landed := b.follow(t, link.URL, user, user+"-pw")
+			if landed.Host != s.host() || landed.Fragment != "linked=test" {
+				t.Errorf("%s: the link landed on %s, want %s/#linked=test", s.name, landed, s.base)
+			}
+			return s.call(t, "GET", "/api/v1/me", s.tok.AccessToken, nil)
+		}},
+		{"link without a token", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/me/identities/test", "", nil)
+		}},
+		{"unlink", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "DELETE", "/api/v1/me/identities/test", s.tok.AccessToken, nil)
+		}},
+		{"unlink from another site", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "DELETE", "/api/v1/me/identities/test", s.tok.AccessToken, nil, "Origin", evil)
+		}},
+		{"unlink the last login method", func(t *testing.T, s *side) servertest.Reply {
+			b := s.browser
+			r := b.do(t, "POST", "/api/v1/auth/refresh", "") // the OIDC account of the login above
+			var p servertest.Tokens
+			r.Decode(t, &p)
+			return s.call(t, "DELETE", "/api/v1/me/identities/test", p.AccessToken, nil)
+		}},
 		{"logout from another site", func(t *testing.T, s *side) servertest.Reply {
 			return s.call(t, "POST", "/api/v1/auth/logout", s.tok.AccessToken, map[string]string{}, "Origin", evil)
 		}},
@@ -435,4 +496,63 @@ func sameAnswer(t *testing.T, name string, sides []*side, replies []servertest.R
 		}
 	}
 	t.Logf("%s: %d %s", name, want.Status, want.Error)
+}
+
+// browser is a cookie jar with the side's address that follows redirects back to a node's
+// pages outside the API.
+type browser struct {
+	s      *side
+	hc     *http.Client
+	nodes  []string
+	landed *url.URL
+}
+
+func newBrowser(t *testing.T, s *side, nodes []string) *browser {
+	jar, _ := cookiejar.New(nil)
+	b := &browser{s: s, nodes: nodes}
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	b.hc = &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: tr, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		for _, n := range b.nodes {
+			if strings.TrimPrefix(n, "http://") == req.URL.Host && !strings.HasPrefix(req.URL.Path, "/api/") {
+				b.landed = req.URL
+				return http.ErrUseLastResponse
+			}
+		}
+		return nil
+	}}
+	return b
+}
+
+// do sends a bodiless POST or GET to the side's node with the browser's cookies.
+func (b *browser) do(t *testing.T, method, path, token string) servertest.Reply {
+	t.Helper()
+	c := servertest.NewClient(t, b.s.base, "")
+	c.HTTP = b.hc
+	return c.Do(method, path, token, nil)
+}
+
+// follow opens u (a start or a link URL), signs in at the provider's form as user, and
+// returns the node's page the browser lands on.
+func (b *browser) follow(t *testing.T, u, user, password string) *url.URL {
+	t.Helper()
+	resp, err := b.hc.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	form := resp.Request.URL
+	if resp.StatusCode != http.StatusOK || form.Path != "/login" {
+		t.Fatalf("%s ended at %s with %d, not the provider's form", u, form, resp.StatusCode)
+	}
+	b.landed = nil
+	resp, err = b.hc.PostForm(form.Scheme+"://"+form.Host+"/login", url.Values{"id": {form.Query().Get("id")}, "username": {user}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if b.landed == nil {
+		t.Fatalf("the provider's login ended at %s with %d, not on a node", resp.Request.URL, resp.StatusCode)
+	}
+	return b.landed
 }
