@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -208,14 +209,26 @@ func (b *bot) onStatus(s goclient.Status) {
 		b.connected.Store(true)
 		c.reconnects.Add(1)
 	case goclient.StatusRejoinFailed:
-		// The lobby is gone (a server restart): play on in any lobby.
+		// The lobby is gone (a server restart, or the death of its node in a cluster): play on
+		// in any lobby of the bot's game, following moved as Join does. A callback must not
+		// wait for a reply, so the join runs on a goroutine of its own; it ends with the Conn.
 		b.host.Store(false)
 		c.errors.Add(1)
-		_ = b.conn.Send(wire.TypeJoin, wire.Join{Quick: true})
+		go b.quickJoin()
 	case goclient.StatusReauthed:
 		c.reauths.Add(1)
 	case goclient.StatusReauthFailed:
 		c.errors.Add(1)
 		b.run.logf("reauth failed: %v", s.Err)
+	}
+}
+
+// quickJoin seats the bot in any lobby of its game, after its own lobby was lost.
+func (b *bot) quickJoin() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := b.conn.QuickJoin(ctx, b.run.cfg.game); err != nil && !errors.Is(err, goclient.ErrClosed) {
+		b.run.counters.errors.Add(1)
+		b.run.logf("bot: quick join after a lost lobby: %v", err)
 	}
 }

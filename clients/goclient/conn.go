@@ -38,6 +38,10 @@ type Options struct {
 	// ReconnectFor bounds how long the connection keeps trying to reconnect before it ends with
 	// the last error. Zero means 5 minutes; negative means forever.
 	ReconnectFor time.Duration
+	// FallbackAfter is how many dials in a row the node a join moved the connection to may fail
+	// (refused, timed out, no answer) before the connection goes back to the node it was first
+	// given, which places it again (see Conn). Zero means 2.
+	FallbackAfter int
 	// MinBackoff and MaxBackoff bound the wait before each reconnect attempt, which doubles from
 	// the one to the other with random jitter. Zero means 250 ms and 15 s.
 	MinBackoff, MaxBackoff time.Duration
@@ -63,6 +67,9 @@ func (o Options) withDefaults() Options {
 	def(&o.MaxBackoff, 15*time.Second)
 	def(&o.ReadTimeout, 90*time.Second)
 	def(&o.WriteTimeout, 10*time.Second)
+	if o.FallbackAfter <= 0 {
+		o.FallbackAfter = 2
+	}
 	if o.MaxFrameBytes <= 0 {
 		o.MaxFrameBytes = 1 << 20
 	}
@@ -84,17 +91,25 @@ const (
 	StatusReconnected
 	// StatusRejoined: back in the lobby, and seat, held before the drop.
 	StatusRejoined
-	// StatusRejoinFailed: that lobby could not be rejoined (Err says why, often ErrNotFound
-	// after a server restart); the connection is in no lobby.
+	// StatusRejoinFailed: that lobby could not be rejoined and the connection is in no lobby.
+	// Err says why: ErrLobbyGone (and ErrNotFound) when the lobby no longer exists, as after a
+	// server restart or the death of its node.
 	StatusRejoinFailed
 	// StatusReauthed: the access token was renewed in band.
 	StatusReauthed
 	// StatusReauthFailed: a refresh or reauth failed (Err); it is retried until the token
 	// expires.
 	StatusReauthFailed
+	// StatusPlaced: the lobby held before the drop was gone or out of reach, and the
+	// connection, which had quick-joined it, quick-joined again: it plays in a new lobby
+	// (Conn.Lobby), perhaps on another node.
+	StatusPlaced
+	// StatusFellBack: the node a join had moved the connection to stopped answering, and the
+	// connection went back to the node it was first given.
+	StatusFellBack
 )
 
-var statusNames = [...]string{"", "disconnected", "reconnected", "rejoined", "rejoin_failed", "reauthed", "reauth_failed"}
+var statusNames = [...]string{"", "disconnected", "reconnected", "rejoined", "rejoin_failed", "reauthed", "reauth_failed", "placed", "fell_back"}
 
 func (k StatusKind) String() string {
 	if k > 0 && int(k) < len(statusNames) {
@@ -117,8 +132,10 @@ type Status struct {
 // with Reauth, and the Conn ends when the socket does. Made by Client.Connect, it outlives its
 // sockets: it answers reauth_required itself (refresh over HTTP, then reauth), and after the
 // server goes away (1001) or the connection breaks it reconnects with backoff and jitter and
-// rejoins the lobby it was in, taking back its seat. Either way one goroutine reads for it, and
-// Close ends it and every goroutine it started.
+// rejoins the lobby it was in, taking back its seat; in a cluster it goes back to the node it
+// was first given when the node a join moved it to stops answering, and a connection that
+// quick-joined quick-joins again when its lobby is gone. Either way one goroutine reads for it,
+// and Close ends it and every goroutine it started.
 type Conn struct {
 	// Welcome is the first socket's welcome frame.
 	Welcome wire.Welcome
@@ -128,6 +145,7 @@ type Conn struct {
 
 	urlMu   sync.Mutex
 	url     string               // where the Conn dials: the node it was last moved to
+	origin  string               // the node it was first given, where it falls back
 	handoff chan *websocket.Conn // a socket to another node that the reader takes up next
 	// dialToken is the access token a Conn made by Dial opened its socket with; a Conn made
 	// by Connect keeps its tokens in tokens.
@@ -163,6 +181,9 @@ type Conn struct {
 	reauthing bool
 	lobby     string
 	player    uint32
+	how       wire.Join // the join that put the connection in lobby howLobby, as asked
+	howLobby  string
+	placing   bool // a goroutine is putting the connection back in its lobby
 
 	refreshMu sync.Mutex // one refresh at a time: refresh tokens work once
 	statusMu  sync.Mutex // OnStatus calls come one at a time
@@ -220,7 +241,7 @@ func (cl *Client) Connect(ctx context.Context, tok Tokens, opts Options) (*Conn,
 
 func newConn(api *Client, url string, opts Options) *Conn {
 	opts = opts.withDefaults()
-	c := &Conn{api: api, url: url, opts: opts, handoff: make(chan *websocket.Conn, 1),
+	c := &Conn{api: api, url: url, origin: url, opts: opts, handoff: make(chan *websocket.Conn, 1),
 		snapshots: make(chan Snapshot, opts.Buffer), events: make(chan wire.Event, opts.Buffer),
 		other: make(chan wire.Envelope, opts.Buffer), done: make(chan struct{}),
 		up: make(chan struct{}), pending: map[uint64]*call{}}

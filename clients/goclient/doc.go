@@ -11,6 +11,20 @@
 // it was in, which within the server's grace period gives back its seat. Options.OnStatus hears
 // of each. Dial opens a single socket that does none of that.
 //
+// # Clusters
+//
+// In a cluster a join of a lobby on another node answers moved, and Join follows it once: the
+// connection moves to that node and reconnects there from then on. When that node stops
+// answering (Options.FallbackAfter dials in a row refused or unanswered, as after its death),
+// the connection goes back to the node it was first given (StatusFellBack) and is placed
+// again: it asks for its lobby by id, following moved once as every join does. If the lobby is
+// gone, or its node is out of reach, a connection that had quick-joined quick-joins again for
+// the same game and lands wherever the cluster places it (StatusPlaced); one that had joined by
+// id or code, or created the lobby, is told once a node says the lobby does not exist:
+// StatusRejoinFailed with an Err that matches ErrLobbyGone, and the connection, still up, is in
+// no lobby. Reconnecting and placing wait with backoff and jitter and give up after
+// Options.ReconnectFor.
+//
 // A connection ends for good when Close is called, when reconnecting fails for
 // Options.ReconnectFor, or when the server closes it for a reason no retry cures. Err then says
 // why; test it with errors.Is against ErrRevoked (4003: logout, ban, refresh reuse), ErrPolicy

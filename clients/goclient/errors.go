@@ -29,6 +29,11 @@ var (
 	ErrConnectionLost = errors.New("tickwire: connection lost")
 	// ErrClosed: the Conn was closed by its owner, or has ended.
 	ErrClosed = errors.New("tickwire: connection closed")
+	// ErrLobbyGone: the lobby a Conn made by Connect had joined by id or code, or created, no
+	// longer exists when the connection comes back (its server restarted or its node died);
+	// StatusRejoinFailed carries it, the error also matches ErrNotFound, and the connection
+	// is in no lobby. A connection that quick-joined quick-joins again instead (StatusPlaced).
+	ErrLobbyGone = errors.New("tickwire: the lobby is gone")
 )
 
 // CloseError reports why the server closed the socket: its close code and reason.

@@ -1,6 +1,9 @@
 package goclient
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // NewTestConn returns a Conn with no socket, and DispatchFrame hands it one frame as its reader
 // would, for the tests of package goclient_test and their benchmarks.
@@ -11,3 +14,7 @@ func NewTestConn(opts Options) (*Conn, func()) {
 
 // DispatchFrame routes one frame as the reader goroutine does.
 func DispatchFrame(c *Conn, frame []byte, now time.Time) { c.dispatch(frame, now) }
+
+// MoveTo moves c to the socket endpoint wsURL as a join answered moved would, so that a test
+// needs no cluster to have a Conn away from the node it was first given.
+func MoveTo(ctx context.Context, c *Conn, wsURL string) error { return c.moveTo(ctx, wsURL) }

@@ -95,36 +95,65 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // reconnect dials until a socket is up, the Conn is closed, or ReconnectFor passes. It returns
-// the socket and how many attempts it took.
-func (c *Conn) reconnect(cause error) (*websocket.Conn, int, error) {
+// the socket, how many attempts it took, and whether the socket is one that a join moving the
+// connection handed over meanwhile (that join then sends its own request on it). After
+// Options.FallbackAfter failed dials in a row to a node that a join moved the connection to,
+// it dials the node the connection was first given instead.
+func (c *Conn) reconnect(cause error) (ws *websocket.Conn, attempt int, handedOff bool, err error) {
 	start := time.Now()
 	delay := c.opts.MinBackoff
 	last := cause
-	for attempt := 1; ; attempt++ {
+	failed := 0 // dials in a row that no node answered
+	for attempt = 1; ; attempt++ {
 		wait := jitter(delay)
 		if c.opts.ReconnectFor > 0 && time.Since(start)+wait > c.opts.ReconnectFor {
-			return nil, attempt, fmt.Errorf("tickwire: gave up reconnecting after %d attempts: %w", attempt-1, last)
+			return nil, attempt, false, fmt.Errorf("tickwire: gave up reconnecting after %d attempts: %w", attempt-1, last)
 		}
 		if !sleep(c.ctx, wait) {
-			return nil, attempt, ErrClosed
+			return nil, attempt, false, ErrClosed
 		}
 		delay = min(delay*2, c.opts.MaxBackoff)
+		select {
+		case ws := <-c.handoff:
+			return ws, attempt, true, nil
+		default:
+		}
 		ws, err := c.redial()
 		if err == nil {
-			return ws, attempt, nil
+			return ws, attempt, false, nil
 		}
 		if c.ctx.Err() != nil {
-			return nil, attempt, ErrClosed
+			return nil, attempt, false, ErrClosed
 		}
 		if terminal(err) {
-			return nil, attempt, err
+			return nil, attempt, false, err
 		}
 		last = err
 		var ae *APIError
-		if errors.As(err, &ae) && ae.RetryAfter > 0 {
-			delay = max(delay, ae.RetryAfter)
+		if errors.As(err, &ae) {
+			failed = 0 // the node answered: it lives
+			if ae.RetryAfter > 0 {
+				delay = max(delay, ae.RetryAfter)
+			}
+			continue
+		}
+		if failed++; failed >= c.opts.FallbackAfter && c.fallBack() {
+			failed, delay = 0, c.opts.MinBackoff
+			c.status(Status{Kind: StatusFellBack, Err: err})
 		}
 	}
+}
+
+// fallBack points the connection back at the node it was first given, and reports whether it
+// was pointed elsewhere.
+func (c *Conn) fallBack() bool {
+	c.urlMu.Lock()
+	defer c.urlMu.Unlock()
+	if c.url == c.origin {
+		return false
+	}
+	c.url = c.origin
+	return true
 }
 
 // redial opens a socket with a live access token, refreshing first when the token is about to
@@ -148,25 +177,6 @@ func (c *Conn) redial() (*websocket.Conn, error) {
 		ws, _, err = c.dial(ctx, t.AccessToken)
 	}
 	return ws, err
-}
-
-// rejoin asks, on a fresh socket, for the lobby the connection was in; within the server's
-// grace period that gives back the same seat. The answer arrives on the reader goroutine.
-func (c *Conn) rejoin() {
-	c.mu.Lock()
-	lobby := c.lobby
-	c.mu.Unlock()
-	if lobby == "" {
-		return
-	}
-	c.requestAsync(wire.TypeJoin, wire.Join{Lobby: lobby}, func(env wire.Envelope) {
-		if env.T == wire.TypeJoined {
-			c.status(Status{Kind: StatusRejoined})
-			return
-		}
-		c.setLobby("", 0)
-		c.status(Status{Kind: StatusRejoinFailed, Err: errorFrame(env)})
-	})
 }
 
 // requestAsync sends a request whose answer fn handles on the reader goroutine. A lost socket

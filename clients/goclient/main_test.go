@@ -54,11 +54,13 @@ type serverConfig = server.Config
 // proxy forwards TCP connections to a server, and can cut every connection it carries: a
 // network failure, with the server still up.
 type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	wg     sync.WaitGroup
+	ln       net.Listener
+	target   string
+	mu       sync.Mutex
+	conns    map[net.Conn]struct{}
+	accepted int
+	once     sync.Once
+	wg       sync.WaitGroup
 }
 
 func startProxy(t *testing.T, target string) *proxy {
@@ -90,6 +92,7 @@ func (p *proxy) accept() {
 		}
 		p.mu.Lock()
 		p.conns[in], p.conns[out] = struct{}{}, struct{}{}
+		p.accepted++
 		p.mu.Unlock()
 		p.wg.Add(2)
 		pipe := func(dst, src net.Conn) {
@@ -113,10 +116,20 @@ func (p *proxy) cut() {
 	}
 }
 
+// count is how many connections the proxy has carried.
+func (p *proxy) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.accepted
+}
+
+// close stops the proxy: its port refuses from then on.
 func (p *proxy) close() {
-	p.ln.Close()
-	p.cut()
-	p.wg.Wait()
+	p.once.Do(func() {
+		p.ln.Close()
+		p.cut()
+		p.wg.Wait()
+	})
 }
 
 // statuses collects what a Conn reports through Options.OnStatus.

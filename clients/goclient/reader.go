@@ -34,7 +34,8 @@ func (c *Conn) run(ws *websocket.Conn) {
 		}
 		c.status(Status{Kind: StatusDisconnected, Err: err})
 		var attempt int
-		ws, attempt, err = c.reconnect(err)
+		var handedOff bool
+		ws, attempt, handedOff, err = c.reconnect(err)
 		if err != nil {
 			if c.isClosing() {
 				err = nil
@@ -43,7 +44,9 @@ func (c *Conn) run(ws *websocket.Conn) {
 		}
 		c.install(ws)
 		c.status(Status{Kind: StatusReconnected, Attempt: attempt})
-		c.rejoin()
+		if !handedOff {
+			c.startPlacing()
+		}
 	}
 }
 
@@ -54,6 +57,11 @@ func (c *Conn) finish(err error) {
 	c.mu.Unlock()
 	c.cancel()
 	c.wg.Wait()
+	select {
+	case ws := <-c.handoff: // a move that came too late
+		ws.Close()
+	default:
+	}
 	c.err = err
 	close(c.done)
 	// Only this goroutine sends on them, so they close here, after Done: a caller that ranges

@@ -183,8 +183,25 @@ func (c *Conn) Request(ctx context.Context, t string, payload, out any) error {
 
 // Join joins a lobby as req says: by id (Lobby), by join code (Code) or by quick join (Quick).
 // In a cluster, a lobby on another node answers moved: Join then moves the connection to that
-// node and sends the join it was told to, once; a second moved comes back as the error.
+// node and sends the join it was told to, once; a second moved comes back as the error. A Conn
+// made by Connect remembers how it joined, for after a reconnect: a quick join is made again
+// when its lobby is gone, a lobby joined by id or code is reported gone (ErrLobbyGone).
 func (c *Conn) Join(ctx context.Context, req wire.Join) (wire.Joined, error) {
+	j, err := c.join(ctx, req)
+	if err == nil {
+		how := wire.Join{Lobby: j.Lobby.ID, Spectate: req.Spectate}
+		if req.Quick {
+			how = wire.Join{Quick: true, Game: req.Game}
+		}
+		c.mu.Lock()
+		c.how, c.howLobby = how, j.Lobby.ID
+		c.mu.Unlock()
+	}
+	return j, err
+}
+
+// join is Join without remembering how.
+func (c *Conn) join(ctx context.Context, req wire.Join) (wire.Joined, error) {
 	var j wire.Joined
 	err := c.Request(ctx, wire.TypeJoin, req, &j)
 	var se *ServerError
@@ -213,6 +230,11 @@ func (c *Conn) QuickJoin(ctx context.Context, game string) (wire.Joined, error) 
 func (c *Conn) Create(ctx context.Context, req wire.Create) (wire.Joined, error) {
 	var j wire.Joined
 	err := c.Request(ctx, wire.TypeCreate, req, &j)
+	if err == nil {
+		c.mu.Lock()
+		c.how, c.howLobby = wire.Join{Lobby: j.Lobby.ID}, j.Lobby.ID
+		c.mu.Unlock()
+	}
 	return j, err
 }
 
