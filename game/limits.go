@@ -100,6 +100,9 @@ func (t *Totals) add(s *Stats) {
 
 // Match is one finished round, for the record.
 type Match struct {
+	// Key names this round alone, in the whole cluster: a recording of a key recorded
+	// already changes nothing, so a result delivered twice counts once.
+	Key     string
 	LobbyID string
 	Game    string
 	Started time.Time

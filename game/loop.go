@@ -2,6 +2,7 @@ package game
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"time"
 
@@ -251,7 +252,7 @@ func (l *Lobby) finishRound(now time.Time) {
 func (l *Lobby) finish(scores []Score, now time.Time) {
 	l.broadcast(Event{Kind: wire.EventRoundOver, Lobby: l.id, Scores: scores})
 	if l.record != nil && len(scores) > 0 {
-		l.record(Match{LobbyID: l.id, Game: l.gameName, Started: l.roundStart, Ended: now, Scores: scores})
+		l.record(Match{Key: rand.Text(), LobbyID: l.id, Game: l.gameName, Started: l.roundStart, Ended: now, Scores: scores})
 	}
 }
 

@@ -261,14 +261,18 @@ type clusterResults struct{ s *Server }
 
 var _ game.Results = clusterResults{}
 
-// RecordMatch publishes m on the results stream, named by its lobby and start, so that a
-// publish retried after a lost acknowledgement is stored once.
+// RecordMatch publishes m on the results stream, named by its key, so that a publish retried
+// after a lost acknowledgement is stored once; the database records a key once, so that a
+// result delivered again (its commit done, its acknowledgement lost) counts once.
 func (r clusterResults) RecordMatch(ctx context.Context, m game.Match) error {
+	if m.Key == "" {
+		m.Key = fmt.Sprintf("%s/%s/%d", r.s.cluster.ID(), m.LobbyID, m.Started.UnixNano())
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	return r.s.cluster.PublishResult(ctx, fmt.Sprintf("%s/%d", m.LobbyID, m.Started.UnixNano()), b)
+	return r.s.cluster.PublishResult(ctx, m.Key, b)
 }
 
 // recordClusterResult records on the database node a round a game node published.

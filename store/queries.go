@@ -20,8 +20,9 @@ var writeQueries = map[string]string{
 	"revokeToken":    `INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`,
 	"purgeTokens":    `DELETE FROM revoked_tokens WHERE expires_at < ?`,
 	"purgeSessions":  `DELETE FROM sessions WHERE expires_at < ?1 AND (revoked_until IS NULL OR revoked_until < ?1)`,
-	"insertMatch":    `INSERT INTO matches (lobby_id, game, started_at, ended_at, players) VALUES (?, ?, ?, ?, ?)`,
-	"insertPlayer":   `INSERT INTO match_players (match_id, account_id, name, score, place) VALUES (?, ?, ?, ?, ?)`,
+	// insertMatch records a round, or nothing when a round of that key is recorded already.
+	"insertMatch":  `INSERT INTO matches (lobby_id, game, started_at, ended_at, players, round_key) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (round_key) DO NOTHING`,
+	"insertPlayer": `INSERT INTO match_players (match_id, account_id, name, score, place) VALUES (?, ?, ?, ?, ?)`,
 	// addStanding adds one round to an account's leaderboard row (?1 account, ?2 its name in the
 	// round, ?3 score, ?4 1 for a win); the name is the account's own while it exists.
 	"addStanding": `INSERT INTO leaderboard (account_id, username, total, matches, wins, best) VALUES (?1, COALESCE((SELECT username FROM accounts WHERE id = ?1), ?2), ?3, 1, ?4, ?3)

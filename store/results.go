@@ -12,16 +12,26 @@ var _ game.Results = (*DB)(nil)
 
 // RecordMatch stores a finished round and its players' scores and places, and adds them to the
 // players' leaderboard standings, in one transaction. A player's place is one more than the
-// number of players who scored more, so ties share it.
+// number of players who scored more, so ties share it. A round whose Key is recorded already
+// is not recorded again: a result delivered twice counts once.
 func (db *DB) RecordMatch(ctx context.Context, m game.Match) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("record match: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.StmtContext(ctx, db.stmts["insertMatch"]).ExecContext(ctx, m.LobbyID, m.Game, m.Started.UnixMilli(), m.Ended.UnixMilli(), len(m.Scores))
+	var key any
+	if m.Key != "" {
+		key = m.Key
+	}
+	res, err := tx.StmtContext(ctx, db.stmts["insertMatch"]).ExecContext(ctx, m.LobbyID, m.Game, m.Started.UnixMilli(), m.Ended.UnixMilli(), len(m.Scores), key)
 	if err != nil {
 		return fmt.Errorf("record match: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("record match: %w", err)
+	} else if n == 0 {
+		return nil // recorded before
 	}
 	id, err := res.LastInsertId()
 	if err != nil {

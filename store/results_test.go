@@ -90,3 +90,33 @@ func TestMatchesMakeTheLeaderboard(t *testing.T) {
 		}
 	})
 }
+
+func TestARoundRecordedTwiceUnderItsKeyCountsOnce(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	round := func(key string) game.Match {
+		return game.Match{Key: key, LobbyID: "l1", Game: "arena", Started: t0, Ended: t0.Add(time.Minute),
+			Scores: []game.Score{{AccountID: "id-ann", Name: "ann", Score: 5}}}
+	}
+	for _, m := range []game.Match{round("k1"), round("k1"), round("k2"), round(""), round("")} {
+		if err := db.RecordMatch(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := db.Leaderboard(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// k1 once, k2, and the two rounds without a key (as recorded before keys existed).
+	if len(rows) != 1 || rows[0].Matches != 4 || rows[0].Total != 20 {
+		t.Fatalf("leaderboard %+v, want ann with 4 rounds and 20 points", rows)
+	}
+	if played, _ := db.MatchesOf(ctx, "id-ann", 10); len(played) != 4 {
+		t.Fatalf("%d rounds in ann's history, want 4", len(played))
+	}
+}

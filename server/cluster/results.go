@@ -53,8 +53,9 @@ func (n *Node) PublishResult(ctx context.Context, id string, data []byte) error 
 
 // ConsumeResults, on the database node, takes the results game nodes published, through a
 // durable consumer, and acknowledges each only once record has committed it: a result whose
-// recording failed, or whose node died before acknowledging it, is offered again. A commit
-// followed by a crash before the acknowledgement records that round twice.
+// recording failed, or whose node died before acknowledging it, is offered again: record
+// must be idempotent (the store records a round's key once), since a commit followed by a
+// crash before the acknowledgement delivers that round again.
 func (n *Node) ConsumeResults(ctx context.Context, record func(context.Context, []byte) error) error {
 	s, err := openResults(ctx, n)
 	if err != nil {

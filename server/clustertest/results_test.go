@@ -2,10 +2,15 @@ package clustertest_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/clustertest"
 	"github.com/tickwire/tickwire/server/servertest"
@@ -53,6 +58,49 @@ func TestARoundEndedWhileTheDatabaseIsDownIsRecordedOnItsReturn(t *testing.T) {
 	for _, l := range body["leaders"].([]any) {
 		if m := l.(map[string]any)["matches"]; m != float64(1) {
 			t.Fatalf("leader %v: want the round recorded once", l)
+		}
+	}
+}
+
+func TestAResultDeliveredTwiceIsRecordedOnce(t *testing.T) {
+	prefix := clustertest.Prefix(t)
+	db := clustertest.Node(t, prefix, "db", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	nc, err := nats.Connect(clustertest.NATS.URLs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	t0 := time.Now().Add(-time.Minute)
+	m := game.Match{Key: "game-1/round-1", LobbyID: "l1", Game: "arena", Started: t0, Ended: t0.Add(30 * time.Second),
+		Scores: []game.Score{{AccountID: "acct-ann", Name: "ann", Score: 3}, {AccountID: "acct-bob", Name: "bob", Score: 1}}}
+	b, _ := json.Marshal(m)
+	// The same result twice, as JetStream delivers it again when the database node committed
+	// it and died before its acknowledgement; distinct message ids get past the stream's own
+	// deduplication, as a redelivery does.
+	for i := range 2 {
+		if _, err := js.Publish(ctx, prefix+"tickwire.results", b, jetstream.WithMsgID(fmt.Sprint("delivery-", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stream, err := js.Stream(ctx, prefix+"tickwire_results")
+	if err != nil {
+		t.Fatal(err)
+	}
+	servertest.Eventually(t, 15*time.Second, "both deliveries taken and acknowledged", func() bool {
+		info, err := stream.Info(ctx)
+		return err == nil && info.State.Msgs == 0
+	})
+	_, body, _ := servertest.Call(t, nil, "GET", db.URL()+"/api/v1/leaderboard", "", nil)
+	leaders, _ := body["leaders"].([]any)
+	if len(leaders) != 2 {
+		t.Fatalf("leaderboard %v, want ann and bob", body)
+	}
+	for _, l := range leaders {
+		if l := l.(map[string]any); l["matches"] != float64(1) {
+			t.Fatalf("leader %v: want the round counted once", l)
 		}
 	}
 }
