@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 	"github.com/tickwire/tickwire/auth"
+	"github.com/tickwire/tickwire/server/cluster"
 	"github.com/tickwire/tickwire/server/wire"
 	"github.com/tickwire/tickwire/server/ws"
 )
@@ -67,7 +68,9 @@ func socketToken(r *http.Request) string {
 }
 
 // originAllowed checks a browser's Origin against --origins exactly, or, when that is unset,
-// against the server's own origin. Requests without an Origin (bots) pass.
+// against the server's own origin: in a cluster, the public URL of any of its live nodes too,
+// since a page served by one node follows moved to another's socket. Requests without an
+// Origin (bots) pass.
 func (s *Server) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
@@ -80,7 +83,12 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	if err != nil || u.Path != "" && u.Path != "/" {
 		return false
 	}
-	return u.Scheme == s.requestScheme(r) && strings.EqualFold(u.Host, r.Host)
+	if u.Scheme == s.requestScheme(r) && strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	return s.cluster != nil && slices.ContainsFunc(s.cluster.Nodes(), func(n cluster.NodeInfo) bool {
+		return strings.EqualFold(strings.TrimSuffix(n.PublicURL, "/"), u.Scheme+"://"+u.Host)
+	})
 }
 
 // refuse answers an upgrade request with a plain HTTP error and its JSON body, before any

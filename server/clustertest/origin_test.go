@@ -1,0 +1,60 @@
+package clustertest_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/tickwire/tickwire/server"
+	"github.com/tickwire/tickwire/server/clustertest"
+	"github.com/tickwire/tickwire/server/servertest"
+)
+
+// A page served by one node that follows moved opens its socket on another: without
+// --origins, every node takes the origins of the cluster's live nodes as its own.
+func TestSocketsTakeThePagesOfEveryNodeOfTheCluster(t *testing.T) {
+	prefix := clustertest.Prefix(t)
+	db := clustertest.Node(t, prefix, "db", nil)
+	g1 := clustertest.Node(t, prefix, "game-1", func(c *server.Config) { c.Role = server.RoleGame })
+	g2 := clustertest.Node(t, prefix, "game-2", func(c *server.Config) { c.Role = server.RoleGame })
+	strict := clustertest.Node(t, prefix, "game-3", func(c *server.Config) {
+		c.Role = server.RoleGame
+		c.Origins = []string{"https://play.example"}
+	})
+	tok := db.Guest(t, "ann").AccessToken
+	dial := func(n *servertest.Server, origin string) int {
+		t.Helper()
+		h := servertest.Bearer(tok)
+		h.Set("Origin", origin)
+		ws, resp, err := servertest.DialRaw(n.WSURL(), h)
+		if err == nil {
+			ws.Close()
+			return http.StatusSwitchingProtocols
+		}
+		if resp == nil {
+			t.Fatalf("dial %s from %s: %v", n.URL(), origin, err)
+		}
+		return resp.StatusCode
+	}
+	servertest.Eventually(t, 5*time.Second, "game-2 takes a page of game-1", func() bool {
+		return dial(g2, g1.URL()) == http.StatusSwitchingProtocols
+	})
+	for _, c := range []struct {
+		name   string
+		node   *servertest.Server
+		origin string
+		want   int
+	}{
+		{"its own page", g2, g2.URL(), http.StatusSwitchingProtocols},
+		{"the database node's page", g2, db.URL(), http.StatusSwitchingProtocols},
+		{"a page of game-2 on the database node", db, g2.URL(), http.StatusSwitchingProtocols},
+		{"another site's page", g2, "http://evil.example", http.StatusForbidden},
+		{"another port of the host", g2, "http://127.0.0.1:1", http.StatusForbidden},
+		{"a page of game-1 under --origins that does not list it", strict, g1.URL(), http.StatusForbidden},
+		{"a page --origins lists", strict, "https://play.example", http.StatusSwitchingProtocols},
+	} {
+		if got := dial(c.node, c.origin); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}
