@@ -1,6 +1,8 @@
 package server
 
 import (
+	"cmp"
+	"context"
 	"slices"
 	"strings"
 
@@ -12,21 +14,30 @@ import (
 // Joins across a cluster: a lobby runs on one node, and a join of a lobby that another node
 // hosts answers moved, with that node's socket endpoint and the join to send there.
 
-// lobbyElsewhere finds, by id or by join code, a lobby that another live node hosts.
-func (s *Server) lobbyElsewhere(id, code string) (cluster.Lobby, bool) {
+// lobbyElsewhere finds, by id or by join code, a lobby that another live node hosts. A node
+// that NATS knows to be gone hosts nothing, even while the directory still lists it: a
+// client sent there would find a port that refuses.
+func (s *Server) lobbyElsewhere(ctx context.Context, id, code string) (cluster.Lobby, bool) {
 	if s.cluster == nil {
 		return cluster.Lobby{}, false
 	}
+	var l cluster.Lobby
+	var ok bool
 	if id != "" {
-		return s.cluster.Lookup(id)
+		l, ok = s.cluster.Lookup(id)
+	} else {
+		l, ok = s.cluster.LookupCode(strings.ToUpper(strings.TrimSpace(code)))
 	}
-	return s.cluster.LookupCode(strings.ToUpper(strings.TrimSpace(code)))
+	if !ok || s.cluster.Gone(ctx, l.Node) {
+		return cluster.Lobby{}, false
+	}
+	return l, true
 }
 
 // quickElsewhere picks, for a quick join of game by account, a public lobby of another node:
 // only when this node has no lobby of that game that could seat it, and then the fullest
-// with room.
-func (s *Server) quickElsewhere(account, gameName string) (cluster.Lobby, bool) {
+// with room on a node not known to be gone.
+func (s *Server) quickElsewhere(ctx context.Context, account, gameName string) (cluster.Lobby, bool) {
 	if s.cluster == nil {
 		return cluster.Lobby{}, false
 	}
@@ -41,17 +52,28 @@ func (s *Server) quickElsewhere(account, gameName string) (cluster.Lobby, bool) 
 			return cluster.Lobby{}, false
 		}
 	}
-	var best cluster.Lobby
-	found := false
+	var room []cluster.Lobby
 	for _, l := range s.cluster.Lobbies() {
-		if l.Game != gameName || l.Players >= l.MaxPlayers {
-			continue
-		}
-		if !found || l.Players > best.Players || (l.Players == best.Players && l.ID < best.ID) {
-			best, found = l, true
+		if l.Game == gameName && l.Players < l.MaxPlayers {
+			room = append(room, l)
 		}
 	}
-	return best, found
+	// The fullest first; a node that NATS knows to be gone is passed over.
+	slices.SortFunc(room, func(a, b cluster.Lobby) int {
+		return cmp.Or(cmp.Compare(b.Players, a.Players), cmp.Compare(a.ID, b.ID))
+	})
+	gone := map[string]bool{}
+	for _, l := range room {
+		g, asked := gone[l.Node]
+		if !asked {
+			g = s.cluster.Gone(ctx, l.Node)
+			gone[l.Node] = g
+		}
+		if !g {
+			return l, true
+		}
+	}
+	return cluster.Lobby{}, false
 }
 
 // moved is the answer to a join of lobby l of another node: code moved, that node's socket

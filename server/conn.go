@@ -266,14 +266,14 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 	case req.Lobby != "":
 		l, err := c.srv.lobbies.Get(req.Lobby)
 		if err != nil {
-			if rl, ok := c.srv.lobbyElsewhere(req.Lobby, ""); ok {
+			if rl, ok := c.srv.lobbyElsewhere(ctx, req.Lobby, ""); ok {
 				return c.srv.moved(rl, req)
 			}
 			return err
 		}
 		return c.enter(id, l, func() (game.Seat, game.Info, error) { return l.JoinByID(ctx, c, req.Spectate) })
 	case req.Code != "":
-		l, err := c.byCode(req)
+		l, err := c.byCode(ctx, req)
 		if err != nil {
 			return err
 		}
@@ -282,7 +282,7 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 	if req.Spectate {
 		return &wire.Error{Code: wire.CodeInvalidRequest, Message: "quick join seats a player; spectate a lobby by id or code"}
 	}
-	if rl, ok := c.srv.quickElsewhere(c.accountID, req.Game); ok {
+	if rl, ok := c.srv.quickElsewhere(ctx, c.accountID, req.Game); ok {
 		return c.srv.moved(rl, req)
 	}
 	c.joinReq = id
@@ -298,7 +298,7 @@ func (c *conn) join(ctx context.Context, id uint64, req wire.Join) error {
 // address's budgets of wrong codes before it is made, both or neither, and a right code gets
 // its charge back: a guesser is cut off at the budget however many sockets or accounts it
 // spreads the guesses over, and once cut off learns nothing, not even from a right guess.
-func (c *conn) byCode(req wire.Join) (*game.Lobby, error) {
+func (c *conn) byCode(ctx context.Context, req wire.Join) (*game.Lobby, error) {
 	code := req.Code
 	keys := [2]string{userEntry(c.accountID), addrEntry(clientKey(c.addr))}
 	if wait := c.srv.codeFails.take(time.Now(), keys[:]...); wait > 0 {
@@ -307,7 +307,7 @@ func (c *conn) byCode(req wire.Join) (*game.Lobby, error) {
 	l, err := c.srv.lobbies.ByCode(code)
 	if err != nil {
 		// A right code of a lobby on another node is as right as one here.
-		if rl, ok := c.srv.lobbyElsewhere("", code); ok {
+		if rl, ok := c.srv.lobbyElsewhere(ctx, "", code); ok {
 			err = c.srv.moved(rl, req)
 		} else {
 			return nil, err

@@ -133,6 +133,10 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		n.Close()
 		return nil, err
 	}
+	if err := n.answerAlive(); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("answer liveness: %w", err)
+	}
 	if n.dir, err = openDirectory(setup, n); err != nil {
 		n.Close()
 		return nil, err
