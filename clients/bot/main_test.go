@@ -114,6 +114,45 @@ func TestServerShutdownFailsTheRun(t *testing.T) {
 	}
 }
 
+// TestBotsPlayOnAfterARestart: a server restart in the middle of the run loses every bot's
+// lobby; the bots reconnect, are told their lobbies are gone, and quick-join again, so that
+// every one is seated again before the run ends. The exit status still counts the drops.
+func TestBotsPlayOnAfterARestart(t *testing.T) {
+	leakCheck(t)
+	srv := servertest.Start(t, nil)
+	var out, errw servertest.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(context.Background(), []string{"--server", srv.URL(), "--bots", "4", "--lobby-size", "2", "--warmup", "0s",
+			"--duration", "8s", "--progress", "0"}, &out, &errw)
+	}()
+	for !strings.Contains(errw.String(), "window open") {
+		time.Sleep(20 * time.Millisecond)
+	}
+	srv.Stop()
+	srv.Restart()
+	tok := srv.Guest(t, "watcher").AccessToken
+	servertest.Eventually(t, 6*time.Second, "every bot seated again after the restart", func() bool {
+		status, body, _ := servertest.Call(t, nil, "GET", srv.URL()+"/api/v1/lobbies", tok, nil)
+		if status != 200 {
+			return false
+		}
+		seated := 0.0
+		for _, l := range body["lobbies"].([]any) {
+			seated += l.(map[string]any)["players"].(float64)
+		}
+		return seated == 4
+	})
+	code := <-done
+	kv := lastLine(t, out.String())
+	if code != 1 || kv["disconnects"] < 4 || kv["connected"] != 4 {
+		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errw.String())
+	}
+	if strings.Contains(errw.String(), "quick join after a lost lobby") {
+		t.Fatalf("a quick join after the restart failed:\n%s", errw.String())
+	}
+}
+
 // TestLiarsDiceBotsPlayMatches: bots at two tables of Liar's Dice play matches to their end,
 // the tables' hosts dealing again, with no refused input (the strategy is legal) and no drop.
 func TestLiarsDiceBotsPlayMatches(t *testing.T) {
