@@ -39,8 +39,8 @@ type Options struct {
 	// the last error. Zero means 5 minutes; negative means forever.
 	ReconnectFor time.Duration
 	// FallbackAfter is how many dials in a row the node a join moved the connection to may fail
-	// (refused, timed out, no answer) before the connection goes back to the node it was first
-	// given, which places it again (see Conn). Zero means 2.
+	// (refused, unanswered, or answered 5xx) before the connection goes back to the node it was
+	// first given, which places it again (see Conn). Zero means 2.
 	FallbackAfter int
 	// MinBackoff and MaxBackoff bound the wait before each reconnect attempt, which doubles from
 	// the one to the other with random jitter. Zero means 250 ms and 15 s.

@@ -15,7 +15,8 @@
 //
 // In a cluster a join of a lobby on another node answers moved, and Join follows it once: the
 // connection moves to that node and reconnects there from then on. When that node stops
-// answering (Options.FallbackAfter dials in a row refused or unanswered, as after its death),
+// answering (Options.FallbackAfter dials in a row refused, unanswered or answered 5xx, as after its
+// death),
 // the connection goes back to the node it was first given (StatusFellBack) and is placed
 // again: it asks for its lobby by id, following moved once as every join does. If the lobby is
 // gone, or its node is out of reach, a connection that had quick-joined quick-joins again for

@@ -3,6 +3,7 @@ package goclient_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,44 +14,55 @@ import (
 
 // TestAConnWhoseNodeStopsAnsweringFallsBackToItsOrigin moves a playing Conn to a second
 // address of the same server, as a join answered moved would, and takes that address away:
-// the Conn's dials there are refused, it goes back to the address it was first given, and
-// rejoins its lobby in its own seat.
+// the Conn's dials there are refused, FallbackAfter of them, then it goes back to the address
+// it was first given and rejoins its lobby in its own seat.
 func TestAConnWhoseNodeStopsAnsweringFallsBackToItsOrigin(t *testing.T) {
-	leakCheck(t)
-	ts := servertest.Start(t, nil)
-	origin, away := startProxy(t, ts.Config.Addr), startProxy(t, ts.Config.Addr)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	api := goclient.New(origin.URL())
-	st := newStatuses()
-	c, err := api.Connect(ctx, guest(t, ctx, api), goclient.Options{OnStatus: st.add, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := goclient.MoveTo(ctx, c, goclient.WebSocketURL(away.URL())); err != nil {
-		t.Fatal(err)
-	}
-	j, err := c.Join(ctx, wire.Join{Lobby: mustCreate(t, ctx, ts)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	through := origin.count()
+	for _, tc := range []struct {
+		fallbackAfter int
+		refused       int
+	}{{0, 2}, {4, 4}} {
+		t.Run(fmt.Sprintf("FallbackAfter %d", tc.fallbackAfter), func(t *testing.T) {
+			leakCheck(t)
+			ts := servertest.Start(t, nil)
+			origin, away := startProxy(t, ts.Config.Addr), startProxy(t, ts.Config.Addr)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			api := goclient.New(origin.URL())
+			st := newStatuses()
+			c, err := api.Connect(ctx, guest(t, ctx, api), goclient.Options{OnStatus: st.add, FallbackAfter: tc.fallbackAfter,
+				MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if err := goclient.MoveTo(ctx, c, goclient.WebSocketURL(away.URL())); err != nil {
+				t.Fatal(err)
+			}
+			j, err := c.Join(ctx, wire.Join{Lobby: mustCreate(t, ctx, ts)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			through := origin.count()
 
-	away.close() // the node is gone: its port refuses
-	start := time.Now()
-	if s := st.waitFor(t, goclient.StatusFellBack, 10*time.Second); s.Err == nil {
-		t.Fatal("fell back without a reason")
+			away.close() // the node is gone: its port refuses
+			start := time.Now()
+			if s := st.waitFor(t, goclient.StatusFellBack, 10*time.Second); s.Err == nil {
+				t.Fatal("fell back without a reason")
+			}
+			if s := st.waitFor(t, goclient.StatusReconnected, 10*time.Second); s.Attempt != tc.refused+1 {
+				t.Fatalf("reconnected at attempt %d, want %d refused and one through the origin", s.Attempt, tc.refused)
+			}
+			st.waitFor(t, goclient.StatusRejoined, 10*time.Second)
+			t.Logf("fell back and rejoined after %v", time.Since(start).Round(time.Millisecond))
+			if origin.count() == through {
+				t.Fatal("the new socket did not go through the origin")
+			}
+			if id, p := c.Lobby(); id != j.Lobby.ID || p != j.Player {
+				t.Fatalf("after the fallback: lobby %s player %d, want %s %d", id, p, j.Lobby.ID, j.Player)
+			}
+			waitSnapshot(t, ctx, c)
+		})
 	}
-	st.waitFor(t, goclient.StatusRejoined, 10*time.Second)
-	t.Logf("fell back and rejoined after %v", time.Since(start).Round(time.Millisecond))
-	if origin.count() == through {
-		t.Fatal("the new socket did not go through the origin")
-	}
-	if id, p := c.Lobby(); id != j.Lobby.ID || p != j.Player {
-		t.Fatalf("after the fallback: lobby %s player %d, want %s %d", id, p, j.Lobby.ID, j.Player)
-	}
-	waitSnapshot(t, ctx, c)
 }
 
 // TestAQuickJoinIsMadeAgainWhenItsLobbyIsGone restarts the server under two Conns: the one that

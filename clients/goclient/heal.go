@@ -97,8 +97,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // reconnect dials until a socket is up, the Conn is closed, or ReconnectFor passes. It returns
 // the socket, how many attempts it took, and whether the socket is one that a join moving the
 // connection handed over meanwhile (that join then sends its own request on it). After
-// Options.FallbackAfter failed dials in a row to a node that a join moved the connection to,
-// it dials the node the connection was first given instead.
+// Options.FallbackAfter failed dials in a row to a node that a join moved the connection to
+// (refused, unanswered, or answered 5xx, as a node cut off from its cluster answers), it dials
+// the node the connection was first given instead.
 func (c *Conn) reconnect(cause error) (ws *websocket.Conn, attempt int, handedOff bool, err error) {
 	start := time.Now()
 	delay := c.opts.MinBackoff
@@ -130,11 +131,11 @@ func (c *Conn) reconnect(cause error) (ws *websocket.Conn, attempt int, handedOf
 		}
 		last = err
 		var ae *APIError
-		if errors.As(err, &ae) {
-			failed = 0 // the node answered: it lives
-			if ae.RetryAfter > 0 {
-				delay = max(delay, ae.RetryAfter)
-			}
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			delay = max(delay, ae.RetryAfter)
+		}
+		if errors.As(err, &ae) && ae.Status < 500 {
+			failed = 0 // the node answered, and will serve: it asked for patience
 			continue
 		}
 		if failed++; failed >= c.opts.FallbackAfter && c.fallBack() {
