@@ -440,6 +440,27 @@ func (r *Registry) QuickJoinGame(ctx context.Context, m Member, game string) (*L
 	return r.Create(ctx, CreateOptions{Quick: true, Game: game}, m)
 }
 
+// CouldSeat reports whether a quick join of game by account would find a lobby here: one
+// where it holds a seat, or a public one with room. Unlike List it reads every lobby, so that
+// one beyond the list's cap counts too.
+func (r *Registry) CouldSeat(account, game string) bool {
+	if game == "" {
+		game = r.Default
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range r.byID {
+		if l.private || !l.listed.Load() || l.gameName != game {
+			continue
+		}
+		s := l.Summary()
+		if s.State != StateClosed && (s.Players < s.MaxPlayers || slices.ContainsFunc(s.Seats, func(x Seat) bool { return x.AccountID == account })) {
+			return true
+		}
+	}
+	return false
+}
+
 // quickCandidates returns the public lobbies of game that could seat account: the one where it
 // holds a seat first, then those with room, fullest first.
 func (r *Registry) quickCandidates(account, game string) []*Lobby {

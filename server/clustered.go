@@ -92,9 +92,10 @@ func (s *Server) clusterLocal() cluster.Local {
 	return out
 }
 
-// clusterLobbies adds to this node's public lobbies (out, from its registry) those of every
-// other live node, each marked with its node, keeping the list's order by name and its cap.
-// Alone, it returns out unchanged.
+// clusterLobbies adds to this node's public lobbies (out, from its registry: the first by
+// name, at most the list's cap) the first of every other live node, each marked with its
+// node, keeping the list's order by name and its cap: it reads at most twice the cap. Alone,
+// it returns out unchanged.
 func (s *Server) clusterLobbies(out []lobbyJSON) []lobbyJSON {
 	if s.cluster == nil {
 		return out
@@ -102,7 +103,7 @@ func (s *Server) clusterLobbies(out []lobbyJSON) []lobbyJSON {
 	for i := range out {
 		out[i].Node = s.cluster.ID()
 	}
-	for _, l := range s.cluster.Lobbies() {
+	for _, l := range s.cluster.FirstLobbies(s.cfg.LobbyListMax) {
 		out = append(out, lobbyJSON{ID: l.ID, Name: l.Name, Game: l.Game, Players: l.Players, MaxPlayers: l.MaxPlayers,
 			State: l.State, TickRate: l.TickRate, Node: l.Node})
 	}

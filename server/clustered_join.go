@@ -1,9 +1,7 @@
 package server
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/tickwire/tickwire/game"
@@ -44,36 +42,18 @@ func (s *Server) quickElsewhere(ctx context.Context, account, gameName string) (
 	if gameName == "" {
 		gameName = s.lobbies.Default
 	}
-	for _, l := range s.lobbies.List() {
-		if l.Game != gameName || l.State == game.StateClosed {
-			continue
-		}
-		if l.Players < l.MaxPlayers || slices.ContainsFunc(l.Seats, func(x game.Seat) bool { return x.AccountID == account }) {
-			return cluster.Lobby{}, false
-		}
+	if s.lobbies.CouldSeat(account, gameName) {
+		return cluster.Lobby{}, false
 	}
-	var room []cluster.Lobby
-	for _, l := range s.cluster.Lobbies() {
-		if l.Game == gameName && l.Players < l.MaxPlayers {
-			room = append(room, l)
-		}
-	}
-	// The fullest first; a node that NATS knows to be gone is passed over.
-	slices.SortFunc(room, func(a, b cluster.Lobby) int {
-		return cmp.Or(cmp.Compare(b.Players, a.Players), cmp.Compare(a.ID, b.ID))
-	})
+	// The fullest; a node that NATS knows to be gone is passed over.
 	gone := map[string]bool{}
-	for _, l := range room {
-		g, asked := gone[l.Node]
-		if !asked {
-			g = s.cluster.Gone(ctx, l.Node)
-			gone[l.Node] = g
+	for {
+		l, ok := s.cluster.Fullest(gameName, gone)
+		if !ok || !s.cluster.Gone(ctx, l.Node) {
+			return l, ok
 		}
-		if !g {
-			return l, true
-		}
+		gone[l.Node] = true
 	}
-	return cluster.Lobby{}, false
 }
 
 // moved is the answer to a join of lobby l of another node: code moved, that node's socket

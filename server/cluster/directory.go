@@ -92,6 +92,7 @@ type directory struct {
 	remote map[string]seenLobby // other nodes' lobbies by key
 	byID   map[string]string    // lobby id to key
 	byCode map[string]string    // join code to key
+	index  lobbyIndex           // remote, in the orders of the lists and of quick join
 
 	synced    chan struct{}    // closed when both watches have delivered what the buckets held
 	published map[string]Lobby // this node's lobbies as last put, by id; the publisher's own
@@ -201,6 +202,7 @@ func (d *directory) applyLobby(e jetstream.KeyValueEntry, _ bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if old, ok := d.remote[e.Key()]; ok {
+		d.index.remove(e.Key(), old.Lobby)
 		delete(d.byID, old.ID)
 		if old.Code != "" {
 			delete(d.byCode, old.Code)
@@ -215,6 +217,7 @@ func (d *directory) applyLobby(e jetstream.KeyValueEntry, _ bool) {
 		return
 	}
 	d.remote[e.Key()] = seenLobby{Lobby: l, rev: e.Revision(), at: time.Now()}
+	d.index.add(e.Key(), l)
 	d.byID[l.ID] = e.Key()
 	if l.Code != "" {
 		d.byCode[l.Code] = e.Key()
@@ -467,19 +470,41 @@ func (n *Node) Nodes() []NodeInfo {
 	return out
 }
 
-// Lobbies lists the public lobbies, not closed, of the other live nodes, in no order.
-func (n *Node) Lobbies() []Lobby {
+// FirstLobbies lists the first limit public lobbies (by name, then id), not closed, of the
+// other live nodes. It reads no more of the directory than those and the lobbies of nodes
+// that died and are not yet swept, however many lobbies the cluster has.
+func (n *Node) FirstLobbies(limit int) []Lobby {
 	d := n.dir
 	now := time.Now()
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	out := make([]Lobby, 0, len(d.remote))
-	for _, l := range d.remote {
-		if !l.Private && l.State != "closed" && d.aliveLocked(l.Node, now) {
+	out := make([]Lobby, 0, min(limit, len(d.index.byName)))
+	d.index.first(func(key string) bool {
+		if l := d.remote[key]; d.aliveLocked(l.Node, now) {
 			out = append(out, l.Lobby)
 		}
-	}
+		return len(out) < limit
+	})
 	return out
+}
+
+// Fullest returns the public lobby of game with room, not closed, of another live node not in
+// skip that has the most players (of those that have as many, any). It reads the lobbies by
+// players, from the most, and stops at the first it can answer.
+func (n *Node) Fullest(game string, skip map[string]bool) (Lobby, bool) {
+	d := n.dir
+	now := time.Now()
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var best Lobby
+	found := false
+	d.index.fullest(game, func(key string) bool {
+		if l := d.remote[key]; !skip[l.Node] && d.aliveLocked(l.Node, now) {
+			best, found = l.Lobby, true
+		}
+		return !found
+	})
+	return best, found
 }
 
 // Lookup returns the lobby id of another live node.
