@@ -50,6 +50,7 @@ func (s *Server) joinCluster(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	s.cluster = node
+	s.metrics.cluster = newClusterMetrics(s)
 	s.lobbies.Codes = clusterCodes{node}
 	if s.db != nil {
 		if err := node.ServeDatabase(s.echo); err != nil {
@@ -235,7 +236,9 @@ func (s *Server) forwardToDatabase(next echo.HandlerFunc) echo.HandlerFunc {
 			return err // the body limit's answer
 		}
 		client := cluster.Client{IP: c.RealIP(), HTTPS: s.requestScheme(r) == "https"}
+		start := time.Now()
 		err = s.cluster.Forward(c.Response(), r, client, body)
+		s.metrics.cluster.forwarded(start, err)
 		if errors.Is(err, cluster.ErrNoDatabase) {
 			c.Response().Header().Set("Retry-After", "1")
 			return apiErr(wire.CodeUnavailable, "the database node does not answer; try again shortly")
@@ -273,7 +276,9 @@ func (r clusterResults) RecordMatch(ctx context.Context, m game.Match) error {
 	if err != nil {
 		return err
 	}
-	return r.s.cluster.PublishResult(ctx, m.Key, b)
+	err = r.s.cluster.PublishResult(ctx, m.Key, b)
+	r.s.metrics.cluster.published(err)
+	return err
 }
 
 // recordClusterResult records on the database node a round a game node published.

@@ -63,6 +63,7 @@ func (s *Server) moved(l cluster.Lobby, req wire.Join) error {
 	if !ok {
 		return game.ErrNotFound
 	}
+	s.metrics.cluster.moved(req)
 	return &wire.Error{Code: wire.CodeMoved, Message: "the lobby is on node " + l.Node, URL: socketURL(base), Join: &req}
 }
 

@@ -28,6 +28,7 @@ type metrics struct {
 	snapshotsSkipped prometheus.Counter
 	tickSeconds      prometheus.Histogram
 	tickLateness     prometheus.Histogram
+	cluster          *clusterMetrics // nil without --nats (metrics_cluster.go)
 }
 
 // closed counts a close the server started. Closes are rare next to frames, so the label

@@ -276,6 +276,7 @@ func (d *directory) claim(ctx context.Context) error {
 		})
 		if err == nil {
 			d.beat = rev
+			d.n.counts.beat()
 			d.mu.Lock()
 			d.seen[info.ID] = seenNode{info: info, at: time.Now()}
 			d.mu.Unlock()
@@ -325,15 +326,18 @@ func (d *directory) heartbeat(ctx context.Context) {
 		case gerr == nil && d.ownEntry(e):
 			rev, err = d.nodes.Update(ctx, d.self, b, e.Revision())
 		case gerr == nil:
+			d.n.counts.beatsFailed.Add(1)
 			d.n.log.Error("another process runs under this node's id: this node stops heartbeating", "node", d.n.cfg.NodeID)
 			return
 		}
 		if err != nil {
+			d.n.counts.beatsFailed.Add(1)
 			d.n.log.Debug("directory heartbeat", "err", err)
 			return
 		}
 	}
 	d.beat = rev
+	d.n.counts.beat()
 	d.mu.Lock()
 	d.seen[info.ID] = seenNode{info: info, at: time.Now()}
 	d.mu.Unlock()

@@ -71,14 +71,18 @@ func (n *Node) ServeDatabase(h http.Handler) error {
 		select {
 		case slots <- struct{}{}:
 		default:
+			n.counts.servedBusy.Add(1)
 			_ = req.Error("503", "busy", nil)
 			return
 		}
 		// Each request on a goroutine of its own: the subscription delivers one at a time.
 		go func() {
 			defer func() { <-slots }()
+			n.counts.serving.Add(1)
+			defer n.counts.serving.Add(-1)
 			b, _ := json.Marshal(serveForwarded(h, req.Data()))
 			_ = req.Respond(b)
+			n.counts.served.Add(1)
 		}()
 	}), micro.WithEndpointSubject(n.httpSubject()))
 }

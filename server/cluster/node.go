@@ -76,6 +76,7 @@ type Node struct {
 	resultsCC jetstream.ConsumeContext // the database node's results consumer; nil elsewhere
 
 	hasKeys atomic.Bool // a game node has the public keys
+	counts  counters    // what Stats reports (stats.go)
 
 	relinked chan struct{} // the link came back: catch up on revocations
 	caught   atomic.Bool   // every revocation stored when the link last came up is applied
@@ -201,6 +202,7 @@ func (n *Node) linkDown(err error) {
 		n.cutSince = time.Now()
 	}
 	n.mu.Unlock()
+	n.counts.replaying.Store(true)
 	n.log.Warn("cut off from NATS", "err", err)
 }
 

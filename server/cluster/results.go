@@ -74,11 +74,19 @@ func (n *Node) ConsumeResults(ctx context.Context, record func(context.Context, 
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		rctx, cancel := context.WithTimeout(n.ctx, resultsAckWait/2)
 		defer cancel()
+		if meta, err := m.Metadata(); err == nil {
+			n.counts.resultsPending.Store(meta.NumPending)
+			if meta.NumDelivered > 1 {
+				n.counts.redelivered.Add(1)
+			}
+		}
 		if err := record(rctx, m.Data()); err != nil {
+			n.counts.recordFailed.Add(1)
 			n.log.Warn("record a result from the cluster; offered again", "err", err)
 			_ = m.NakWithDelay(resultRetry)
 			return
 		}
+		n.counts.recorded.Add(1)
 		if err := m.DoubleAck(rctx); err != nil {
 			n.log.Warn("acknowledge a recorded result", "err", err)
 		}

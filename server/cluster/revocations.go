@@ -62,6 +62,7 @@ func openRevocations(ctx context.Context, n *Node, keep time.Duration) (*revocat
 		return nil, err
 	}
 	r.stream = s
+	began := time.Now()
 	cons, err := n.js.OrderedConsumer(ctx, name, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
 	if err != nil {
 		return nil, fmt.Errorf("revocations consumer: %w", err)
@@ -74,6 +75,7 @@ func openRevocations(ctx context.Context, n *Node, keep time.Duration) (*revocat
 		return nil, fmt.Errorf("replay revocations: %w", err)
 	}
 	n.caught.Store(true)
+	n.counts.replayed(time.Since(began))
 	return r, nil
 }
 
@@ -81,6 +83,11 @@ func (r *revocations) apply(m jetstream.Msg) {
 	var v Revocation
 	if err := json.Unmarshal(m.Data(), &v); err == nil && r.n.cfg.Revoked != nil {
 		r.n.cfg.Revoked(v)
+	}
+	if r.n.caught.Load() && !r.n.counts.replaying.Load() {
+		r.n.counts.revLive.Add(1)
+	} else {
+		r.n.counts.revReplayed.Add(1)
 	}
 	if meta, err := m.Metadata(); err == nil {
 		r.seq.Store(meta.Sequence.Stream)
@@ -118,12 +125,14 @@ func (r *revocations) run(relinked <-chan struct{}) {
 		case <-r.wake:
 			r.flush(r.n.ctx)
 		case <-relinked:
+			began := time.Now()
 			for r.n.ctx.Err() == nil {
 				ctx, cancel := context.WithTimeout(r.n.ctx, setupWait)
 				err := r.catchUp(ctx)
 				cancel()
 				if err == nil {
 					r.n.caught.Store(true)
+					r.n.counts.replayed(time.Since(began))
 					r.n.log.Info("revocations caught up after the link came back", "seq", r.seq.Load())
 					break
 				}
@@ -163,6 +172,7 @@ func (r *revocations) flush(ctx context.Context) {
 		r.mu.Lock()
 		r.queue = r.queue[1:]
 		r.mu.Unlock()
+		r.n.counts.revPublished.Add(1)
 	}
 }
 
