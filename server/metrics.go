@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tickwire/tickwire/auth"
 )
 
 // metrics are the server's Prometheus series, on a registry of its own so that several servers
@@ -66,6 +67,17 @@ func newMetrics(s *Server) *metrics {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "tickwire", Name: "lobbies_open", Help: "Open lobbies."},
 		func() float64 { return float64(s.lobbies.Open()) }))
 	m.reg.MustRegister(&lobbyCollector{s: s})
+	// What the revocation index holds until the tokens it refuses have expired: on a game
+	// node, the revocations applied from the cluster's stream.
+	for kind, n := range map[string]func(auth.IndexSize) int{
+		"sessions": func(x auth.IndexSize) int { return x.Sessions },
+		"tokens":   func(x auth.IndexSize) int { return x.Tokens },
+		"accounts": func(x auth.IndexSize) int { return x.Disabled },
+	} {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "tickwire", Name: "revocations_held",
+			Help: "Revocations held in memory, by kind: ended sessions, revoked tokens, disabled accounts.", ConstLabels: prometheus.Labels{"kind": kind}},
+			func() float64 { return float64(n(s.auth.Index.Size())) }))
+	}
 	// Ticks take microseconds to a few milliseconds; a tick late by a period or more is counted
 	// in ticks_late_total too.
 	buckets := prometheus.ExponentialBuckets(25e-6, 4, 8) // 25 µs to 410 ms

@@ -197,13 +197,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 		return err
 	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.purgeLoop(runCtx)
+	}()
 	// What follows keeps the database; a game node has none.
 	if s.db != nil {
-		s.bg.Add(1)
-		go func() {
-			defer s.bg.Done()
-			s.purgeLoop(runCtx)
-		}()
 		if s.cfg.ResultsRetention > 0 {
 			s.bg.Add(1)
 			go func() {
