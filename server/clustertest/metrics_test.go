@@ -3,12 +3,16 @@ package clustertest_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/cluster/natstest"
 	"github.com/tickwire/tickwire/server/clustertest"
@@ -261,4 +265,58 @@ func cutOffMetrics(t *testing.T, mode string) {
 		t.Fatalf("revocations replayed on the node that was cut off: %v, want %v", v, replayed+1)
 	}
 	t.Logf("the catch-up after the return took %v s", b.Metric(t, "tickwire_cluster_revocations_replay_seconds", ""))
+}
+
+func TestClusterMetricsOfAResultDeliveredAgain(t *testing.T) {
+	prefix := clustertest.Prefix(t)
+	db := clustertest.Node(t, prefix, "db", nil, servertest.Metrics)
+	db.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	nc, err := nats.Connect(clustertest.NATS.URLs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	t0 := time.Now().Add(-time.Minute)
+	m := game.Match{Key: "game-1/round-1", LobbyID: "l1", Game: "arena", Started: t0, Ended: t0.Add(30 * time.Second),
+		Scores: []game.Score{{AccountID: "acct-ann", Name: "ann", Score: 3}, {AccountID: "acct-bob", Name: "bob", Score: 1}}}
+	b, _ := json.Marshal(m)
+	if _, err := js.Publish(ctx, prefix+"tickwire.results", b, jetstream.WithMsgID(m.Key)); err != nil {
+		t.Fatal(err)
+	}
+	// The database node's consumer takes the result and gives it back, as a database node
+	// whose commit failed does.
+	cons, err := js.Consumer(ctx, prefix+"tickwire_results", "database")
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken := 0
+	for msg := range batch.Messages() {
+		if err := msg.Nak(); err != nil {
+			t.Fatal(err)
+		}
+		taken++
+	}
+	if taken != 1 {
+		t.Fatalf("took %d results, want 1", taken)
+	}
+	db.Restart()
+	servertest.Eventually(t, 15*time.Second, "the result delivered again and recorded", func() bool {
+		return db.Metric(t, "tickwire_cluster_results_recorded_total", "") == 1
+	})
+	if v := db.Metric(t, "tickwire_cluster_results_redelivered_total", ""); v != 1 {
+		t.Fatalf("redelivered %v, want 1", v)
+	}
+	if v := db.Metric(t, "tickwire_cluster_results_pending", ""); v != 0 {
+		t.Fatalf("pending %v once recorded", v)
+	}
+	if v := db.Metric(t, "tickwire_cluster_results_record_failed_total", ""); v != 0 {
+		t.Fatalf("record failed %v", v)
+	}
 }
