@@ -94,7 +94,8 @@ func (m *clusterMetrics) published(err error) {
 	m.resultsPublished.Inc()
 }
 
-// clusterCollector reads the node's Stats and the revocation index's size once a scrape.
+// clusterCollector reads the node's Stats once a scrape. (The revocations a node holds are
+// tickwire_revocations_held, alone or in a cluster.)
 type clusterCollector struct{ s *Server }
 
 func clusterDesc(name, help string, labels ...string) *prometheus.Desc {
@@ -116,7 +117,6 @@ var (
 	descRevUnpublished = clusterDesc("revocations_unpublished", "Revocations of this node waiting to be stored on the stream: the other nodes do not know of them yet.")
 	descReplays        = clusterDesc("revocations_replays_total", "Catch-ups with the revocations stream, at start and after every return of the link.")
 	descReplaySeconds  = clusterDesc("revocations_replay_seconds", "How long the last catch-up with the revocations stream took.")
-	descRevoked        = clusterDesc("revoked_entries", "Entries of the in-memory index of revocations, by kind: session (ended sessions), token (revoked access tokens), account (disabled accounts).", "kind")
 	descServed         = clusterDesc("served_total", "Requests forwarded by game nodes that this database node answered, by result: ok, or busy (refused 503 because 256 were being served).", "result")
 	descServing        = clusterDesc("serving", "Requests forwarded by game nodes that this database node is serving now (at most 256).")
 	descRecorded       = clusterDesc("results_recorded_total", "Results this database node took from the results stream and recorded (a round delivered again counts again; the store keeps it once).")
@@ -128,7 +128,7 @@ var (
 func (c *clusterCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConnected, descCutOff, descRefusing, descLinkDown, descReconnects, descSinceBeat,
 		descBeats, descNodes, descRemoteLobbies, descRevApplied, descRevPublished, descRevUnpublished, descReplays,
-		descReplaySeconds, descRevoked, descServed, descServing, descRecorded, descRecordFailed, descRedelivered,
+		descReplaySeconds, descServed, descServing, descRecorded, descRecordFailed, descRedelivered,
 		descResultsPending} {
 		ch <- d
 	}
@@ -159,10 +159,6 @@ func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descRevUnpublished, float64(st.RevocationsUnpublished))
 	counter(descReplays, st.Replays)
 	gauge(descReplaySeconds, st.LastReplay.Seconds())
-	size := c.s.auth.Index.Size()
-	gauge(descRevoked, float64(size.Sessions), "session")
-	gauge(descRevoked, float64(size.Tokens), "token")
-	gauge(descRevoked, float64(size.Disabled), "account")
 	counter(descServed, st.Served, "ok")
 	counter(descServed, st.ServedBusy, "busy")
 	gauge(descServing, float64(st.Serving))

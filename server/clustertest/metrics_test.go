@@ -45,7 +45,7 @@ var clusterFamilies = []string{
 	"tickwire_cluster_heartbeats_total", "tickwire_cluster_nodes", "tickwire_cluster_remote_lobbies",
 	"tickwire_cluster_revocations_applied_total", "tickwire_cluster_revocations_published_total",
 	"tickwire_cluster_revocations_unpublished", "tickwire_cluster_revocations_replays_total",
-	"tickwire_cluster_revocations_replay_seconds", "tickwire_cluster_revoked_entries",
+	"tickwire_cluster_revocations_replay_seconds",
 	"tickwire_cluster_forwarded_total", "tickwire_cluster_forward_seconds", "tickwire_cluster_served_total",
 	"tickwire_cluster_serving", "tickwire_cluster_moved_total", "tickwire_cluster_results_published_total",
 	"tickwire_cluster_results_publish_failed_total", "tickwire_cluster_results_recorded_total",
@@ -134,7 +134,7 @@ func TestClusterMetricsMoveWithTheirEvents(t *testing.T) {
 	if v := g.Metric(t, "tickwire_cluster_revocations_applied_total", `source="live"`); v != live+1 {
 		t.Fatalf("revocations applied live on the game node %v, want %v", v, live+1)
 	}
-	if v := g.Metric(t, "tickwire_cluster_revoked_entries", `kind="session"`); v < 1 {
+	if v := g.Metric(t, "tickwire_revocations_held", `kind="sessions"`); v < 1 {
 		t.Fatalf("revoked sessions in the game node's index: %v", v)
 	}
 
