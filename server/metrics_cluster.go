@@ -115,6 +115,7 @@ var (
 	descRevApplied     = clusterDesc("revocations_applied_total", "Revocations of the stream applied on this node (its own among them), by source: live as they came, replay while catching up at start or after the link returned.", "source")
 	descRevPublished   = clusterDesc("revocations_published_total", "Revocations of this node (logouts, bans, unbans, refresh reuse) stored on the stream for every node.")
 	descRevUnpublished = clusterDesc("revocations_unpublished", "Revocations of this node waiting to be stored on the stream: the other nodes do not know of them yet.")
+	descDelivery       = clusterDesc("revocation_delivery_seconds", "How long the revocations applied live took from being stored on the stream to being applied on this node (NATS's clock against this node's).")
 	descReplays        = clusterDesc("revocations_replays_total", "Catch-ups with the revocations stream, at start and after every return of the link.")
 	descReplaySeconds  = clusterDesc("revocations_replay_seconds", "How long the last catch-up with the revocations stream took.")
 	descServed         = clusterDesc("served_total", "Requests forwarded by game nodes that this database node answered, by result: ok, or busy (refused 503 because 256 were being served).", "result")
@@ -127,7 +128,7 @@ var (
 
 func (c *clusterCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descConnected, descCutOff, descRefusing, descLinkDown, descReconnects, descSinceBeat,
-		descBeats, descNodes, descRemoteLobbies, descRevApplied, descRevPublished, descRevUnpublished, descReplays,
+		descBeats, descNodes, descRemoteLobbies, descRevApplied, descRevPublished, descRevUnpublished, descDelivery, descReplays,
 		descReplaySeconds, descServed, descServing, descRecorded, descRecordFailed, descRedelivered,
 		descResultsPending} {
 		ch <- d
@@ -157,6 +158,12 @@ func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descRevApplied, st.RevocationsReplayed, "replay")
 	counter(descRevPublished, st.RevocationsPublished)
 	gauge(descRevUnpublished, float64(st.RevocationsUnpublished))
+	h := st.RevocationDelivery
+	buckets := make(map[float64]uint64, len(h.Bounds))
+	for i, b := range h.Bounds {
+		buckets[b.Seconds()] = h.Counts[i]
+	}
+	ch <- prometheus.MustNewConstHistogram(descDelivery, h.Count, h.Sum.Seconds(), buckets)
 	counter(descReplays, st.Replays)
 	gauge(descReplaySeconds, st.LastReplay.Seconds())
 	counter(descServed, st.Served, "ok")

@@ -84,13 +84,17 @@ func (r *revocations) apply(m jetstream.Msg) {
 	if err := json.Unmarshal(m.Data(), &v); err == nil && r.n.cfg.Revoked != nil {
 		r.n.cfg.Revoked(v)
 	}
-	if r.n.caught.Load() && !r.n.counts.replaying.Load() {
+	live := r.n.caught.Load() && !r.n.counts.replaying.Load()
+	if meta, err := m.Metadata(); err == nil {
+		r.seq.Store(meta.Sequence.Stream)
+		if live {
+			r.n.counts.delivery.observe(time.Since(meta.Timestamp))
+		}
+	}
+	if live {
 		r.n.counts.revLive.Add(1)
 	} else {
 		r.n.counts.revReplayed.Add(1)
-	}
-	if meta, err := m.Metadata(); err == nil {
-		r.seq.Store(meta.Sequence.Stream)
 	}
 }
 

@@ -30,6 +30,9 @@ type Stats struct {
 	// RevocationsUnpublished is how many wait to be published now.
 	RevocationsPublished   uint64
 	RevocationsUnpublished int
+	// RevocationDelivery is how long the revocations applied live took from being stored on
+	// the stream to being applied here (NATS's clock against this node's).
+	RevocationDelivery Histogram
 	// Replays counts the catch-ups with the revocations stream; LastReplay is how long the
 	// last one took.
 	Replays    uint64
@@ -50,6 +53,48 @@ type Stats struct {
 	ResultsPending uint64
 }
 
+// Histogram is a distribution of durations: Counts[i] is how many were at most Bounds[i]
+// (cumulative), Count how many in all, Sum their sum.
+type Histogram struct {
+	Bounds []time.Duration
+	Counts []uint64
+	Count  uint64
+	Sum    time.Duration
+}
+
+// deliveryBounds are the bounds of RevocationDelivery: a few milliseconds on a LAN, the
+// contract's second, and worse.
+var deliveryBounds = [...]time.Duration{time.Millisecond, 2500 * time.Microsecond, 5 * time.Millisecond,
+	10 * time.Millisecond, 25 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond,
+	250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2500 * time.Millisecond, 10 * time.Second}
+
+// durations counts durations in the buckets of deliveryBounds, with atomics.
+type durations struct {
+	buckets [len(deliveryBounds) + 1]atomic.Uint64 // one per bound, and one past the last; not cumulative
+	sum     atomic.Int64                           // ns
+}
+
+func (h *durations) observe(d time.Duration) {
+	d = max(d, 0) // clocks apart
+	i := 0
+	for i < len(deliveryBounds) && d > deliveryBounds[i] {
+		i++
+	}
+	h.buckets[i].Add(1)
+	h.sum.Add(int64(d))
+}
+
+func (h *durations) read() Histogram {
+	out := Histogram{Bounds: deliveryBounds[:], Counts: make([]uint64, len(deliveryBounds)), Sum: time.Duration(h.sum.Load())}
+	for i := range h.buckets {
+		out.Count += h.buckets[i].Load()
+		if i < len(out.Counts) {
+			out.Counts[i] = out.Count
+		}
+	}
+	return out
+}
+
 // counters are the figures of Stats that the control plane counts as it goes, each an atomic
 // so that counting costs the path that counts next to nothing.
 type counters struct {
@@ -57,6 +102,7 @@ type counters struct {
 	beats, beatsFailed                  atomic.Uint64
 	revLive, revReplayed, revPublished  atomic.Uint64
 	replays                             atomic.Uint64
+	delivery                            durations    // of live revocations
 	lastReplay                          atomic.Int64 // ns
 	served, servedBusy                  atomic.Uint64
 	serving                             atomic.Int64
@@ -93,6 +139,7 @@ func (n *Node) Stats() Stats {
 		RevocationsLive:      c.revLive.Load(),
 		RevocationsReplayed:  c.revReplayed.Load(),
 		RevocationsPublished: c.revPublished.Load(),
+		RevocationDelivery:   c.delivery.read(),
 		Replays:              c.replays.Load(),
 		LastReplay:           time.Duration(c.lastReplay.Load()),
 		Served:               c.served.Load(),

@@ -45,7 +45,7 @@ var clusterFamilies = []string{
 	"tickwire_cluster_heartbeats_total", "tickwire_cluster_nodes", "tickwire_cluster_remote_lobbies",
 	"tickwire_cluster_revocations_applied_total", "tickwire_cluster_revocations_published_total",
 	"tickwire_cluster_revocations_unpublished", "tickwire_cluster_revocations_replays_total",
-	"tickwire_cluster_revocations_replay_seconds",
+	"tickwire_cluster_revocations_replay_seconds", "tickwire_cluster_revocation_delivery_seconds",
 	"tickwire_cluster_forwarded_total", "tickwire_cluster_forward_seconds", "tickwire_cluster_served_total",
 	"tickwire_cluster_serving", "tickwire_cluster_moved_total", "tickwire_cluster_results_published_total",
 	"tickwire_cluster_results_publish_failed_total", "tickwire_cluster_results_recorded_total",
@@ -121,6 +121,8 @@ func TestClusterMetricsMoveWithTheirEvents(t *testing.T) {
 	// A logout on the database node is applied live on the game node.
 	playing := g.Dial(t, ann.AccessToken)
 	live := g.Metric(t, "tickwire_cluster_revocations_applied_total", `source="live"`)
+	delivered := g.Metric(t, "tickwire_cluster_revocation_delivery_seconds_count", "")
+	deliverySum := g.Metric(t, "tickwire_cluster_revocation_delivery_seconds_sum", "")
 	published := db.Metric(t, "tickwire_cluster_revocations_published_total", "")
 	if status, body, _ := servertest.Call(t, nil, "POST", db.URL()+"/api/v1/auth/logout", ann.AccessToken, nil); status != 204 {
 		t.Fatalf("logout: %d %v", status, body)
@@ -133,6 +135,14 @@ func TestClusterMetricsMoveWithTheirEvents(t *testing.T) {
 	})
 	if v := g.Metric(t, "tickwire_cluster_revocations_applied_total", `source="live"`); v != live+1 {
 		t.Fatalf("revocations applied live on the game node %v, want %v", v, live+1)
+	}
+	if v := g.Metric(t, "tickwire_cluster_revocation_delivery_seconds_count", ""); v != delivered+1 {
+		t.Fatalf("revocation deliveries timed on the game node %v, want %v", v, delivered+1)
+	}
+	took := g.Metric(t, "tickwire_cluster_revocation_delivery_seconds_sum", "") - deliverySum
+	t.Logf("the logout's revocation reached the game node %.1f ms after the stream stored it", took*1000)
+	if took < 0 || took > 1 {
+		t.Fatalf("revocation delivery %v s, want within the contract's second", took)
 	}
 	if v := g.Metric(t, "tickwire_revocations_held", `kind="sessions"`); v < 1 {
 		t.Fatalf("revoked sessions in the game node's index: %v", v)
