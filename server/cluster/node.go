@@ -265,6 +265,11 @@ func (n *Node) name(s string) string { return n.cfg.Prefix + s }
 // that is not clustered.
 const errReplicasNotSupported jetstream.ErrorCode = 10074
 
+// errNoPeers is JetStream's "no suitable peers for placement": its cluster does not see
+// enough of its servers current yet (it has just formed, or one has just returned), which
+// passes.
+const errNoPeers jetstream.ErrorCode = 10005
+
 // notClustered reports whether err is JetStream refusing replicas for want of a cluster.
 func notClustered(err error) bool {
 	var api *jetstream.APIError
@@ -302,7 +307,7 @@ func retry(ctx context.Context, f func(context.Context) error) error {
 			return err
 		}
 		var api *jetstream.APIError
-		if errors.As(err, &api) && api.Code != 503 && api.Code != 500 {
+		if errors.As(err, &api) && api.Code != 503 && api.Code != 500 && api.ErrorCode != errNoPeers {
 			return err // a refusal, not a silence: asking again changes nothing
 		}
 		select {
