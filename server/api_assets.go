@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,7 +41,7 @@ func (s *Server) assetRoutes(e *echo.Echo) {
 	getHead := []string{http.MethodGet, http.MethodHead}
 	e.Match(getHead, "/", func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", pageCSP+"connect-src "+connectSrc(c.Request()))
+		h.Set("Content-Security-Policy", pageCSP+"connect-src "+s.connectSrc(c.Request()))
 		h.Set("Cache-Control", "no-cache")
 		return c.HTMLBlob(http.StatusOK, page)
 	})
@@ -55,18 +57,52 @@ func (s *Server) assetRoutes(e *echo.Echo) {
 
 // connectSrc allows the page's own origin and its socket: CSP's 'self' covers ws: and wss: on
 // the same host in current browsers, and the explicit entries cover older ones. A Host header
-// that is not a plain host[:port] is left out rather than echoed into the policy.
-func connectSrc(r *http.Request) string {
-	host := r.Host
-	if host == "" || strings.ContainsFunc(host, func(c rune) bool {
+// that is not a plain host[:port] is left out rather than echoed into the policy. In a
+// cluster it allows the sockets of every live node too, where moved sends the page (a node
+// that joins later is allowed from the page's next load).
+func (s *Server) connectSrc(r *http.Request) string {
+	src := "'self'"
+	if host := r.Host; plainHost(host) {
+		if r.TLS != nil {
+			src += " wss://" + host
+		} else {
+			src += " ws://" + host + " wss://" + host
+		}
+	}
+	if s.cluster == nil {
+		return src
+	}
+	seen := strings.Fields(src)
+	for _, n := range s.cluster.Nodes() {
+		if ws := socketOrigin(n.PublicURL); ws != "" && !slices.Contains(seen, ws) {
+			seen = append(seen, ws)
+			src += " " + ws
+		}
+	}
+	return src
+}
+
+// plainHost reports whether host is a plain host[:port], safe to write into a policy.
+func plainHost(host string) bool {
+	return host != "" && !strings.ContainsFunc(host, func(c rune) bool {
 		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-:[]", c))
-	}) {
-		return "'self'"
+	})
+}
+
+// socketOrigin is the ws:// or wss:// origin of a node's public URL, or "" for one that is
+// not a plain http(s)://host[:port].
+func socketOrigin(public string) string {
+	u, err := url.Parse(public)
+	if err != nil || !plainHost(u.Host) {
+		return ""
 	}
-	if r.TLS != nil {
-		return "'self' wss://" + host
+	switch u.Scheme {
+	case "https":
+		return "wss://" + u.Host
+	case "http":
+		return "ws://" + u.Host
 	}
-	return "'self' ws://" + host + " wss://" + host
+	return ""
 }
 
 // staticFile is one embedded file of the bundle, with its validator and, where it pays, a

@@ -2,6 +2,8 @@ package clustertest_test
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +57,36 @@ func TestSocketsTakeThePagesOfEveryNodeOfTheCluster(t *testing.T) {
 	} {
 		if got := dial(c.node, c.origin); got != c.want {
 			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// The page of one node may connect to the sockets of every node of the cluster: its
+// Content-Security-Policy lists them, so that following moved is not blocked.
+func TestThePageOfANodeMayConnectToEveryNode(t *testing.T) {
+	prefix := clustertest.Prefix(t)
+	db := clustertest.Node(t, prefix, "db", nil)
+	g := clustertest.Node(t, prefix, "game-1", func(c *server.Config) { c.Role = server.RoleGame })
+	connectSrc := func(n *servertest.Server) []string {
+		t.Helper()
+		r := n.Client(t, "").Do("GET", "/", "", nil)
+		_, src, ok := strings.Cut(r.Header.Get("Content-Security-Policy"), "connect-src ")
+		if r.Status != http.StatusOK || !ok {
+			t.Fatalf("GET / of %s: %d, CSP %q", n.URL(), r.Status, r.Header.Get("Content-Security-Policy"))
+		}
+		src, _, _ = strings.Cut(src, ";")
+		return strings.Fields(src)
+	}
+	for _, c := range []struct {
+		page, other *servertest.Server
+	}{{db, g}, {g, db}} {
+		want := servertest.WSURL(c.other.URL())
+		want = strings.TrimSuffix(want, "/ws")
+		servertest.Eventually(t, 5*time.Second, c.page.URL()+"'s page allowing "+want, func() bool {
+			return slices.Contains(connectSrc(c.page), want)
+		})
+		if src := connectSrc(c.page); !slices.Contains(src, "'self'") || len(src) != 4 {
+			t.Errorf("%s's connect-src %q, want 'self', its own ws and wss, and the other node's", c.page.URL(), src)
 		}
 	}
 }
