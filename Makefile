@@ -56,10 +56,12 @@ $(WEBDEPS): $(WEB)/package-lock.json $(WEB)/package.json
 	cd $(WEB) && $(NPM) ci --no-audit --no-fund
 
 # webtest type-checks the client, runs its unit tests (the golden frames among them) and the
-# end-to-end test in headless Chromium against a binary built with the fresh bundle.
+# end-to-end tests in headless Chromium against a binary built with the fresh bundle (one of
+# them on a NATS server and two nodes, hence nats-server).
 webtest: web
 	$(MAKE) build
 	$(GO) build -o $(WEB)/.build/oidcprovider ./auth/oidc/oidctest/cmd/oidcprovider
+	$(GO) build -o bin/nats-server github.com/nats-io/nats-server/v2
 	cd $(WEB) && ./node_modules/.bin/tsc --noEmit -p . && node build.mjs tests
 	cd $(WEB) && node --test --test-reporter=spec .build/test/*.test.mjs
 

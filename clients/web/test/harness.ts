@@ -34,15 +34,38 @@ export interface TickwireServer {
 }
 
 /** startServer runs bin/tickwire serve on 127.0.0.1:0 with a temporary data folder. */
-export async function startServer(...flags: string[]): Promise<TickwireServer> {
+export function startServer(...flags: string[]): Promise<TickwireServer> {
+  return serve(["--addr", "127.0.0.1:0", ...flags]);
+}
+
+/** startServerOn runs bin/tickwire serve on 127.0.0.1:port, its --public-url, with a temporary
+ * data folder: a node of a cluster, whose public URL must be known before it starts. */
+export function startServerOn(port: number, ...flags: string[]): Promise<TickwireServer> {
+  return serve(["--addr", `127.0.0.1:${port}`, "--public-url", `http://127.0.0.1:${port}`, ...flags]);
+}
+
+/** freePort is a loopback TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const a = s.address();
+  assert.ok(a && typeof a === "object");
+  await new Promise((r) => s.close(r));
+  return a.port;
+}
+
+async function serve(flags: string[]): Promise<TickwireServer> {
   assert.ok(existsSync(bin), `${bin} is missing: run make build (make webtest builds it)`);
   const data = mkdtempSync(join(tmpdir(), "tickwire-e2e-"));
   let log = "";
   let proc: ChildProcess | undefined;
   const url = await new Promise<string>((ok, fail) => {
-    const p = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "warn", ...flags], { stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(bin, ["serve", "--data", data, "--log-level", "warn", ...flags], { stdio: ["ignore", "pipe", "pipe"] });
     proc = p;
-    const timer = setTimeout(() => fail(new Error(`the server did not start in 15 s:\n${log}`)), 15000);
+    const timer = setTimeout(() => {
+      p.kill("SIGKILL");
+      fail(new Error(`the server did not start in 15 s:\n${log}`));
+    }, 15000);
     p.stderr!.on("data", (b: Buffer) => (log += b.toString()));
     p.stdout!.on("data", (b: Buffer) => {
       log += b.toString();
@@ -72,6 +95,74 @@ export async function startServer(...flags: string[]): Promise<TickwireServer> {
       rmSync(data, { recursive: true, force: true });
     },
   };
+}
+
+const natsPath = process.env.NATS_SERVER ?? join(repo, "bin", "nats-server");
+
+/** NATSCluster is nats-server processes, clustered with JetStream, on loopback ports. */
+export interface NATSCluster {
+  /** urls is the comma-separated client URLs, as --nats takes them. */
+  urls: string;
+  stop(): Promise<void>;
+}
+
+/** startNATS runs count nats-server processes (bin/nats-server, which make webtest builds)
+ * routed into one cluster with JetStream, each with a temporary store, and resolves when
+ * every one of them is ready for clients. */
+export async function startNATS(count: number): Promise<NATSCluster> {
+  assert.ok(existsSync(natsPath), `${natsPath} is missing: go build -o bin/nats-server github.com/nats-io/nats-server/v2 (make webtest does)`);
+  const ports: Array<[number, number]> = [];
+  for (let i = 0; i < count; i++) ports.push([await freePort(), await freePort()]);
+  const routes = ports.map(([, c]) => `nats://127.0.0.1:${c}`).join(",");
+  const dirs: string[] = [];
+  const procs: ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      procs.map((p) => {
+        if (p.exitCode !== null) return Promise.resolve();
+        const exited = new Promise((r) => p.once("exit", r));
+        p.kill("SIGTERM");
+        return exited;
+      }),
+    );
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all(
+      ports.map(([client, cluster], i) => {
+        const dir = mkdtempSync(join(tmpdir(), "tickwire-nats-"));
+        dirs.push(dir);
+        const args = ["--name", `nats-${i + 1}`, "--addr", "127.0.0.1", "--port", String(client), "--jetstream", "--store_dir", dir];
+        if (count > 1) args.push("--cluster_name", "tickwire", "--cluster", `nats://127.0.0.1:${cluster}`, "--routes", routes);
+        const p = spawn(natsPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+        procs.push(p);
+        let log = "";
+        return new Promise<void>((ok, fail) => {
+          const timer = setTimeout(() => {
+            p.kill("SIGKILL");
+            fail(new Error(`nats-${i + 1} was not ready in 15 s:\n${log}`));
+          }, 15000);
+          const seen = (b: Buffer): void => {
+            log += b.toString();
+            if (log.includes("Server is ready")) {
+              clearTimeout(timer);
+              ok();
+            }
+          };
+          p.stdout!.on("data", seen);
+          p.stderr!.on("data", seen);
+          p.once("exit", (code) => {
+            clearTimeout(timer);
+            fail(new Error(`nats-${i + 1} exited with ${code}:\n${log}`));
+          });
+        });
+      }),
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { urls: ports.map(([c]) => `nats://127.0.0.1:${c}`).join(","), stop };
 }
 
 /** Proxy forwards loopback TCP to the server, and can cut every connection at once. */
