@@ -90,7 +90,7 @@ func TestTheWholeAPIThroughAGameNodeAnswersAsTheDatabaseNode(t *testing.T) {
 	db := clustertest.Node(t, prefix, "db", func(c *server.Config) {
 		c.Addr, c.PublicURL = dbAddr, "http://"+dbAddr
 		c.TrustedProxies = proxies
-		c.GuestAddrBurst, c.LoginAddrBurst = 12, 6
+		c.GuestAddrBurst, c.LoginAddrBurst, c.RegisterAddrBurst, c.OIDCAddrBurst = 12, 6, 10, 6
 		c.OIDC = []oidc.Config{{Name: "test", DisplayName: "Test ID", Issuer: provider.Issuer, ClientID: "tickwire", ClientSecret: oidcSecret}}
 	})
 	g := clustertest.Node(t, prefix, "game-1", func(c *server.Config) {
@@ -181,6 +181,15 @@ func TestTheWholeAPIThroughAGameNodeAnswersAsTheDatabaseNode(t *testing.T) {
 			r.Decode(t, &s.tok)
 			return r
 		}},
+		{"the same refresh retried at once from the same address (grace)", func(t *testing.T, s *side) servertest.Reply {
+			r := s.call(t, "POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": s.rotated})
+			var again servertest.Tokens
+			r.Decode(t, &again)
+			if again.RefreshToken != s.tok.RefreshToken {
+				t.Errorf("%s: a refresh retried within the grace answered another pair", s.name)
+			}
+			return r
+		}},
 		{"refresh by the cookie", func(t *testing.T, s *side) servertest.Reply {
 			r := s.call(t, "POST", "/api/v1/auth/refresh", "", nil, "Cookie", "tickwire_refresh="+s.tok.RefreshToken)
 			r.Decode(t, &s.tok)
@@ -227,6 +236,8 @@ func TestTheWholeAPIThroughAGameNodeAnswersAsTheDatabaseNode(t *testing.T) {
 		{"GET /me/matches", func(t *testing.T, s *side) servertest.Reply {
 			return s.call(t, "GET", "/api/v1/me/matches", s.tok.AccessToken, nil)
 		}},
+		{"GET / (the browser client's page)", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/", "", nil) }},
+		{"GET /metrics (off on the main address)", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/metrics", "", nil) }},
 		{"GET an unknown API path", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/api/v1/nothing", "", nil) }},
 		{"GET a POST route", func(t *testing.T, s *side) servertest.Reply { return s.call(t, "GET", "/api/v1/auth/login", "", nil) }},
 		{"admin login", func(t *testing.T, s *side) servertest.Reply {
@@ -307,6 +318,16 @@ func TestTheWholeAPIThroughAGameNodeAnswersAsTheDatabaseNode(t *testing.T) {
 			}
 			return b.do(t, "POST", "/api/v1/auth/refresh", "")
 		}},
+		{"OIDC token of a native client", func(t *testing.T, s *side) servertest.Reply {
+			tok, err := provider.IDToken(map[string]string{"db": "alice", "game": "bob"}[s.name], "tickwire", 5*time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.call(t, "POST", "/api/v1/auth/oidc/test/token", "", map[string]string{"id_token": tok})
+		}},
+		{"OIDC token of a native client from another site", func(t *testing.T, s *side) servertest.Reply {
+			return s.call(t, "POST", "/api/v1/auth/oidc/test/token", "", map[string]string{"id_token": "x.y.z"}, "Origin", evil)
+		}},
 		{"OIDC token of a native client that does not verify", func(t *testing.T, s *side) servertest.Reply {
 			return s.call(t, "POST", "/api/v1/auth/oidc/test/token", "", map[string]string{"id_token": "not.a.token"})
 		}},
@@ -356,6 +377,19 @@ func TestTheWholeAPIThroughAGameNodeAnswersAsTheDatabaseNode(t *testing.T) {
 		{"guests until the address's budget runs out", func(t *testing.T, s *side) servertest.Reply {
 			return until429(t, func() servertest.Reply {
 				return s.call(t, "POST", "/api/v1/auth/guest", "", map[string]string{}, "X-Forwarded-For", "203.0.113.1"+s.ip[len(s.ip)-1:])
+			})
+		}},
+		{"sign-ups until the address's budget runs out", func(t *testing.T, s *side) servertest.Reply {
+			n := 0
+			return until429(t, func() servertest.Reply {
+				n++
+				return s.call(t, "POST", "/api/v1/auth/register", "", map[string]string{"username": fmt.Sprintf("many_%s_%d", s.name, n), "password": "x"},
+					"X-Forwarded-For", "203.0.113.3"+s.ip[len(s.ip)-1:])
+			})
+		}},
+		{"OIDC starts until the address's budget runs out", func(t *testing.T, s *side) servertest.Reply {
+			return until429(t, func() servertest.Reply {
+				return s.call(t, "GET", "/api/v1/auth/oidc/test/start", "", nil, "X-Forwarded-For", "203.0.113.4"+s.ip[len(s.ip)-1:])
 			})
 		}},
 		{"failed logins until the address's budget runs out", func(t *testing.T, s *side) servertest.Reply {
