@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/tickwire/tickwire/server/cluster"
 	"github.com/tickwire/tickwire/server/wire"
 )
 
@@ -31,10 +32,15 @@ func (s *Server) sameSiteOnly(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // fromOwnSite reports whether r's browser, if it is one, says the request came from one of
-// the server's own pages or an origin in --origins.
+// the server's own pages or an origin in --origins (of the game node that forwarded r, if one
+// did).
 func (s *Server) fromOwnSite(r *http.Request) bool {
 	if origin := r.Header.Get("Origin"); origin != "" {
-		return slices.Contains(s.cfg.Origins, strings.TrimSuffix(origin, "/")) || s.isOwnOrigin(r, origin)
+		origins := s.cfg.Origins
+		if f, ok := cluster.ForwardedBy(r.Context()); ok {
+			origins = f.Origins // the game node's, where the browser is
+		}
+		return slices.Contains(origins, strings.TrimSuffix(origin, "/")) || s.isOwnOrigin(r, origin)
 	}
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "", "same-origin", "none": // none: the user typed the address or followed a bookmark

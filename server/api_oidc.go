@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -64,7 +63,10 @@ func (s *Server) oidcThrottle(c echo.Context) error {
 // node's --public-url, so that the callback, the binding cookie and the refresh cookie it
 // sets all belong to the node the browser asked.
 func (s *Server) redirectURI(c echo.Context, name string) string {
-	base := cmp.Or(cluster.ForwardedBy(c.Request().Context()), s.cfg.PublicURL)
+	base := s.cfg.PublicURL
+	if f, ok := cluster.ForwardedBy(c.Request().Context()); ok && f.PublicURL != "" {
+		base = f.PublicURL
+	}
 	if base == "" {
 		base = s.requestScheme(c.Request()) + "://" + c.Request().Host
 	}

@@ -41,7 +41,7 @@ func (s *Server) joinCluster(ctx context.Context, ln net.Listener) error {
 	// empty, and the listener's own URL stands in.
 	public := cmp.Or(s.cfg.PublicURL, s.URL())
 	node, err := cluster.Open(ctx, cluster.Config{
-		URLs: s.cfg.NATS, NodeID: id, PublicURL: public, Prefix: s.cfg.ClusterPrefix,
+		URLs: s.cfg.NATS, NodeID: id, PublicURL: public, Origins: s.cfg.Origins, Prefix: s.cfg.ClusterPrefix,
 		Grace: s.cfg.ClusterGrace, Local: s.clusterLocal, Log: s.log.With("node", id),
 		Revoked: s.applyRevocation, KeepRevocations: s.cfg.AccessTTL + auth.Leeway,
 		Keys: s.takeKeys(),

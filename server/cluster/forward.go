@@ -34,8 +34,9 @@ type httpRequest struct {
 	Header   http.Header `json:"header"`
 	Body     []byte      `json:"body,omitempty"`
 	ClientIP string      `json:"client_ip"`
-	TLS      bool        `json:"tls,omitempty"`  // the client came over HTTPS
-	From     string      `json:"from,omitempty"` // the forwarding node's public URL
+	TLS      bool        `json:"tls,omitempty"`     // the client came over HTTPS
+	From     string      `json:"from,omitempty"`    // the forwarding node's public URL
+	Origins  []string    `json:"origins,omitempty"` // the forwarding node's --origins
 }
 
 // Client is what a game node resolved of a request's client before forwarding it, its own
@@ -92,7 +93,7 @@ func serveForwarded(h http.Handler, data []byte) httpResponse {
 	if err := json.Unmarshal(data, &in); err != nil {
 		return httpResponse{Status: http.StatusBadRequest}
 	}
-	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), forwardedKey{}, in.From), forwardWait)
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), forwardedKey{}, Forwarded{PublicURL: in.From, Origins: in.Origins}), forwardWait)
 	defer cancel()
 	r, err := http.NewRequestWithContext(ctx, in.Method, in.URI, bytes.NewReader(in.Body))
 	if err != nil {
@@ -120,13 +121,20 @@ func serveForwarded(h http.Handler, data []byte) httpResponse {
 
 type forwardedKey struct{}
 
-// ForwardedBy is, while the database node serves a forwarded request, the public URL of the
-// game node that forwarded it (where the client is), and "" for a request of its own. What
-// sends a browser back to a URL of the server, like an OpenID Connect redirect URI, takes it
-// rather than the database node's own public URL.
-func ForwardedBy(ctx context.Context) string {
-	u, _ := ctx.Value(forwardedKey{}).(string)
-	return u
+// Forwarded is what the database node knows, while it serves a forwarded request, of the
+// game node that forwarded it: the node the client is on, whose settings of the browser's
+// side (where it sends the browser back to, which pages it takes as its own) the answer
+// follows rather than the database node's.
+type Forwarded struct {
+	PublicURL string   // the node's --public-url
+	Origins   []string // the node's --origins; empty: its own origin alone
+}
+
+// ForwardedBy returns the game node that forwarded the request of ctx, and false for a
+// request the database node got itself.
+func ForwardedBy(ctx context.Context) (Forwarded, bool) {
+	f, ok := ctx.Value(forwardedKey{}).(Forwarded)
+	return f, ok
 }
 
 // recorder is the answer of a forwarded request, as the routes write it.
@@ -154,7 +162,7 @@ func (w *recorder) Write(p []byte) (int, error) {
 // subscribed.
 func (n *Node) Forward(w http.ResponseWriter, r *http.Request, client Client, body []byte) error {
 	b, err := json.Marshal(httpRequest{Method: r.Method, URI: r.URL.RequestURI(), Host: r.Host, Header: r.Header,
-		Body: body, ClientIP: client.IP, TLS: client.HTTPS, From: n.cfg.PublicURL})
+		Body: body, ClientIP: client.IP, TLS: client.HTTPS, From: n.cfg.PublicURL, Origins: n.cfg.Origins})
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ type Config struct {
 	URLs      []string // NATS server URLs
 	NodeID    string   // this node's unique name
 	PublicURL string   // where clients reach this node: scheme, host and port
+	Origins   []string // this node's --origins: the browser origins it takes as its own
 	Prefix    string   // prefix of every NATS name; empty for none
 	// Grace is how long the node may be cut off from NATS before Refusing reports true.
 	Grace time.Duration

@@ -90,3 +90,37 @@ func TestThePageOfANodeMayConnectToEveryNode(t *testing.T) {
 		}
 	}
 }
+
+// A request a game node forwards is held to that node's --origins, where the browser is, as
+// the node would hold it alone: a page its --origins lists may refresh there, one only the
+// database node's lists may not.
+func TestTheCrossSiteRuleOfAForwardedRequestIsTheGameNodes(t *testing.T) {
+	prefix := clustertest.Prefix(t)
+	db := clustertest.Node(t, prefix, "db", func(c *server.Config) { c.Origins = []string{"https://admin.example"} })
+	g := clustertest.Node(t, prefix, "game-1", func(c *server.Config) {
+		c.Role = server.RoleGame
+		c.Origins = []string{"https://play.example"}
+	})
+	refresh := func(n *servertest.Server, origin string) servertest.Reply {
+		t.Helper()
+		tok := n.Guest(t, "")
+		return n.Client(t, "").Do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": tok.RefreshToken},
+			func(r *http.Request) { r.Header.Set("Origin", origin) })
+	}
+	for _, c := range []struct {
+		name   string
+		node   *servertest.Server
+		origin string
+		want   int
+	}{
+		{"the game node's --origins, through the game node", g, "https://play.example", http.StatusOK},
+		{"the database node's --origins, through the game node", g, "https://admin.example", http.StatusForbidden},
+		{"the game node's own page", g, g.URL(), http.StatusOK},
+		{"the database node's --origins, on the database node", db, "https://admin.example", http.StatusOK},
+		{"the game node's --origins, on the database node", db, "https://play.example", http.StatusForbidden},
+	} {
+		if r := refresh(c.node, c.origin); r.Status != c.want {
+			t.Errorf("%s: %d %s, want %d", c.name, r.Status, r.Body, c.want)
+		}
+	}
+}
