@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/tickwire/tickwire/server/cluster"
 )
 
 // clientIP returns how the server finds a request's client address, which rate limits,
@@ -54,9 +55,17 @@ func (s *Server) fromTrustedProxy(r *http.Request) bool {
 }
 
 // requestScheme is "https" when the request came over TLS, to this server or (as
-// X-Forwarded-Proto says) to a trusted proxy in front of it, and "http" otherwise. The origin
-// check of sockets uses it, so a browser page served through a TLS proxy may open its socket.
+// X-Forwarded-Proto says) to a trusted proxy in front of it, and "http" otherwise; for a
+// request a game node forwarded, as that node resolved it. The origin check of sockets uses
+// it, so a browser page served through a TLS proxy may open its socket.
 func (s *Server) requestScheme(r *http.Request) string {
+	if f, ok := cluster.ForwardedBy(r.Context()); ok {
+		// A game node forwarded r, and resolved the scheme with its own proxies.
+		if f.HTTPS {
+			return "https"
+		}
+		return "http"
+	}
 	if r.TLS != nil {
 		return "https"
 	}

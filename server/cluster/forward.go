@@ -34,7 +34,8 @@ type httpRequest struct {
 	Header   http.Header `json:"header"`
 	Body     []byte      `json:"body,omitempty"`
 	ClientIP string      `json:"client_ip"`
-	TLS      bool        `json:"tls,omitempty"`     // the client came over HTTPS
+	TLS      bool        `json:"tls,omitempty"`     // the client's connection to the game node is TLS
+	HTTPS    bool        `json:"https,omitempty"`   // the client used HTTPS, to the node or a trusted proxy
 	From     string      `json:"from,omitempty"`    // the forwarding node's public URL
 	Origins  []string    `json:"origins,omitempty"` // the forwarding node's --origins
 }
@@ -93,7 +94,7 @@ func serveForwarded(h http.Handler, data []byte) httpResponse {
 	if err := json.Unmarshal(data, &in); err != nil {
 		return httpResponse{Status: http.StatusBadRequest}
 	}
-	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), forwardedKey{}, Forwarded{PublicURL: in.From, Origins: in.Origins}), forwardWait)
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), forwardedKey{}, Forwarded{PublicURL: in.From, Origins: in.Origins, HTTPS: in.HTTPS}), forwardWait)
 	defer cancel()
 	r, err := http.NewRequestWithContext(ctx, in.Method, in.URI, bytes.NewReader(in.Body))
 	if err != nil {
@@ -128,6 +129,10 @@ type forwardedKey struct{}
 type Forwarded struct {
 	PublicURL string   // the node's --public-url
 	Origins   []string // the node's --origins; empty: its own origin alone
+	// HTTPS is whether the client used HTTPS, to the node or to a TLS proxy in the node's
+	// --trusted-proxies; the request's TLS field says only whether it reached the node itself
+	// over TLS, as for a request of the database node's own.
+	HTTPS bool
 }
 
 // ForwardedBy returns the game node that forwarded the request of ctx, and false for a
@@ -162,7 +167,7 @@ func (w *recorder) Write(p []byte) (int, error) {
 // subscribed.
 func (n *Node) Forward(w http.ResponseWriter, r *http.Request, client Client, body []byte) error {
 	b, err := json.Marshal(httpRequest{Method: r.Method, URI: r.URL.RequestURI(), Host: r.Host, Header: r.Header,
-		Body: body, ClientIP: client.IP, TLS: client.HTTPS, From: n.cfg.PublicURL, Origins: n.cfg.Origins})
+		Body: body, ClientIP: client.IP, TLS: r.TLS != nil, HTTPS: client.HTTPS, From: n.cfg.PublicURL, Origins: n.cfg.Origins})
 	if err != nil {
 		return err
 	}

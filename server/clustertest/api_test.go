@@ -446,7 +446,7 @@ func answerOf(t *testing.T, s *side, r servertest.Reply) answer {
 			a.Error, _ = m["error"].(string)
 		}
 	}
-	for _, h := range []string{"Content-Type", "Cache-Control", "WWW-Authenticate", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"} {
+	for _, h := range []string{"Content-Type", "Cache-Control", "WWW-Authenticate", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Strict-Transport-Security"} {
 		a.Headers[h] = r.Header.Get(h)
 	}
 	if ra := r.Header.Get("Retry-After"); ra != "" {
