@@ -56,7 +56,7 @@ $(WEBDEPS): $(WEB)/package-lock.json $(WEB)/package.json
 	cd $(WEB) && $(NPM) ci --no-audit --no-fund
 
 # webtest type-checks the client, runs its unit tests (the golden frames among them) and the
-# end-to-end tests in headless Chromium against a binary built with the fresh bundle (one of
+# end-to-end tests in headless Chromium against a binary built with the fresh bundle (two of
 # them on a NATS server and two nodes, hence nats-server).
 webtest: web
 	$(MAKE) build

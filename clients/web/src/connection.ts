@@ -4,7 +4,13 @@
 // HUD, in-band reauth before the token expires, and what each close code asks for (4001:
 // refresh and reconnect; 4003: the session is over; 1001, 1006 and silence: reconnect with
 // backoff). Whoever uses it learns of reconnects through onWelcome and puts the player back
-// where they were.
+// where they were, with place.
+//
+// In a cluster a join may move the connection to another node (moved). When that node stops
+// taking sockets (timing.fallbackAfter dials in a row closed before the welcome: refused,
+// answered 5xx, dropped), the connection goes back to the node it was first given, the page's
+// own, and place there asks for the lobby again, quick-joining anew if the lobby was
+// quick-joined and is gone.
 
 import { ApiError } from "./api.ts";
 import { decodeFrame, encodeFrame, type Frame } from "./codec.ts";
@@ -55,6 +61,18 @@ export class ServerError extends Error {
   }
 }
 
+/** LobbyGone is place's answer when the lobby no longer exists (its node died, or it closed)
+ * and it was not quick-joined, so there is nowhere like it to go. */
+export class LobbyGone extends ServerError {
+  constructor(readonly lobby: string, cause: ServerError) {
+    super("lobby_gone", `The lobby is gone: ${cause.message}`);
+  }
+}
+
+/** Placement is how place put the connection back: in its own lobby (rejoined), or, the lobby
+ * being gone, in the lobby a fresh quick join picked (placed). */
+export type Placement = "rejoined" | "placed";
+
 /** Status is what the page tells the player about the connection. */
 export type Status =
   | { kind: "connecting" }
@@ -79,6 +97,9 @@ export const timing = {
   requestTimeout: 10000,
   backoffFirst: 300,
   backoffMax: 10000,
+  // Dials in a row that the node a join moved the connection to may fail (closed before the
+  // welcome) before the connection goes back to the node it was first given.
+  fallbackAfter: 2,
   // The page renews its token at least this long before it expires.
   renewLeadMin: 2000,
 };
@@ -107,6 +128,12 @@ export class Connection {
   // The socket's token: when it was issued and expires, unix seconds.
   private iat = 0;
   private exp = 0;
+  // The node the connection was first given; url differs from it after a move.
+  private readonly origin: string;
+  // Sockets in a row that closed before their welcome.
+  private failedDials = 0;
+  // The join that put the connection in its newest lobby, as the page asked for it.
+  private joinedBy: { lobby: string; how: Record<string, unknown> } | null = null;
 
   /** socketsOpened counts the WebSockets this connection has opened, for diagnostics. */
   socketsOpened = 0;
@@ -116,13 +143,17 @@ export class Connection {
   rtt = -1;
   /** welcomes counts welcomes: each one is a fresh socket on which no lobby is joined yet. */
   welcomes = 0;
+  /** fellBack counts the returns to the first node from a node that stopped answering. */
+  fellBack = 0;
 
   constructor(
     private readonly session: Tokens,
     private url: string,
     private readonly events: ConnectionEvents,
     private readonly openSocket: SocketFactory = browserSockets,
-  ) {}
+  ) {
+    this.origin = url;
+  }
 
   get isOpen(): boolean {
     return this.welcomed;
@@ -179,13 +210,42 @@ export class Connection {
    * was told to there, once; a second moved is the error.
    */
   async join<T = unknown>(d: unknown): Promise<{ t: string; d: T }> {
+    let r: { t: string; d: T };
     try {
-      return await this.request<T>("join", d);
+      r = await this.request<T>("join", d);
     } catch (e) {
       if (!(e instanceof ServerError) || !e.moved) throw e;
       await this.moveTo(e.moved.url);
-      return this.request<T>("join", e.moved.join ?? d);
+      r = await this.request<T>("join", e.moved.join ?? d);
     }
+    const id = (r.d as { lobby?: { id?: unknown } } | undefined)?.lobby?.id;
+    if (r.t === "joined" && typeof id === "string" && d && typeof d === "object") this.joinedBy = { lobby: id, how: d as Record<string, unknown> };
+    return r;
+  }
+
+  /**
+   * place puts the connection back in lobby after a reconnect: a join by id, which within the
+   * seat's grace gives the seat back, following moved once. If the lobby is gone (not_found,
+   * lobby_closed) or its node did not answer, a connection that had quick-joined lobby
+   * quick-joins again for the same game and lands wherever the cluster places it ("placed",
+   * with a joined frame for the new lobby); otherwise a gone lobby rejects with LobbyGone, and
+   * any other failure with its own error.
+   */
+  async place(lobby: string): Promise<Placement> {
+    const how = this.joinedBy?.lobby === lobby ? this.joinedBy.how : undefined;
+    try {
+      await this.join({ lobby });
+      return "rejoined";
+    } catch (e) {
+      if (!(e instanceof ServerError)) throw e;
+      const gone = e.code === "not_found" || e.code === "lobby_closed";
+      // moved twice, or no welcome from the node moved to: the lobby's node is out of reach.
+      const outOfReach = e.code === "moved" || (e.code === "timeout" && this.url !== this.origin);
+      if (how?.quick !== true) throw gone ? new LobbyGone(lobby, e) : e;
+      if (!gone && !outOfReach) throw e;
+    }
+    await this.join({ quick: true, ...(typeof how?.game === "string" ? { game: how.game } : {}) });
+    return "placed";
   }
 
   /** moveTo closes the socket in use and opens one to url, resolving at its welcome. */
@@ -197,6 +257,7 @@ export class Connection {
         resolve();
       });
       this.url = url;
+      this.failedDials = 0;
       if (this.ws) {
         const ws = this.ws;
         this.ws = null;
@@ -282,6 +343,7 @@ export class Connection {
     this.welcomed = this.everWelcomed = true;
     this.welcomes++;
     this.attempt = 0;
+    this.failedDials = 0;
     this.exp = w.exp;
     this.iat = this.session.issuedAt / 1000;
     this.scheduleReauth();
@@ -377,11 +439,21 @@ export class Connection {
         return;
       default:
         // A socket that never opened may have been refused for its token; renew it first.
+        if (!wasWelcomed) this.failedDials++;
         this.retry(wasWelcomed ? "the connection dropped" : "the server cannot be reached", !wasWelcomed);
     }
   }
 
   private retry(reason: string, refreshFirst = false): void {
+    if (this.failedDials >= timing.fallbackAfter && this.url !== this.origin) {
+      // The node a join moved the connection to does not take sockets (it died, or is cut off
+      // from its cluster): back to the first node, with a fresh backoff.
+      this.url = this.origin;
+      this.failedDials = 0;
+      this.attempt = 0;
+      this.fellBack++;
+      reason = "the lobby's server is not answering, back to this page's server";
+    }
     const base = Math.min(timing.backoffMax, timing.backoffFirst * 2 ** this.attempt);
     const delay = this.attempt === 0 ? timing.backoffFirst : Math.round(base * (0.5 + Math.random() / 2));
     this.reconnect(delay, refreshFirst, reason);

@@ -2,7 +2,7 @@
 
 import "./app.css";
 import { ApiError, Session } from "./api.ts";
-import { Connection, ServerError, type Status } from "./connection.ts";
+import { Connection, LobbyGone, ServerError, type Status } from "./connection.ts";
 import type { Frame } from "./codec.ts";
 import { busy, h, replace } from "./dom.ts";
 import { GameScreen } from "./ui/game.ts";
@@ -19,6 +19,11 @@ class App {
   private guest = false;
   // A join code from an invite link (#join=CODE), used once signed in.
   private inviteCode = "";
+  // A placement after a reconnect is under way: the welcomes of the sockets it opens (a move)
+  // start no other.
+  private placing = false;
+  // conn.fellBack when the game screen opened: a fallback since means the lobby's node died.
+  private fellBackAtJoin = 0;
   private readonly main: HTMLElement;
   private readonly banner: HTMLElement;
   private readonly userBox: HTMLElement;
@@ -182,18 +187,33 @@ class App {
       this.username = w.account.username;
       this.renderUser();
     }
-    if (reconnected && this.game) {
-      // Back into the same seat: the engine keeps it for a while after a drop.
-      const id = this.game.lobbyID;
-      this.conn?.request("join", { lobby: id }).catch((e) => {
-        if (this.game?.lobbyID === id) this.leaveGame(e instanceof ServerError && e.code === "not_found" ? "The lobby closed while you were away." : (e as Error).message);
-      });
+    if (reconnected && this.game && this.conn) {
+      if (!this.placing) void this.place(this.conn, this.game.lobbyID);
       return;
     }
     if (!reconnected && this.inviteCode) {
       const code = this.inviteCode;
       this.inviteCode = "";
       this.join({ code }).catch((e) => this.showLobbies(`Could not join ${code}: ${(e as Error).message}`));
+    }
+  }
+
+  // place puts the player back after a reconnect: the same seat (the engine keeps it for a
+  // while after a drop), or, the lobby being gone, a fresh quick join for one who quick-joined;
+  // anyone else goes back to the lobby browser, told why.
+  private async place(conn: Connection, id: string): Promise<void> {
+    this.placing = true;
+    try {
+      if ((await conn.place(id)) === "placed") this.flash("Your lobby was gone; you are in a new one.");
+    } catch (e) {
+      // A socket lost meanwhile: its next welcome places again.
+      if (e instanceof ServerError && (e.code === "connection_lost" || e.code === "not_connected")) return;
+      if (this.game?.lobbyID !== id) return;
+      if (!(e instanceof LobbyGone)) this.leaveGame((e as Error).message);
+      else if (conn.fellBack > this.fellBackAtJoin) this.leaveGame("The server hosting your lobby went away, and the lobby with it. Pick another lobby.");
+      else this.leaveGame("The lobby closed while you were away.");
+    } finally {
+      this.placing = false;
     }
   }
 
@@ -277,6 +297,7 @@ class App {
     this.clearScreens();
     document.title = `${j.lobby.name} · Tickwire`;
     document.body.dataset.screen = "game";
+    this.fellBackAtJoin = this.conn.fellBack;
     this.game = new GameScreen(this.conn, j, { onExit: (msg) => this.leaveGame(msg) });
     replace(this.main, this.game.el);
   }

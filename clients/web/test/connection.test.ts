@@ -5,7 +5,7 @@ import { afterEach, beforeEach, test } from "node:test";
 
 import { ApiError } from "../src/api.ts";
 import { decodeFrame, encodeFrame, type Frame } from "../src/codec.ts";
-import { Connection, ServerError, timing, type ConnectionEvents, type Socket, type Status, type Tokens } from "../src/connection.ts";
+import { Connection, LobbyGone, ServerError, timing, type ConnectionEvents, type Socket, type Status, type Tokens } from "../src/connection.ts";
 import type { Welcome } from "../src/protocol.ts";
 
 // FakeSocket stands in for the browser's WebSocket; the test plays the server.
@@ -260,4 +260,103 @@ test("a join answered moved moves the connection to that node and sends the join
   third.deliver({ t: "error", id: ask3.id, d: { code: "moved", message: "elsewhere again", url: "ws://d.example/ws", join: { lobby: "l2" } } });
   await assert.rejects(again, (e: unknown) => e instanceof ServerError && e.code === "moved");
   assert.equal(h.sockets.length, 3);
+});
+
+// joinVia plays a join answered moved to ws://b.example/ws and joined there in lobby; it
+// returns the socket on node b.
+async function joinVia(h: Harness, d: Record<string, unknown>, lobby: string): Promise<FakeSocket> {
+  const first = h.sockets.at(-1)!;
+  const joined = h.conn.join(d);
+  const asked = first.lastSent("join")!;
+  first.deliver({ t: "error", id: asked.id, d: { code: "moved", message: "on node b", url: "ws://b.example/ws", join: d } });
+  await until("a socket to node b", () => h.sockets.at(-1) !== first);
+  const b = h.sockets.at(-1)!;
+  b.welcome(inAMinute());
+  await until("the join sent to node b", () => b.lastSent("join") !== undefined);
+  b.deliver({ t: "joined", id: b.lastSent("join")!.id, d: { lobby: { id: lobby }, player: 7 } });
+  await joined;
+  return b;
+}
+
+// answerJoin waits for the next join on ws and answers it with f's type and payload.
+async function answerJoin(ws: FakeSocket, before: number, t: string, d: unknown): Promise<Frame> {
+  await until("a join", () => ws.sent.filter((f) => f.t === "join").length > before);
+  const j = ws.lastSent("join")!;
+  ws.deliver({ t, id: j.id, d });
+  return j;
+}
+
+test("a node moved to that stops taking sockets sends the connection back to the first node", async () => {
+  const h = harness();
+  h.conn.start();
+  h.sockets[0]!.welcome(inAMinute());
+  const b = await joinVia(h, { quick: true }, "l1");
+  b.shut(1006); // the node dies under a welcomed socket
+  for (let n = 0; n < timing.fallbackAfter; n++) {
+    const count = h.sockets.length;
+    await until(`redial ${n + 1} to node b`, () => h.sockets.length === count + 1);
+    assert.equal(h.sockets.at(-1)!.url, "ws://b.example/ws");
+    h.sockets.at(-1)!.shut(1006); // refused: closed before any welcome
+  }
+  const count = h.sockets.length;
+  await until("a socket to the first node", () => h.sockets.length === count + 1);
+  assert.equal(h.sockets.at(-1)!.url, "ws://play.example/ws");
+  assert.equal(h.conn.fellBack, 1);
+  const said = h.statuses.filter((s) => s.kind === "reconnecting" && /not answering/.test(s.reason));
+  assert.equal(said.length, 1, `statuses ${JSON.stringify(h.statuses)}`);
+  // The backoff starts over on the first node: its first wait is the first one.
+  assert.ok(said[0]!.kind === "reconnecting" && said[0]!.inMs === timing.backoffFirst, JSON.stringify(said[0]));
+  h.sockets.at(-1)!.welcome(inAMinute());
+  assert.deepEqual(h.welcomes.slice(-1), [true]);
+  assert.deepEqual(h.ended, []);
+});
+
+test("a socket that was welcomed and drops again stays on its node", async () => {
+  const h = harness();
+  h.conn.start();
+  h.sockets[0]!.welcome(inAMinute());
+  await joinVia(h, { code: "QX4TMR" }, "l1");
+  for (let n = 0; n < timing.fallbackAfter + 2; n++) {
+    const count = h.sockets.length;
+    h.sockets.at(-1)!.shut(1006);
+    await until(`redial ${n + 1}`, () => h.sockets.length === count + 1);
+    assert.equal(h.sockets.at(-1)!.url, "ws://b.example/ws");
+    h.sockets.at(-1)!.welcome(inAMinute()); // a flaky network, not a dead node
+  }
+  assert.equal(h.conn.fellBack, 0);
+});
+
+test("place: a quick-joined lobby that is gone is quick-joined again, for the same game", async () => {
+  const h = harness();
+  h.conn.start();
+  h.sockets[0]!.welcome(inAMinute());
+  await joinVia(h, { quick: true, game: "liarsdice" }, "l1");
+  const origin = h.sockets.at(-1)!; // say, after a fallback
+  const placed = h.conn.place("l1");
+  const byID = await answerJoin(origin, 1, "error", { code: "not_found", message: "no such lobby" });
+  assert.deepEqual(byID.d, { lobby: "l1" });
+  const quick = await answerJoin(origin, 2, "joined", { lobby: { id: "l9" }, player: 3 });
+  assert.deepEqual(quick.d, { quick: true, game: "liarsdice" });
+  assert.equal(await placed, "placed");
+});
+
+test("place: a lobby joined by code that is gone is LobbyGone; one still there is rejoined, following moved", async () => {
+  const h = harness();
+  h.conn.start();
+  h.sockets[0]!.welcome(inAMinute());
+  const b = await joinVia(h, { code: "QX4TMR" }, "l1");
+  const gone = h.conn.place("l1");
+  await answerJoin(b, 1, "error", { code: "not_found", message: "no such lobby" });
+  await assert.rejects(gone, (e: unknown) => e instanceof LobbyGone && e.code === "lobby_gone" && e.lobby === "l1");
+  assert.equal(b.sent.filter((f) => f.t === "join").length, 2, "no quick join for a lobby joined by code");
+
+  // The lobby is on another node: place follows moved there once and rejoins it by id.
+  const back = h.conn.place("l1");
+  await answerJoin(b, 2, "error", { code: "moved", message: "on node c", url: "ws://c.example/ws", join: { lobby: "l1" } });
+  await until("a socket to node c", () => h.sockets.at(-1)!.url === "ws://c.example/ws");
+  const c = h.sockets.at(-1)!;
+  c.welcome(inAMinute());
+  const there = await answerJoin(c, 0, "joined", { lobby: { id: "l1" }, player: 7 });
+  assert.deepEqual(there.d, { lobby: "l1" });
+  assert.equal(await back, "rejoined");
 });

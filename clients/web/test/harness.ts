@@ -31,6 +31,8 @@ export interface TickwireServer {
   port: number;
   log(): string;
   stop(): Promise<void>;
+  /** kill ends the process with SIGKILL, as a crash does, leaving its data folder to stop. */
+  kill(): Promise<void>;
 }
 
 /** startServer runs bin/tickwire serve on 127.0.0.1:0 with a temporary data folder. */
@@ -82,18 +84,22 @@ async function serve(flags: string[]): Promise<TickwireServer> {
   });
   const res = await fetch(`${url}/web/app.js`);
   assert.equal(res.status, 200, `${bin} was built without the browser bundle: run make web, then make build`);
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc!.once("exit", r));
+      proc.kill(signal);
+      await exited;
+    }
+  };
   return {
     url,
     port: Number(new URL(url).port),
     log: () => log,
     stop: async () => {
-      if (proc && proc.exitCode === null) {
-        const exited = new Promise((r) => proc!.once("exit", r));
-        proc.kill("SIGTERM");
-        await exited;
-      }
+      await end("SIGTERM");
       rmSync(data, { recursive: true, force: true });
     },
+    kill: () => end("SIGKILL"),
   };
 }
 
