@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -34,7 +35,8 @@ type NodeInfo struct {
 	PublicURL string `json:"public_url"`
 	Sockets   int    `json:"sockets"`
 	Lobbies   int    `json:"lobbies"`
-	Heartbeat int64  `json:"heartbeat"` // unix ms of the put, on the node's clock
+	Heartbeat int64  `json:"heartbeat"`      // unix ms of the put, on the node's clock
+	NATS      string `json:"nats,omitempty"` // the NATS server its link is on, without credentials
 }
 
 // Lobby is one lobby's entry, public or private: what the lists and the joins of the other
@@ -94,6 +96,14 @@ type directory struct {
 	byCode map[string]string    // join code to key
 	index  lobbyIndex           // remote, in the orders of the lists and of quick join
 
+	// ownBeat is when (unix ns) the watch of the nodes last delivered this process's own
+	// heartbeat: while heartbeats are put and do not come back, the watch has gone silent
+	// (the NATS server holding its consumer died) and is made again, and nobody is swept.
+	ownBeat   atomic.Int64
+	watchMu   sync.Mutex
+	watching  [2]context.CancelFunc // end the watches of the nodes and of the lobbies, while they run
+	rewatched time.Time             // when the watches were last made again; the publisher's own
+
 	synced    chan struct{}    // closed when both watches have delivered what the buckets held
 	published map[string]Lobby // this node's lobbies as last put, by id; the publisher's own
 }
@@ -135,8 +145,9 @@ func (d *directory) start(ctx context.Context) error {
 	var both sync.WaitGroup
 	both.Add(2)
 	d.n.wg.Add(3)
-	go func() { defer d.n.wg.Done(); d.watch(d.nodes, d.applyNode, both.Done) }()
-	go func() { defer d.n.wg.Done(); d.watch(d.lobbies, d.applyLobby, both.Done) }()
+	d.ownBeat.Store(time.Now().UnixNano())
+	go func() { defer d.n.wg.Done(); d.watch(0, d.nodes, d.applyNode, both.Done) }()
+	go func() { defer d.n.wg.Done(); d.watch(1, d.lobbies, d.applyLobby, both.Done) }()
 	go func() { defer d.n.wg.Done(); d.publishLoop() }()
 	go func() { both.Wait(); close(d.synced) }()
 	select {
@@ -148,20 +159,31 @@ func (d *directory) start(ctx context.Context) error {
 }
 
 // watch follows a bucket into memory until the node closes, watching again whenever the
-// watch ends early; caught is called once, when the first watch has delivered what the
-// bucket held.
-func (d *directory) watch(kv jetstream.KeyValue, apply func(jetstream.KeyValueEntry, bool), caught func()) {
+// watch ends early (rewatch ends it); caught is called once, when the first watch has
+// delivered what the bucket held. slot names the watch for rewatch.
+func (d *directory) watch(slot int, kv jetstream.KeyValue, apply func(jetstream.KeyValueEntry, bool), caught func()) {
 	var once sync.Once
 	for d.n.ctx.Err() == nil {
-		w, err := kv.WatchAll(d.n.ctx)
-		if err != nil {
+		// The watch lives as long as its context; a watch that JetStream does not make within
+		// attemptWait (it is electing a leader, a NATS server having died) is asked again.
+		wctx, cancel := context.WithCancel(d.n.ctx)
+		late := time.AfterFunc(attemptWait, cancel)
+		w, err := kv.WatchAll(wctx)
+		if !late.Stop() || err != nil {
+			cancel()
+			if err == nil {
+				_ = w.Stop()
+			}
 			select {
 			case <-d.n.ctx.Done():
 				return
-			case <-time.After(time.Second):
+			case <-time.After(catchUpWait):
 				continue
 			}
 		}
+		d.watchMu.Lock()
+		d.watching[slot] = cancel
+		d.watchMu.Unlock()
 		initial := true
 		for e := range w.Updates() {
 			if e == nil {
@@ -172,6 +194,38 @@ func (d *directory) watch(kv jetstream.KeyValue, apply func(jetstream.KeyValueEn
 			apply(e, initial)
 		}
 		_ = w.Stop()
+		cancel()
+		d.watchMu.Lock()
+		d.watching[slot] = nil
+		d.watchMu.Unlock()
+	}
+}
+
+// watchSilent is how long this node's heartbeats, put, may fail to come back through its
+// watch before the watch counts as silent: two heartbeats and a second.
+const watchSilent = 2*heartbeatEvery + time.Second
+
+// watchLive reports whether the watch of the nodes delivered this node's own heartbeat
+// within watchSilent.
+func (d *directory) watchLive() bool {
+	return time.Since(time.Unix(0, d.ownBeat.Load())) <= watchSilent
+}
+
+// rewatch ends both watches, which watch makes again at once, when the watch of the nodes
+// has gone silent while heartbeats were put: JetStream's consumer behind it was on a NATS
+// server that died, which the client would notice only after ten seconds.
+func (d *directory) rewatch() {
+	if d.watchLive() || time.Since(d.rewatched) <= watchSilent {
+		return
+	}
+	d.rewatched = time.Now()
+	d.n.log.Warn("the directory's watch went silent; watching again", "silent", time.Since(time.Unix(0, d.ownBeat.Load())).Round(time.Millisecond))
+	d.watchMu.Lock()
+	defer d.watchMu.Unlock()
+	for _, end := range d.watching {
+		if end != nil {
+			end()
+		}
 	}
 }
 
@@ -187,11 +241,14 @@ func (d *directory) applyNode(e jetstream.KeyValueEntry, _ bool) {
 		delete(d.seen, id)
 		return
 	}
-	var info NodeInfo
-	if json.Unmarshal(e.Value(), &info) != nil || info.ID != id {
+	var ne nodeEntry
+	if json.Unmarshal(e.Value(), &ne) != nil || ne.ID != id {
 		return
 	}
-	d.seen[id] = seenNode{info: info, at: time.Now()}
+	if ne.Run == d.run {
+		d.ownBeat.Store(time.Now().UnixNano())
+	}
+	d.seen[id] = seenNode{info: ne.NodeInfo, at: time.Now()}
 }
 
 func (d *directory) applyLobby(e jetstream.KeyValueEntry, _ bool) {
@@ -240,7 +297,9 @@ func (d *directory) publishLoop() {
 			continue
 		}
 		if time.Since(lastBeat) >= heartbeatEvery || d.n.resync.Load() {
-			d.heartbeat(d.n.ctx)
+			if d.heartbeat(d.n.ctx) {
+				d.rewatch()
+			}
 			d.sweep(d.n.ctx)
 			lastBeat = time.Now()
 		}
@@ -252,7 +311,7 @@ func (d *directory) publishLoop() {
 func (d *directory) entry() (NodeInfo, []byte) {
 	local := d.n.cfg.Local()
 	info := NodeInfo{ID: d.n.cfg.NodeID, PublicURL: d.n.cfg.PublicURL, Sockets: local.Sockets,
-		Lobbies: len(local.Lobbies), Heartbeat: time.Now().UnixMilli()}
+		Lobbies: len(local.Lobbies), Heartbeat: time.Now().UnixMilli(), NATS: d.n.nc.ConnectedUrlRedacted()}
 	b, _ := json.Marshal(nodeEntry{NodeInfo: info, Run: d.run})
 	return info, b
 }
@@ -310,8 +369,9 @@ func (d *directory) claim(ctx context.Context) error {
 	}
 }
 
-// heartbeat puts this node's entry again, if no other process has put it since.
-func (d *directory) heartbeat(ctx context.Context) {
+// heartbeat puts this node's entry again, if no other process has put it since, and reports
+// whether it did.
+func (d *directory) heartbeat(ctx context.Context) bool {
 	info, b := d.entry()
 	ctx, cancel := context.WithTimeout(ctx, putWait)
 	defer cancel()
@@ -328,12 +388,12 @@ func (d *directory) heartbeat(ctx context.Context) {
 		case gerr == nil:
 			d.n.counts.beatsFailed.Add(1)
 			d.n.log.Error("another process runs under this node's id: this node stops heartbeating", "node", d.n.cfg.NodeID)
-			return
+			return false
 		}
 		if err != nil {
 			d.n.counts.beatsFailed.Add(1)
 			d.n.log.Debug("directory heartbeat", "err", err)
-			return
+			return false
 		}
 	}
 	d.beat = rev
@@ -341,6 +401,7 @@ func (d *directory) heartbeat(ctx context.Context) {
 	d.mu.Lock()
 	d.seen[info.ID] = seenNode{info: info, at: time.Now()}
 	d.mu.Unlock()
+	return true
 }
 
 // ownEntry reports whether e was put by this process.
@@ -404,6 +465,9 @@ func (d *directory) publish(ctx context.Context, all bool) {
 // nobody put it again meanwhile: every node sweeps, and a node back under the same name
 // publishes its lobbies anew.
 func (d *directory) sweep(ctx context.Context) {
+	if !d.watchLive() {
+		return // what this node has heard of the others is stale itself
+	}
 	type stale struct {
 		key  string
 		rev  uint64
@@ -419,7 +483,16 @@ func (d *directory) sweep(ctx context.Context) {
 		}
 	}
 	d.mu.RUnlock()
+	asked := map[string]bool{} // node to whether NATS knows it gone
 	for _, s := range gone {
+		g, ok := asked[s.node]
+		if !ok {
+			g = d.n.Gone(ctx, s.node)
+			asked[s.node] = g
+		}
+		if !g {
+			continue // it still answers: its heartbeats are late, not over
+		}
 		pctx, cancel := context.WithTimeout(ctx, putWait)
 		if d.lobbies.Delete(pctx, s.key, jetstream.LastRevision(s.rev)) == nil && s.code != "" {
 			d.n.releaseCode(pctx, s.code, s.node)

@@ -38,9 +38,10 @@ type Config struct {
 	// Grace is how long the node may be cut off from NATS before Refusing reports true.
 	Grace time.Duration
 	// Revoked applies a revocation of the stream on this node: to its index of revoked
-	// sessions and accounts, and to its open sockets. It is called from one goroutine, in
-	// the stream's order, for every revocation kept (a node's own among them), and again
-	// for some after the link returns: it must be idempotent and must not block.
+	// sessions and accounts, and to its open sockets. It is called one call at a time, in
+	// the order each node published them, for every revocation kept (a node's own among
+	// them), and again for some after the link returns: it must be idempotent and must not
+	// block.
 	Revoked func(Revocation)
 	// KeepRevocations is how long the stream keeps a revocation: as long as the longest
 	// access token can live.
@@ -244,6 +245,7 @@ func (n *Node) Close() {
 	n.wg.Wait()
 	if n.revs != nil {
 		n.revs.cc.Stop()
+		_ = n.revs.live.Unsubscribe()
 		// What is still queued gets a last chance; another node may be waiting for it.
 		ctx, cancel := context.WithTimeout(context.Background(), putWait)
 		n.revs.flush(ctx)

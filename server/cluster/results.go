@@ -90,7 +90,7 @@ func (n *Node) ConsumeResults(ctx context.Context, record func(context.Context, 
 		if err := m.DoubleAck(rctx); err != nil {
 			n.log.Warn("acknowledge a recorded result", "err", err)
 		}
-	})
+	}, consumeBeats()...)
 	if err != nil {
 		return fmt.Errorf("results consumer: %w", err)
 	}

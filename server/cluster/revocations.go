@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -27,6 +29,20 @@ type Revocation struct {
 	Reason  string `json:"reason,omitempty"`
 	Until   int64  `json:"until,omitempty"` // unix ms when the session's last access token expires
 	Node    string `json:"node"`            // the node it was published by
+	ID      string `json:"id,omitempty"`    // unique to this revocation; its message id on the stream
+}
+
+// A consumer's server sends a heartbeat every consumerBeat while it has nothing to deliver,
+// and the node makes the consumer again after two go missing: a consumer whose NATS server
+// died (by SIGKILL, say, with the node's own link on another server) is found out within a
+// second (500 ms is the least beat the client takes), not the ten seconds of its defaults.
+const (
+	consumerBeat   = 500 * time.Millisecond
+	consumerExpiry = 4 * time.Second // how long one pull request waits; at least two beats
+)
+
+func consumeBeats() []jetstream.PullConsumeOpt {
+	return []jetstream.PullConsumeOpt{jetstream.PullHeartbeat(consumerBeat), jetstream.PullExpiry(consumerExpiry)}
 }
 
 // catchUpWait is how often a node that lost its link tries again to learn the stream's end.
@@ -35,6 +51,12 @@ const catchUpWait = 250 * time.Millisecond
 // revocations is this node's side of the revocations stream: a queue of revocations to
 // publish, published in order and retried until JetStream has stored each, and an ordered
 // consumer applying every revocation (the node's own among them) from the first one kept.
+//
+// Every revocation also reaches the node the moment it is published, through a plain NATS
+// subscription to the stream's subject, which the client makes again within milliseconds
+// of any reconnect; the consumer is the record, for the replay at start and after a cut, and
+// when a NATS server dies it may take JetStream seconds to serve it again. Whichever way a
+// revocation comes first applies it; the other skips it, by its ID.
 type revocations struct {
 	n       *Node
 	stream  jetstream.Stream
@@ -45,13 +67,21 @@ type revocations struct {
 	wake  chan struct{} // a revocation was queued
 	cc    jetstream.ConsumeContext
 	seq   atomic.Uint64 // stream sequence of the last revocation applied
+	live  *nats.Subscription
+
+	applyMu sync.Mutex
+	heard   map[string]time.Time // revocations applied by one way and not yet come the other, by ID
 }
+
+// heardFor is how long a revocation that came one way waits to come the other before it is
+// forgotten (a consumer that lags it more applies it again, which Revoked allows).
+const heardFor = time.Minute
 
 // openRevocations makes (or opens) the stream, keeping each revocation for keep or for as
 // long as another node asked, whichever is longer, and applies every revocation it holds.
 func openRevocations(ctx context.Context, n *Node, keep time.Duration) (*revocations, error) {
 	name := n.name("tickwire_revocations")
-	r := &revocations{n: n, subject: n.name("tickwire.revoked"), wake: make(chan struct{}, 1)}
+	r := &revocations{n: n, subject: n.name("tickwire.revoked"), wake: make(chan struct{}, 1), heard: map[string]time.Time{}}
 	if s, err := n.js.Stream(ctx, name); err == nil {
 		keep = max(keep, s.CachedInfo().Config.MaxAge)
 	}
@@ -62,12 +92,15 @@ func openRevocations(ctx context.Context, n *Node, keep time.Duration) (*revocat
 		return nil, err
 	}
 	r.stream = s
+	if r.live, err = n.nc.Subscribe(r.subject, r.applyLive); err != nil {
+		return nil, fmt.Errorf("revocations subscription: %w", err)
+	}
 	began := time.Now()
 	cons, err := n.js.OrderedConsumer(ctx, name, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
 	if err != nil {
 		return nil, fmt.Errorf("revocations consumer: %w", err)
 	}
-	if r.cc, err = cons.Consume(r.apply); err != nil {
+	if r.cc, err = cons.Consume(r.apply, consumeBeats()...); err != nil {
 		return nil, fmt.Errorf("revocations consumer: %w", err)
 	}
 	if err := r.catchUp(ctx); err != nil {
@@ -79,10 +112,11 @@ func openRevocations(ctx context.Context, n *Node, keep time.Duration) (*revocat
 	return r, nil
 }
 
+// apply applies a revocation of the stream's consumer.
 func (r *revocations) apply(m jetstream.Msg) {
 	var v Revocation
-	if err := json.Unmarshal(m.Data(), &v); err == nil && r.n.cfg.Revoked != nil {
-		r.n.cfg.Revoked(v)
+	if err := json.Unmarshal(m.Data(), &v); err == nil {
+		r.deliver(v)
 	}
 	live := r.n.caught.Load() && !r.n.counts.replaying.Load()
 	if meta, err := m.Metadata(); err == nil {
@@ -98,9 +132,51 @@ func (r *revocations) apply(m jetstream.Msg) {
 	}
 }
 
-// catchUp returns once every revocation the stream holds now has been applied.
+// applyLive applies a revocation as it is published.
+func (r *revocations) applyLive(m *nats.Msg) {
+	var v Revocation
+	if err := json.Unmarshal(m.Data, &v); err == nil && v.ID != "" {
+		r.deliver(v)
+	}
+}
+
+// deliver applies v, unless it came the other way already.
+func (r *revocations) deliver(v Revocation) {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	if v.ID != "" {
+		if _, ok := r.heard[v.ID]; ok {
+			delete(r.heard, v.ID)
+			return
+		}
+		r.heard[v.ID] = time.Now()
+	}
+	if r.n.cfg.Revoked != nil {
+		r.n.cfg.Revoked(v)
+	}
+}
+
+// forget drops what came one way long ago and never the other.
+func (r *revocations) forget(now time.Time) {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	for id, at := range r.heard {
+		if now.Sub(at) > heardFor {
+			delete(r.heard, id)
+		}
+	}
+}
+
+// catchUp returns once every revocation the stream holds now has been applied. It asks for
+// the stream's end again when an answer does not come within attemptWait: a request sent
+// while JetStream elects a leader (a NATS server has just died) goes unanswered.
 func (r *revocations) catchUp(ctx context.Context) error {
-	info, err := r.stream.Info(ctx)
+	var info *jetstream.StreamInfo
+	err := retry(ctx, func(ctx context.Context) error {
+		var err error
+		info, err = r.stream.Info(ctx)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -122,10 +198,14 @@ func (r *revocations) catchUp(ctx context.Context) error {
 // run publishes what is queued, and catches up again after every return of the link, until
 // the node closes.
 func (r *revocations) run(relinked <-chan struct{}) {
+	sweep := time.NewTicker(heardFor / 4)
+	defer sweep.Stop()
 	for {
 		select {
 		case <-r.n.ctx.Done():
 			return
+		case now := <-sweep.C:
+			r.forget(now)
 		case <-r.wake:
 			r.flush(r.n.ctx)
 		case <-relinked:
@@ -163,7 +243,7 @@ func (r *revocations) flush(ctx context.Context) {
 		r.mu.Unlock()
 		b, _ := json.Marshal(v)
 		pctx, cancel := context.WithTimeout(ctx, putWait)
-		_, err := r.n.js.Publish(pctx, r.subject, b)
+		_, err := r.n.js.Publish(pctx, r.subject, b, jetstream.WithMsgID(v.ID))
 		cancel()
 		if err != nil {
 			if !errors.Is(err, context.Canceled) {
@@ -190,7 +270,7 @@ func (r *revocations) signal() {
 // Revoke tells every node of v, after this node has applied it itself. It does not block:
 // v is queued and published in order, again and again until JetStream has stored it.
 func (n *Node) Revoke(v Revocation) {
-	v.Node = n.cfg.NodeID
+	v.Node, v.ID = n.cfg.NodeID, rand.Text()
 	r := n.revs
 	r.mu.Lock()
 	r.queue = append(r.queue, v)

@@ -41,9 +41,11 @@ const startWithin = 30 * time.Second
 // NATS is the cluster Main started for this test binary.
 var NATS *natstest.Cluster
 
-// Main is the body of a TestMain: in a child started by StartProcess it serves and exits;
-// else it starts the shared NATS cluster, runs the tests and stops the cluster.
+// Main is the body of a TestMain: in a child started by StartProcess it serves and exits, in
+// one started by natstest.StartProcesses it runs that nats-server; else it starts the shared
+// NATS cluster, runs the tests and stops the cluster.
 func Main(m *testing.M) {
+	natstest.ServeIfChild()
 	if args, ok := os.LookupEnv(childEnv); ok {
 		os.Exit(serveChild(strings.Split(args, "\n")))
 	}
