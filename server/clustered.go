@@ -42,7 +42,7 @@ func (s *Server) joinCluster(ctx context.Context, ln net.Listener) error {
 	public := cmp.Or(s.cfg.PublicURL, s.URL())
 	node, err := cluster.Open(ctx, cluster.Config{
 		URLs: s.cfg.NATS, NodeID: id, PublicURL: public, Origins: s.cfg.Origins, Prefix: s.cfg.ClusterPrefix,
-		Grace: s.cfg.ClusterGrace, Local: s.clusterLocal, Log: s.log.With("node", id),
+		Grace: s.cfg.ClusterGrace, NkeySeedFile: s.cfg.NATSNkey, CAFile: s.cfg.NATSCA, Local: s.clusterLocal, Log: s.log.With("node", id),
 		Revoked: s.applyRevocation, KeepRevocations: s.cfg.AccessTTL + auth.Leeway,
 		Keys: s.takeKeys(),
 	})

@@ -135,6 +135,8 @@ type Config struct {
 	NodeID       string        // this node's name in the cluster; empty: host name and port
 	Role         string        // RoleAll or RoleGame
 	ClusterGrace time.Duration // how long a node cut off from NATS keeps accepting sockets
+	NATSNkey     string        // file of the NATS user's nkey seed; empty: none
+	NATSCA       string        // PEM file of the CAs that sign NATS's TLS certificates; empty: the system's
 	// ClusterPrefix, when set, prefixes the names of the cluster's NATS buckets, streams and
 	// subjects. Not a setting: tests that share one NATS cluster keep apart by it.
 	ClusterPrefix string

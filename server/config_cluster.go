@@ -51,6 +51,14 @@ func (c *Config) clusterSettings() []setting {
 			c.Role = s
 			return nil
 		}},
+		{"nats-nkey", "TICKWIRE_NATS_NKEY", "", "file holding the nkey seed (SU...) of this node's NATS user, for a NATS server that authenticates with nkeys; none: the user and password or token in --nats, if any", func(s string) error {
+			c.NATSNkey = s
+			return nil
+		}},
+		{"nats-ca", "TICKWIRE_NATS_CA", "", "PEM file of the certificate authorities that sign the NATS servers' TLS certificates (use tls:// URLs); none: the system's", func(s string) error {
+			c.NATSCA = s
+			return nil
+		}},
 		{"cluster-grace", "TICKWIRE_CLUSTER_GRACE", "10s", "how long a node cut off from NATS keeps accepting sockets; past it /readyz and new sockets answer 503 until it is back and has caught up", func(s string) error {
 			d, err := time.ParseDuration(s)
 			if err != nil {
@@ -74,6 +82,8 @@ func (c *Config) checkCluster() error {
 		return &FlagError{"--role game needs --nats: a game node has no database of its own"}
 	case len(c.NATS) == 0 && c.NodeID != "":
 		return &FlagError{"--node-id names a node of a cluster: it needs --nats"}
+	case len(c.NATS) == 0 && (c.NATSNkey != "" || c.NATSCA != ""):
+		return &FlagError{"--nats-nkey and --nats-ca are for the link to NATS: they need --nats"}
 	}
 	return nil
 }

@@ -138,6 +138,8 @@ func TestBadSettingsExitTwo(t *testing.T) {
 		{"a game node without NATS", []string{"--role", "game"}, nil, "", "--nats"},
 		{"an unknown role", []string{"--role", "lobby"}, nil, "", "--role"},
 		{"a node id without NATS", []string{"--node-id", "a"}, nil, "", "--nats"},
+		{"an nkey without NATS", []string{"--nats-nkey", "/etc/tickwire/nats.nk"}, nil, "", "--nats"},
+		{"a NATS CA without NATS", nil, map[string]string{"TICKWIRE_NATS_CA": "/etc/tickwire/ca.pem"}, "", "--nats"},
 		{"a node id with a space", nil, map[string]string{"TICKWIRE_NODE_ID": "node a"}, "", "--node-id"},
 		{"a negative cluster grace", []string{"--cluster-grace", "-1s"}, nil, "", "--cluster-grace"},
 	}

@@ -35,6 +35,11 @@ type Config struct {
 	PublicURL string   // where clients reach this node: scheme, host and port
 	Origins   []string // this node's --origins: the browser origins it takes as its own
 	Prefix    string   // prefix of every NATS name; empty for none
+	// NkeySeedFile, when set, is the file of the nkey seed this node signs in to NATS with.
+	NkeySeedFile string
+	// CAFile, when set, is the PEM file of the CAs that sign the NATS servers' certificates;
+	// empty: the system's.
+	CAFile string
 	// Grace is how long the node may be cut off from NATS before Refusing reports true.
 	Grace time.Duration
 	// Revoked applies a revocation of the stream on this node: to its index of revoked
@@ -101,8 +106,8 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Log, relinked: make(chan struct{}, 1)}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
-	nc, err := nats.Connect(strings.Join(cfg.URLs, ","),
-		nats.Name("tickwire "+cfg.NodeID),
+	opts := []nats.Option{
+		nats.Name("tickwire " + cfg.NodeID),
 		nats.RetryOnFailedConnect(true),
 		// Only the servers named: a host lists every one it wants its nodes to use.
 		nats.IgnoreDiscoveredServers(),
@@ -112,7 +117,19 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		nats.MaxPingsOutstanding(pingsOut),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { n.linkDown(err) }),
 		nats.ReconnectHandler(func(c *nats.Conn) { n.linkUp(c.ConnectedUrlRedacted()) }),
-	)
+	}
+	if cfg.NkeySeedFile != "" {
+		o, err := nats.NkeyOptionFromSeed(cfg.NkeySeedFile)
+		if err != nil {
+			n.cancel()
+			return nil, fmt.Errorf("--nats-nkey: %w", err)
+		}
+		opts = append(opts, o)
+	}
+	if cfg.CAFile != "" {
+		opts = append(opts, nats.RootCAs(cfg.CAFile))
+	}
+	nc, err := nats.Connect(strings.Join(cfg.URLs, ","), opts...)
 	if err != nil {
 		n.cancel()
 		return nil, fmt.Errorf("connect to NATS: %w", err)
@@ -189,6 +206,9 @@ func (n *Node) waitJetStream(ctx context.Context) error {
 			return nil
 		}
 		if ctx.Err() != nil {
+			if last := n.nc.LastError(); last != nil {
+				err = fmt.Errorf("%w (NATS said: %v)", err, last)
+			}
 			return fmt.Errorf("JetStream does not answer at %s: %w", strings.Join(n.cfg.URLs, ","), err)
 		}
 		select {
