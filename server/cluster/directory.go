@@ -96,13 +96,14 @@ type directory struct {
 	byCode map[string]string    // join code to key
 	index  lobbyIndex           // remote, in the orders of the lists and of quick join
 
-	// ownBeat is when (unix ns) the watch of the nodes last delivered this process's own
-	// heartbeat: while heartbeats are put and do not come back, the watch has gone silent
-	// (the NATS server holding its consumer died) and is made again, and nobody is swept.
-	ownBeat   atomic.Int64
+	// ownBeat is when (unix ns) each watch (of the nodes, of the lobbies) last delivered this
+	// process's own heartbeat (in the lobbies, its beacon): while heartbeats are put and do
+	// not come back, the watch has gone silent (the NATS server holding its consumer died)
+	// and is made again, and nobody is swept.
+	ownBeat   [2]atomic.Int64
 	watchMu   sync.Mutex
 	watching  [2]context.CancelFunc // end the watches of the nodes and of the lobbies, while they run
-	rewatched time.Time             // when the watches were last made again; the publisher's own
+	rewatched [2]time.Time          // when each watch was last made again; the publisher's own
 
 	synced    chan struct{}    // closed when both watches have delivered what the buckets held
 	published map[string]Lobby // this node's lobbies as last put, by id; the publisher's own
@@ -145,7 +146,8 @@ func (d *directory) start(ctx context.Context) error {
 	var both sync.WaitGroup
 	both.Add(2)
 	d.n.wg.Add(3)
-	d.ownBeat.Store(time.Now().UnixNano())
+	d.ownBeat[0].Store(time.Now().UnixNano())
+	d.ownBeat[1].Store(time.Now().UnixNano())
 	go func() { defer d.n.wg.Done(); d.watch(0, d.nodes, d.applyNode, both.Done) }()
 	go func() { defer d.n.wg.Done(); d.watch(1, d.lobbies, d.applyLobby, both.Done) }()
 	go func() { defer d.n.wg.Done(); d.publishLoop() }()
@@ -205,28 +207,44 @@ func (d *directory) watch(slot int, kv jetstream.KeyValue, apply func(jetstream.
 // watch before the watch counts as silent: two heartbeats and a second.
 const watchSilent = 2*heartbeatEvery + time.Second
 
-// watchLive reports whether the watch of the nodes delivered this node's own heartbeat
-// within watchSilent.
+// beaconID names, among this node's lobbies, the key it puts with every heartbeat so that
+// its watch of the lobbies hears from it too. No lobby id starts with "_".
+const beaconID = "_beat"
+
+// watchLive reports whether both watches delivered this node's own heartbeat within
+// watchSilent.
 func (d *directory) watchLive() bool {
-	return time.Since(time.Unix(0, d.ownBeat.Load())) <= watchSilent
+	return d.silent(0) <= watchSilent && d.silent(1) <= watchSilent
 }
 
-// rewatch ends both watches, which watch makes again at once, when the watch of the nodes
-// has gone silent while heartbeats were put: JetStream's consumer behind it was on a NATS
-// server that died, which the client would notice only after ten seconds.
-func (d *directory) rewatch() {
-	if d.watchLive() || time.Since(d.rewatched) <= watchSilent {
+// silent is how long watch slot has not delivered this node's own heartbeat.
+func (d *directory) silent(slot int) time.Duration {
+	return time.Since(time.Unix(0, d.ownBeat[slot].Load()))
+}
+
+// rewatch ends watch slot, which watch makes again at once, when it has gone silent while
+// heartbeats were put: JetStream's consumer behind it was on a NATS server that died, which
+// the client would notice only after ten seconds.
+func (d *directory) rewatch(slot int) {
+	if d.silent(slot) <= watchSilent || time.Since(d.rewatched[slot]) <= watchSilent {
 		return
 	}
-	d.rewatched = time.Now()
-	d.n.log.Warn("the directory's watch went silent; watching again", "silent", time.Since(time.Unix(0, d.ownBeat.Load())).Round(time.Millisecond))
+	d.rewatched[slot] = time.Now()
+	d.n.log.Warn("the directory's watch went silent; watching again", "bucket", []string{"nodes", "lobbies"}[slot],
+		"silent", d.silent(slot).Round(time.Millisecond))
 	d.watchMu.Lock()
 	defer d.watchMu.Unlock()
-	for _, end := range d.watching {
-		if end != nil {
-			end()
-		}
+	if end := d.watching[slot]; end != nil {
+		end()
 	}
+}
+
+// beacon puts this node's beacon among the lobbies, and reports whether it did.
+func (d *directory) beacon(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, putWait)
+	defer cancel()
+	_, err := d.lobbies.Put(ctx, lobbyKey(d.self, beaconID), []byte(d.run))
+	return err == nil
 }
 
 func (d *directory) applyNode(e jetstream.KeyValueEntry, _ bool) {
@@ -246,15 +264,18 @@ func (d *directory) applyNode(e jetstream.KeyValueEntry, _ bool) {
 		return
 	}
 	if ne.Run == d.run {
-		d.ownBeat.Store(time.Now().UnixNano())
+		d.ownBeat[0].Store(time.Now().UnixNano())
 	}
 	d.seen[id] = seenNode{info: ne.NodeInfo, at: time.Now()}
 }
 
 func (d *directory) applyLobby(e jetstream.KeyValueEntry, _ bool) {
-	node, _, ok := strings.Cut(e.Key(), ".")
-	if !ok || node == d.self {
-		return // this node's own lobbies are read from the node itself
+	node, id, ok := strings.Cut(e.Key(), ".")
+	if ok && node == d.self && id == beaconID && string(e.Value()) == d.run {
+		d.ownBeat[1].Store(time.Now().UnixNano())
+	}
+	if !ok || node == d.self || id == beaconID {
+		return // this node's own lobbies are read from the node itself; beacons are no lobbies
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -298,7 +319,10 @@ func (d *directory) publishLoop() {
 		}
 		if time.Since(lastBeat) >= heartbeatEvery || d.n.resync.Load() {
 			if d.heartbeat(d.n.ctx) {
-				d.rewatch()
+				d.rewatch(0)
+			}
+			if d.beacon(d.n.ctx) {
+				d.rewatch(1)
 			}
 			d.sweep(d.n.ctx)
 			lastBeat = time.Now()
@@ -425,7 +449,7 @@ func (d *directory) publish(ctx context.Context, all bool) {
 		if keys, err := d.lobbies.ListKeysFiltered(ctx, d.self+".*"); err == nil {
 			for k := range keys.Keys() {
 				_, id, _ := strings.Cut(k, ".")
-				if _, ok := now[id]; !ok {
+				if _, ok := now[id]; !ok && id != beaconID {
 					d.published[id] = Lobby{ID: id} // deleted below
 					d.releaseCodeOf(ctx, k)
 				}
