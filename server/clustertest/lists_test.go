@@ -67,6 +67,7 @@ func nearWithMany(t testing.TB, listMax int) (*servertest.Server, string) {
 	near := clustertest.Node(t, prefix, "near", func(c *server.Config) {
 		c.LobbyListMax = listMax
 		c.GuestAddrBurst, c.MaxLobbiesPerAddr, c.LobbyAddrBurst = 1000, 1000, 1000
+		c.MsgRate, c.MsgBurst = 1e6, 1<<20 // BenchmarkClusterLobbies quick-joins on one socket as fast as it can
 	})
 	tok := near.Guest(t, "ann").AccessToken
 	admin := near.Mint(t, tok, time.Now(), time.Hour, "play admin")
