@@ -86,7 +86,7 @@ test("after SIGKILL of the game node, a quick-joined page plays again and one th
   await game!.kill();
 
   // Page 2 plays again, in a new lobby on a live node, from a socket to its own node.
-  await until("page 2 playing in a new lobby", 20000, () => b.watch.lobby !== lobby && b.watch.lastSnapAt > killedAt).catch((e) => explain(b, bSockets, e));
+  await until("page 2 playing in a new lobby", 20000, () => b.watch.lobby !== lobby && b.watch.snapshotsSinceJoined > 0).catch((e) => explain(b, bSockets, e));
   const playingIn = Date.now() - killedAt;
   assert.ok(bSockets.at(-1)!.startsWith(dbWS), `page 2's sockets: ${bSockets.join(", ")}`);
   assert.equal(await b.page.getAttribute("body", "data-screen"), "game");

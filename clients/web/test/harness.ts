@@ -240,6 +240,9 @@ export class Watch {
   joined = 0;
   latest: Snapshot | null = null;
   snapshots = 0;
+  /** snapshotsSinceJoined counts the snapshots since the newest joined: after a move to a new
+   * lobby, latest is that lobby's only once this is above 0. */
+  snapshotsSinceJoined = 0;
   lastSnapAt = 0;
   maxGapMs = 0;
   /** events log snapshot gaps over 250 ms and the reauth exchange, with times (ms, mod 100 s),
@@ -272,6 +275,7 @@ export class Watch {
         this.me = j.player;
         this.lobby = j.lobby.id;
         this.joined++;
+        this.snapshotsSinceJoined = 0;
         break;
       }
       case "reauth_required":
@@ -289,6 +293,7 @@ export class Watch {
           this.lastSnapAt = now;
           this.latest = f.d;
           this.snapshots++;
+          this.snapshotsSinceJoined++;
         }
         break;
     }
