@@ -14,15 +14,15 @@ import (
 	"github.com/tickwire/tickwire/server/wire"
 )
 
-// sharedPair starts two database nodes on one data folder, so that each verifies the other's
-// tokens, with the folder's own sync off: whatever one learns of the other's logouts and bans
-// comes through NATS. mutateB adjusts the second.
+// sharedPair starts a database node and a game node, so that whatever the game node learns of
+// the logouts and bans made through the database node comes through NATS. mutateB adjusts the
+// game node; natsB, when not empty, is the one NATS address the game node is given.
 func sharedPair(t *testing.T, mutateB func(*server.Config), natsB string) (*servertest.Server, *servertest.Server) {
 	t.Helper()
 	prefix := clustertest.Prefix(t)
-	a := clustertest.Node(t, prefix, "node-a", func(c *server.Config) { c.SyncInterval = 0; c.GuestAddrBurst = 1000 })
-	b := clustertest.Node(t, prefix, "node-b", func(c *server.Config) {
-		c.Data, c.SyncInterval = a.Config.Data, 0
+	a := clustertest.Node(t, prefix, "db", func(c *server.Config) { c.GuestAddrBurst = 1000 })
+	b := clustertest.Node(t, prefix, "game-1", func(c *server.Config) {
+		c.Role = server.RoleGame
 		if natsB != "" {
 			c.NATS = []string{natsB}
 		}
