@@ -17,13 +17,20 @@ import (
 	"github.com/tickwire/tickwire/server/wire"
 )
 
+// downFor is how long TestARoundEndedWhileTheDatabaseIsDownIsRecordedOnItsReturn keeps the
+// database node down.
+const downFor = 20 * time.Second
+
+// TestARoundEndedWhileTheDatabaseIsDownIsRecordedOnItsReturn: a round ends on a game node while
+// the database node is down for 20 s; meanwhile sign-ins answer 503 and the sockets play on; the
+// round reaches the leaderboard within 15 s of the database node's return, once.
 func TestARoundEndedWhileTheDatabaseIsDownIsRecordedOnItsReturn(t *testing.T) {
 	prefix := clustertest.Prefix(t)
 	db := clustertest.Node(t, prefix, "db", nil)
 	g := clustertest.Node(t, prefix, "game-1", func(c *server.Config) {
 		c.Role, c.RoundLength, c.RoundPause = server.RoleGame, time.Second, time.Minute
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), downFor+30*time.Second)
 	defer cancel()
 	conns := make([]*goclient.Conn, 2)
 	for i, name := range []string{"ann", "bob"} {
@@ -38,12 +45,36 @@ func TestARoundEndedWhileTheDatabaseIsDownIsRecordedOnItsReturn(t *testing.T) {
 		conns[i] = c
 	}
 	db.Stop()
+	down := time.Now()
 	for over := false; !over; {
 		select {
 		case e := <-conns[0].Events():
 			over = e.Kind == wire.EventRoundOver
 		case <-ctx.Done():
 			t.Fatal("no round_over within 30 s")
+		}
+	}
+	// The database node stays down for 20 s: sign-ins through the game node answer 503 at once
+	// all along, and the sockets on the game node play on (snapshots keep coming).
+	snaps := conns[1].Snapshots()
+	var tick uint64
+	for time.Since(down) < downFor {
+		asked := time.Now()
+		status, body, _ := servertest.Call(t, nil, "POST", g.URL()+"/api/v1/auth/guest", "", map[string]string{"username": "late"})
+		if status != 503 || body["error"] != wire.CodeUnavailable {
+			t.Fatalf("guest with the database node down: %d %v, want 503 unavailable", status, body)
+		}
+		if took := time.Since(asked); took > time.Second {
+			t.Fatalf("the 503 took %v, want at once", took)
+		}
+		last := tick
+		for wait := time.After(time.Second); tick == last; {
+			select {
+			case s := <-snaps:
+				tick = max(tick, s.Tick)
+			case <-wait:
+				t.Fatalf("no new snapshot for 1 s, %v after the database node went down", time.Since(down).Round(time.Second))
+			}
 		}
 	}
 	db.Restart()
