@@ -2,11 +2,13 @@ package clustertest_test
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tickwire/tickwire/clients/goclient"
+	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/clustertest"
 	"github.com/tickwire/tickwire/server/servertest"
 	"github.com/tickwire/tickwire/server/wire"
@@ -71,20 +73,22 @@ func host(t *testing.T, base, guest string, create wire.Create) (*goclient.Conn,
 
 func TestLobbiesOfEveryNodeAreListedOnEach(t *testing.T) {
 	prefix := clustertest.Prefix(t)
-	a := clustertest.Node(t, prefix, "node-a", nil)
-	b := clustertest.Node(t, prefix, "node-b", nil)
+	db := clustertest.Node(t, prefix, "db", nil)
+	a := clustertest.Node(t, prefix, "node-a", func(c *server.Config) { c.Role = server.RoleGame })
+	b := clustertest.Node(t, prefix, "node-b", func(c *server.Config) { c.Role = server.RoleGame })
+	host(t, db.URL(), "zed", wire.Create{Name: "omega"})
 	host(t, a.URL(), "ann", wire.Create{Name: "alpha"})
 	host(t, b.URL(), "bob", wire.Create{Name: "beta"})
 	host(t, b.URL(), "cat", wire.Create{Name: "hidden", Private: true})
-	tokA, tokB := a.Guest(t, "dan").AccessToken, b.Guest(t, "eve").AccessToken
-	want := map[string]string{"alpha": "node-a", "beta": "node-b"}
+	tokA, tokB, tokDB := a.Guest(t, "dan").AccessToken, b.Guest(t, "eve").AccessToken, db.Guest(t, "fay").AccessToken
+	want := map[string]string{"alpha": "node-a", "beta": "node-b", "omega": "db"}
 	for _, n := range []struct {
 		srv *servertest.Server
 		tok string
-	}{{a, tokA}, {b, tokB}} {
+	}{{a, tokA}, {b, tokB}, {db, tokDB}} {
 		servertest.Eventually(t, 3*time.Second, "both lobbies listed on "+n.srv.URL(), func() bool {
 			got := listed(t, n.srv.URL(), n.tok)
-			return len(got) == len(want) && got["alpha"] == want["alpha"] && got["beta"] == want["beta"]
+			return maps.Equal(got, want)
 		})
 	}
 	got := listed(t, a.URL(), tokA)
@@ -92,9 +96,9 @@ func TestLobbiesOfEveryNodeAreListedOnEach(t *testing.T) {
 		t.Fatalf("a private lobby of another node is listed: %v", got)
 	}
 
-	admin := a.Mint(t, tokA, time.Now(), time.Minute, "play admin")
-	if ids := nodeIDs(t, a.URL(), admin); strings.Join(ids, ",") != "node-a,node-b" {
-		t.Fatalf("admin nodes = %v, want node-a,node-b", ids)
+	admin := db.Mint(t, tokA, time.Now(), time.Minute, "play admin")
+	if ids := nodeIDs(t, a.URL(), admin); strings.Join(ids, ",") != "db,node-a,node-b" {
+		t.Fatalf("admin nodes = %v, want db,node-a,node-b", ids)
 	}
 	status, _, _ := servertest.Call(t, nil, "GET", a.URL()+"/api/v1/admin/nodes", tokA, nil)
 	if status != 403 {
@@ -107,15 +111,16 @@ func TestLobbiesOfEveryNodeAreListedOnEach(t *testing.T) {
 		_, ok := listed(t, a.URL(), tokA)["beta"]
 		return !ok
 	})
-	if ids := nodeIDs(t, a.URL(), admin); strings.Join(ids, ",") != "node-a" {
+	if ids := nodeIDs(t, a.URL(), admin); strings.Join(ids, ",") != "db,node-a" {
 		t.Fatalf("admin nodes after node-b stopped = %v", ids)
 	}
 }
 
 func TestAKilledNodeLeavesTheListsWithinTenSeconds(t *testing.T) {
 	prefix := clustertest.Prefix(t)
-	a := clustertest.Node(t, prefix, "node-a", nil)
-	b := clustertest.StartProcess(t, prefix, "--node-id", "node-b")
+	db := clustertest.Node(t, prefix, "db", nil)
+	a := clustertest.Node(t, prefix, "node-a", func(c *server.Config) { c.Role = server.RoleGame })
+	b := clustertest.StartProcess(t, prefix, "--node-id", "node-b", "--role", "game")
 	tok := a.Guest(t, "ann").AccessToken
 	host(t, b.URL, "bob", wire.Create{Name: "doomed"})
 	servertest.Eventually(t, 3*time.Second, "node-b's lobby listed on node-a", func() bool {
@@ -128,8 +133,8 @@ func TestAKilledNodeLeavesTheListsWithinTenSeconds(t *testing.T) {
 		return !ok
 	})
 	t.Logf("a killed node's lobby left the list after %v", time.Since(killed).Round(10*time.Millisecond))
-	admin := a.Mint(t, tok, time.Now(), time.Minute, "play admin")
-	if ids := nodeIDs(t, a.URL(), admin); strings.Join(ids, ",") != "node-a" {
+	admin := db.Mint(t, tok, time.Now(), time.Minute, "play admin")
+	if ids := nodeIDs(t, a.URL(), admin); strings.Join(ids, ",") != "db,node-a" {
 		t.Fatalf("admin nodes after node-b was killed = %v", ids)
 	}
 }
