@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -62,9 +63,12 @@ func (n *Node) httpSubject() string { return n.name("tickwire.db.http") }
 // request is rebuilt as the client sent it: h sees the client's address as its peer and
 // HTTPS when the client used it, and no proxy header a client could have forged.
 func (n *Node) ServeDatabase(h http.Handler) error {
+	if err := n.onlyDatabase(); err != nil {
+		return err
+	}
 	slots := make(chan struct{}, forwardConcurrency)
 	svc, err := micro.AddService(n.nc, micro.Config{Name: n.name("tickwire_db"), Version: "1.0.0",
-		Description: "the HTTP routes of Tickwire that need the database"})
+		Description: "the HTTP routes of Tickwire that need the database", Metadata: map[string]string{"node": n.cfg.NodeID}})
 	if err != nil {
 		return err
 	}
@@ -87,6 +91,34 @@ func (n *Node) ServeDatabase(h http.Handler) error {
 			n.counts.served.Add(1)
 		}()
 	}), micro.WithEndpointSubject(n.httpSubject()))
+}
+
+// ErrDatabaseTaken is ServeDatabase's answer when another database node serves the cluster.
+var ErrDatabaseTaken = errors.New("another database node serves this cluster")
+
+// databaseProbeWait bounds how long onlyDatabase waits for another database node to answer.
+const databaseProbeWait = 500 * time.Millisecond
+
+// onlyDatabase makes sure no other database node serves the cluster: two would split the
+// forwarded requests and the results between two databases. It pings the service the
+// database node serves; "no responders" is the answer of a cluster without one, at once. (Two
+// database nodes that start within the same instant both find none; this catches the
+// mistake of a second node left without --role game, not a race of two starts.)
+func (n *Node) onlyDatabase() error {
+	subj, err := micro.ControlSubject(micro.PingVerb, n.name("tickwire_db"), "")
+	if err != nil {
+		return err
+	}
+	m, err := n.nc.Request(subj, nil, databaseProbeWait)
+	switch {
+	case errors.Is(err, nats.ErrNoResponders), errors.Is(err, nats.ErrTimeout):
+		return nil
+	case err != nil:
+		return fmt.Errorf("ask for another database node: %w", err)
+	}
+	var ping micro.Ping
+	_ = json.Unmarshal(m.Data, &ping)
+	return fmt.Errorf("%w (node %q answers for it): start every node but one with --role game", ErrDatabaseTaken, ping.Metadata["node"])
 }
 
 func serveForwarded(h http.Handler, data []byte) httpResponse {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -116,4 +117,34 @@ func TestASecondNodeUnderTheSameIDRefusesToStart(t *testing.T) {
 		t.Fatalf("a node in the place of a dead run: %v", err)
 	}
 	t.Logf("a node took the id of a dead run after %v", time.Since(start).Round(10*time.Millisecond))
+}
+
+// TestASecondDatabaseNodeRefusesToStart: a node started without --role game in a cluster that
+// has its database node already refuses to start, naming that node and the flag, and leaves
+// the database node serving; a database node started after the first one stopped serves.
+func TestASecondDatabaseNodeRefusesToStart(t *testing.T) {
+	prefix := clustertest.Prefix(t)
+	db := clustertest.Node(t, prefix, "db", nil)
+	cfg := db.Config
+	cfg.NodeID, cfg.Data, cfg.Addr = "db-2", t.TempDir(), "127.0.0.1:0"
+	cfg.PublicURL = "http://db-2.invalid"
+	start := time.Now()
+	second, err := server.Open(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err == nil {
+		err = second.Serve(t.Context(), nil)
+		defer second.Close()
+	}
+	if !errors.Is(err, cluster.ErrDatabaseTaken) || !strings.Contains(err.Error(), `"db"`) || !strings.Contains(err.Error(), "--role game") {
+		t.Fatalf("a second database node: %v, want ErrDatabaseTaken naming db and --role game", err)
+	}
+	t.Logf("the second database node refused after %v: %v", time.Since(start).Round(time.Millisecond), err)
+	if status, _, _ := servertest.Call(t, nil, "GET", db.URL()+"/readyz", "", nil); status != 200 {
+		t.Fatalf("the database node after the refusal: readyz %d", status)
+	}
+
+	db.Stop()
+	third := clustertest.Node(t, prefix, "db-3", nil)
+	if status, body, _ := servertest.Call(t, nil, "POST", third.URL()+"/api/v1/auth/guest", "", map[string]string{"username": "ann"}); status != 200 {
+		t.Fatalf("a database node after the first stopped: guest %d %v", status, body)
+	}
 }
