@@ -2,6 +2,7 @@ package game
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -69,3 +70,21 @@ func (*testMember) Name() string      { return "t" }
 func (*testMember) Joined(Seat, Info) {}
 func (*testMember) Snapshot(Snapshot) {}
 func (*testMember) Event(Event)       {}
+
+// TestInputsAreSortedByTicket: a tick's batch comes out in ticket order, short or long,
+// whatever order the seats gave it in.
+func TestInputsAreSortedByTicket(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 8, 16, 17, 64} {
+		batch := make([]queuedInput, n)
+		for i, p := range rng.Perm(n) {
+			batch[i] = queuedInput{ticket: uint64(p), seq: uint32(p)}
+		}
+		sortByTicket(batch)
+		for i, q := range batch {
+			if q.ticket != uint64(i) || q.seq != uint32(i) {
+				t.Fatalf("n=%d: at %d ticket %d seq %d", n, i, q.ticket, q.seq)
+			}
+		}
+	}
+}
