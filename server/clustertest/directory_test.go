@@ -17,6 +17,13 @@ import (
 // listed is what a node's GET /api/v1/lobbies shows: lobby name to its node.
 func listed(t *testing.T, base, token string) map[string]string {
 	t.Helper()
+	return listedBy(t, base, token, "name")
+}
+
+// listedBy is what a node's GET /api/v1/lobbies shows: each lobby's field key (its "name" or
+// its "id") to its node.
+func listedBy(t *testing.T, base, token, key string) map[string]string {
+	t.Helper()
 	status, body, _ := servertest.Call(t, nil, "GET", base+"/api/v1/lobbies", token, nil)
 	if status != 200 {
 		t.Fatalf("GET /api/v1/lobbies on %s: %d %v", base, status, body)
@@ -25,7 +32,7 @@ func listed(t *testing.T, base, token string) map[string]string {
 	for _, l := range body["lobbies"].([]any) {
 		m := l.(map[string]any)
 		node, _ := m["node"].(string)
-		out[m["name"].(string)] = node
+		out[m[key].(string)] = node
 	}
 	return out
 }

@@ -40,22 +40,6 @@ func startFailoverCluster(t *testing.T) *failoverCluster {
 	return f
 }
 
-// lobbyNodes is what a node's GET /api/v1/lobbies shows: lobby id to its node.
-func lobbyNodes(t *testing.T, base, token string) map[string]string {
-	t.Helper()
-	status, body, _ := servertest.Call(t, nil, "GET", base+"/api/v1/lobbies", token, nil)
-	if status != 200 {
-		t.Fatalf("GET /api/v1/lobbies on %s: %d %v", base, status, body)
-	}
-	out := map[string]string{}
-	for _, l := range body["lobbies"].([]any) {
-		m := l.(map[string]any)
-		node, _ := m["node"].(string)
-		out[m["id"].(string)] = node
-	}
-	return out
-}
-
 // failoverPlayer is an SDK connection that notes when it is seen playing again: a snapshot in a
 // lobby other than the one it lost.
 type failoverPlayer struct {
@@ -133,7 +117,7 @@ func TestQuickJoinedPlayersOfAKilledNodePlayAgainElsewhere(t *testing.T) {
 	// The killed node's lobby leaves the lists within the contract's 10 s.
 	servertest.Eventually(t, 10*time.Second, "node-b's lobby gone within 10 s of SIGKILL", func() bool {
 		for _, base := range []string{f.a.URL(), f.db.URL()} {
-			if _, ok := lobbyNodes(t, base, f.tok)[f.doomed.Lobby.ID]; ok {
+			if _, ok := listedBy(t, base, f.tok, "id")[f.doomed.Lobby.ID]; ok {
 				return false
 			}
 		}
@@ -165,7 +149,7 @@ func TestQuickJoinedPlayersOfAKilledNodePlayAgainElsewhere(t *testing.T) {
 		took[n/2].Round(time.Millisecond), took[n-1].Round(time.Millisecond), n)
 
 	// They play in lobbies of live nodes, told that they were placed again.
-	nodes := lobbyNodes(t, f.db.URL(), f.tok)
+	nodes := listedBy(t, f.db.URL(), f.tok, "id")
 	for i, p := range players {
 		if node := nodes[p.againIn]; node != "db" && node != "node-a" {
 			t.Fatalf("player %d plays in %s, listed on node %q: want a live node (%v)", i, p.againIn, node, nodes)
@@ -248,7 +232,7 @@ func TestJoinsOfAKilledNodesLobbyAreNotMovedThere(t *testing.T) {
 		servertest.DecodePayload(t, env, &e)
 		return env.T == wire.TypeError && e.Code == wire.CodeNotFound
 	})
-	_, listed := lobbyNodes(t, f.a.URL(), f.tok)[f.doomed.Lobby.ID]
+	_, listed := listedBy(t, f.a.URL(), f.tok, "id")[f.doomed.Lobby.ID]
 	t.Logf("a join by id answered not_found %v after SIGKILL (the lobby still listed: %v)", time.Since(killed).Round(time.Millisecond), listed)
 	// Quick: a lobby of node-a's own, not moved to node-b's.
 	id++
