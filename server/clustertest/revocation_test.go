@@ -67,10 +67,11 @@ func p99(ds []time.Duration) time.Duration {
 // TestLogoutAndBanCloseSocketsOnEveryNode: one database node and two game nodes; fifty
 // accounts with a socket on each game node log out, half through one game node and half through
 // the other, and every socket of theirs closes 4003 on both; a ban through a game node does the
-// same for an account's sockets. The times are from each answer to each close frame.
+// same for an account's sockets, and so does a refresh token used twice. The times are from each answer to each close frame.
 func TestLogoutAndBanCloseSocketsOnEveryNode(t *testing.T) {
 	prefix := clustertest.Prefix(t)
-	db := clustertest.Node(t, prefix, "db", func(c *server.Config) { c.GuestAddrBurst = 1000 })
+	// No refresh grace, so that a refresh token presented twice is reuse at once.
+	db := clustertest.Node(t, prefix, "db", func(c *server.Config) { c.GuestAddrBurst, c.RefreshGrace = 1000, 0 })
 	game := func(id string) *servertest.Server {
 		return clustertest.Node(t, prefix, id, func(c *server.Config) { c.Role = server.RoleGame })
 	}
@@ -147,6 +148,31 @@ func TestLogoutAndBanCloseSocketsOnEveryNode(t *testing.T) {
 		banTook = append(banTook, max(0, w.at.Sub(answered)))
 	}
 	t.Logf("ban fan-out to two game nodes: %v", banTook)
+
+	// A refresh token used again, through the other game node, ends the session on both.
+	thief := db.Guest(t, "mallory")
+	rA, rB := watchClose(a.Dial(t, thief.AccessToken)), watchClose(b.Dial(t, thief.AccessToken))
+	if status, body, _ := servertest.Call(t, nil, "POST", a.URL()+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": thief.RefreshToken}); status != 200 {
+		t.Fatalf("first refresh through game-1: %d %v", status, body)
+	}
+	status, body, _ = servertest.Call(t, nil, "POST", b.URL()+"/api/v1/auth/refresh", "", map[string]string{"refresh_token": thief.RefreshToken})
+	if status != 401 {
+		t.Fatalf("the same refresh token again through game-2: %d %v, want 401", status, body)
+	}
+	answered = time.Now()
+	var reuseTook []time.Duration
+	for _, w := range []*closeWatch{rA, rB} {
+		select {
+		case <-w.done:
+		case <-time.After(time.Second):
+			t.Fatal("a socket of a session ended by refresh-token reuse is still open 1 s after the answer")
+		}
+		if w.code != wire.CloseRevoked {
+			t.Fatalf("reuse close code %d, want %d", w.code, wire.CloseRevoked)
+		}
+		reuseTook = append(reuseTook, max(0, w.at.Sub(answered)))
+	}
+	t.Logf("refresh-reuse fan-out to two game nodes: %v", reuseTook)
 }
 
 func TestACutOffNodeRefusesWhatItMissed(t *testing.T) {
