@@ -3,16 +3,13 @@ package clustertest_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/tickwire/tickwire/clients/goclient"
-	"github.com/tickwire/tickwire/game"
 	"github.com/tickwire/tickwire/server"
 	"github.com/tickwire/tickwire/server/cluster/natstest"
 	"github.com/tickwire/tickwire/server/clustertest"
@@ -283,16 +280,7 @@ func TestClusterMetricsOfAResultDeliveredAgain(t *testing.T) {
 	db.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	nc, err := nats.Connect(clustertest.NATS.URLs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	t0 := time.Now().Add(-time.Minute)
-	m := game.Match{Key: "game-1/round-1", LobbyID: "l1", Game: "arena", Started: t0, Ended: t0.Add(30 * time.Second),
-		Scores: []game.Score{{AccountID: "acct-ann", Name: "ann", Score: 3}, {AccountID: "acct-bob", Name: "bob", Score: 1}}}
-	b, _ := json.Marshal(m)
+	js, m, b := resultOfTwo(t)
 	if _, err := js.Publish(ctx, prefix+"tickwire.results", b, jetstream.WithMsgID(m.Key)); err != nil {
 		t.Fatal(err)
 	}

@@ -98,16 +98,7 @@ func TestAResultDeliveredTwiceIsRecordedOnce(t *testing.T) {
 	db := clustertest.Node(t, prefix, "db", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	nc, err := nats.Connect(clustertest.NATS.URLs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	t0 := time.Now().Add(-time.Minute)
-	m := game.Match{Key: "game-1/round-1", LobbyID: "l1", Game: "arena", Started: t0, Ended: t0.Add(30 * time.Second),
-		Scores: []game.Score{{AccountID: "acct-ann", Name: "ann", Score: 3}, {AccountID: "acct-bob", Name: "bob", Score: 1}}}
-	b, _ := json.Marshal(m)
+	js, _, b := resultOfTwo(t)
 	// The same result twice, as JetStream delivers it again when the database node committed
 	// it and died before its acknowledgement; distinct message ids get past the stream's own
 	// deduplication, as a redelivery does.
@@ -134,4 +125,21 @@ func TestAResultDeliveredTwiceIsRecordedOnce(t *testing.T) {
 			t.Fatalf("leader %v: want the round counted once", l)
 		}
 	}
+}
+
+// resultOfTwo is a client of the test's NATS cluster, as another node sees it, and a finished
+// round of two players (ann won), as a game node publishes it on the results stream.
+func resultOfTwo(t *testing.T) (jetstream.JetStream, game.Match, []byte) {
+	t.Helper()
+	nc, err := nats.Connect(clustertest.NATS.URLs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	t0 := time.Now().Add(-time.Minute)
+	m := game.Match{Key: "game-1/round-1", LobbyID: "l1", Game: "arena", Started: t0, Ended: t0.Add(30 * time.Second),
+		Scores: []game.Score{{AccountID: "acct-ann", Name: "ann", Score: 3}, {AccountID: "acct-bob", Name: "bob", Score: 1}}}
+	b, _ := json.Marshal(m)
+	return js, m, b
 }
