@@ -9,41 +9,21 @@ import { after, before, test } from "node:test";
 
 import type { Browser } from "playwright-core";
 
-import { freePort, guest, Keys, launchChromium, newPlayer, startNATS, startServerOn, until, type NATSCluster, type Player, type TickwireServer } from "./harness.ts";
+import { guest, Keys, newPlayer, until, type TickwireServer, socketsOf, startWebCluster, type WebCluster } from "./harness.ts";
 
-let nats: NATSCluster | undefined;
+let cluster: WebCluster | undefined;
 let db: TickwireServer | undefined;
 let game: TickwireServer | undefined;
 let browser: Browser | undefined;
 
 before(async () => {
-  const began = Date.now();
-  nats = await startNATS(1);
-  const natsUp = Date.now();
-  const [dbPort, gamePort] = [await freePort(), await freePort()];
-  // Each is kept as it comes, so that after() stops what started when another did not.
-  const started = await Promise.allSettled([
-    startServerOn(dbPort, "--nats", nats.urls, "--node-id", "db").then((s) => (db = s)),
-    startServerOn(gamePort, "--nats", nats.urls, "--node-id", "game-1", "--role", "game").then((s) => (game = s)),
-    launchChromium().then((b) => (browser = b)),
-  ]);
-  for (const r of started) if (r.status === "rejected") throw r.reason;
-  console.log(`NATS ready in ${natsUp - began} ms, both nodes and Chromium ${Date.now() - natsUp} ms later`);
+  cluster = await startWebCluster();
+  ({ db, game, browser } = cluster);
 });
 
 after(async () => {
-  await browser?.close();
-  await game?.stop();
-  await db?.stop();
-  await nats?.stop();
+  await cluster?.stop();
 });
-
-// socketsOf records the URL of every socket a page opens.
-function socketsOf(p: Player): string[] {
-  const urls: string[] = [];
-  p.page.on("websocket", (ws) => urls.push(ws.url()));
-  return urls;
-}
 
 test("a join by code on one node follows moved to the lobby's node and plays there", { timeout: 60_000 }, async () => {
   const started = Date.now();

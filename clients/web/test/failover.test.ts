@@ -10,38 +10,21 @@ import { after, before, test } from "node:test";
 
 import type { Browser } from "playwright-core";
 
-import { bannerLog, freePort, guest, launchChromium, newPlayer, startNATS, startServerOn, until, type NATSCluster, type Player, type TickwireServer } from "./harness.ts";
+import { bannerLog, guest, newPlayer, until, type Player, type TickwireServer, socketsOf, startWebCluster, type WebCluster } from "./harness.ts";
 
-let nats: NATSCluster | undefined;
+let cluster: WebCluster | undefined;
 let db: TickwireServer | undefined;
 let game: TickwireServer | undefined;
 let browser: Browser | undefined;
 
 before(async () => {
-  const began = Date.now();
-  nats = await startNATS(1);
-  const [dbPort, gamePort] = [await freePort(), await freePort()];
-  const started = await Promise.allSettled([
-    startServerOn(dbPort, "--nats", nats.urls, "--node-id", "db").then((s) => (db = s)),
-    startServerOn(gamePort, "--nats", nats.urls, "--node-id", "game-1", "--role", "game").then((s) => (game = s)),
-    launchChromium().then((b) => (browser = b)),
-  ]);
-  for (const r of started) if (r.status === "rejected") throw r.reason;
-  console.log(`NATS, both nodes and Chromium ready in ${Date.now() - began} ms`);
+  cluster = await startWebCluster();
+  ({ db, game, browser } = cluster);
 });
 
 after(async () => {
-  await browser?.close();
-  await game?.stop();
-  await db?.stop();
-  await nats?.stop();
+  await cluster?.stop();
 });
-
-function socketsOf(p: Player): string[] {
-  const urls: string[] = [];
-  p.page.on("websocket", (ws) => urls.push(ws.url()));
-  return urls;
-}
 
 // problems are a page's console errors but the browser's own word on a refused socket, which a
 // dead node's redials are bound to log.

@@ -384,3 +384,54 @@ export class Keys {
     this.held = want;
   }
 }
+
+/** WebCluster is what the browser's cluster tests run on: one NATS server with JetStream (a fresh
+ * three-server cluster elects a leader for each stream and bucket, seconds apiece on a busy
+ * machine; the Go tests of server/clustertest run on three), a database node "db" and a game
+ * node "game-1" of the real binary, and Chromium. */
+export interface WebCluster {
+  nats: NATSCluster;
+  db: TickwireServer;
+  game: TickwireServer;
+  browser: Browser;
+  /** stop stops whatever of it started. */
+  stop(): Promise<void>;
+}
+
+/** startWebCluster starts a WebCluster; on a failure it stops what did start, then throws. */
+export async function startWebCluster(): Promise<WebCluster> {
+  const began = Date.now();
+  const nats = await startNATS(1);
+  const natsUp = Date.now();
+  const [dbPort, gamePort] = [await freePort(), await freePort()];
+  let db: TickwireServer | undefined;
+  let game: TickwireServer | undefined;
+  let browser: Browser | undefined;
+  const stop = async (): Promise<void> => {
+    await browser?.close();
+    await game?.stop();
+    await db?.stop();
+    await nats.stop();
+  };
+  // Each is kept as it comes, so that stop stops what started when another did not.
+  const started = await Promise.allSettled([
+    startServerOn(dbPort, "--nats", nats.urls, "--node-id", "db").then((s) => (db = s)),
+    startServerOn(gamePort, "--nats", nats.urls, "--node-id", "game-1", "--role", "game").then((s) => (game = s)),
+    launchChromium().then((b) => (browser = b)),
+  ]);
+  for (const r of started) {
+    if (r.status === "rejected") {
+      await stop();
+      throw r.reason;
+    }
+  }
+  console.log(`NATS ready in ${natsUp - began} ms, both nodes and Chromium ${Date.now() - natsUp} ms later`);
+  return { nats, db: db!, game: game!, browser: browser!, stop };
+}
+
+/** socketsOf records the URL of every socket a page opens. */
+export function socketsOf(p: Player): string[] {
+  const urls: string[] = [];
+  p.page.on("websocket", (ws) => urls.push(ws.url()));
+  return urls;
+}
