@@ -87,7 +87,12 @@ func (n *Node) ServeDatabase(h http.Handler) error {
 			n.counts.serving.Add(1)
 			defer n.counts.serving.Add(-1)
 			b, _ := json.Marshal(serveForwarded(h, req.Data()))
-			_ = req.Respond(b)
+			if err := req.Respond(b); err != nil {
+				// Over NATS's payload limit, say: answer that at once, rather than leave the game
+				// node waiting out forwardWait.
+				b, _ = json.Marshal(tooLarge(err))
+				_ = req.Respond(b)
+			}
 			n.counts.served.Add(1)
 		}()
 	}), micro.WithEndpointSubject(n.httpSubject()))
@@ -119,6 +124,12 @@ func (n *Node) onlyDatabase() error {
 	var ping micro.Ping
 	_ = json.Unmarshal(m.Data, &ping)
 	return fmt.Errorf("%w (node %q answers for it): start every node but one with --role game", ErrDatabaseTaken, ping.Metadata["node"])
+}
+
+// tooLarge is the answer in place of one NATS would not carry.
+func tooLarge(err error) httpResponse {
+	body, _ := json.Marshal(map[string]string{"error": "internal", "message": "the answer could not be forwarded: " + err.Error()})
+	return httpResponse{Status: http.StatusInternalServerError, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}
 }
 
 func serveForwarded(h http.Handler, data []byte) httpResponse {

@@ -1,10 +1,13 @@
 package clustertest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -147,4 +150,34 @@ func TestASecondDatabaseNodeRefusesToStart(t *testing.T) {
 	if status, body, _ := servertest.Call(t, nil, "POST", third.URL()+"/api/v1/auth/guest", "", map[string]string{"username": "ann"}); status != 200 {
 		t.Fatalf("a database node after the first stopped: guest %d %v", status, body)
 	}
+}
+
+// TestAnAnswerTooLargeForNATSFailsAtOnce: a database node's answer over NATS's payload limit
+// (1 MB by default) reaches the game node at once as a 500, not after the forwarding timeout.
+func TestAnAnswerTooLargeForNATSFailsAtOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	prefix := clustertest.Prefix(t)
+	db, err := openNode(t, ctx, prefix, "db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := bytes.Repeat([]byte("x"), 2<<20)
+	if err := db.ServeDatabase(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(huge) })); err != nil {
+		t.Fatal(err)
+	}
+	g, err := openNode(t, ctx, prefix, "game-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	start := time.Now()
+	if err := g.Forward(rec, httptest.NewRequest("GET", "/api/v1/huge", nil), cluster.Client{IP: "127.0.0.1"}, nil); err != nil {
+		t.Fatalf("forward: %v", err)
+	}
+	took := time.Since(start)
+	if rec.Code != 500 || !strings.Contains(rec.Body.String(), "could not be forwarded") || took > 5*time.Second {
+		t.Fatalf("an answer of 2 MB: %d %.80s after %v, want 500 at once", rec.Code, rec.Body.String(), took)
+	}
+	t.Logf("an answer too large for NATS came back as a 500 after %v", took.Round(time.Millisecond))
 }
