@@ -4,7 +4,10 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,9 +23,15 @@ import (
 // stops reading fills it, and the server's send buffer behind it, within a second or two.
 func dialSmallWindow(t *testing.T, url, token string) *websocket.Conn {
 	t.Helper()
+	return dialWindow(t, url, token, 2048)
+}
+
+// dialWindow is dialSmallWindow with a receive buffer of rcvbuf bytes.
+func dialWindow(t *testing.T, url, token string, rcvbuf int) *websocket.Conn {
+	t.Helper()
 	nd := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		var err error
-		cerr := rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048) })
+		cerr := rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcvbuf) })
 		if cerr != nil {
 			return cerr
 		}
@@ -180,17 +189,33 @@ func TestFullSendQueueClosesPolicy(t *testing.T) {
 		c.SendBuffer = 4096
 		c.StallTimeout = time.Hour
 		c.SendQueue = 4
+		// The client's receive buffer is small but not tiny: with one of 2 KiB, loopback TCP now
+		// and then drops the segments that carry the server's acknowledgements, and the client's
+		// pings then never arrive. The larger buffer takes longer to fill, so the write deadline
+		// is set past the time that takes.
+		c.WriteWait = 2 * time.Minute
 	}, servertest.Metrics)
-	stalled := dialSmallWindow(t, srv.WSURL(), srv.Guest(t, "queued").AccessToken)
+	stalled := dialWindow(t, srv.WSURL(), srv.Guest(t, "queued").AccessToken, 8192)
 	servertest.ReadEnvelope(t, stalled) // welcome
 	servertest.WriteEnvelope(t, stalled, wire.TypeCreate, 1, wire.Create{Name: "queue", TickRate: 60})
 	expectFrame(t, stalled, wire.TypeJoined, 1)
 	// From here on it reads nothing: 60 snapshots a second fill both kernel buffers and leave
 	// the writer stuck; each ping then queues a pong behind it.
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for id := uint64(2); srv.Metric(t, "tickwire_slow_consumer_closes_total", "") == 0; id++ {
 		if time.Now().After(deadline) {
-			t.Fatal("a full control queue did not close the socket in 20 s")
+			resp, err := http.Get(srv.MetricsURL() + "/metrics")
+			var closes []string
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				for _, l := range strings.Split(string(b), "\n") {
+					if strings.HasPrefix(l, "tickwire_socket") || strings.HasPrefix(l, "tickwire_snapshots") {
+						closes = append(closes, l)
+					}
+				}
+			}
+			t.Fatalf("a full control queue did not close the socket in 60 s; %s", strings.Join(closes, "; "))
 		}
 		servertest.WriteEnvelope(t, stalled, wire.TypePing, id, wire.Ping{C: 1})
 		time.Sleep(50 * time.Millisecond)
